@@ -1,0 +1,12 @@
+package io.oncallapprover.approval;
+
+/** Machine-readable outcome of a check. Published names: never rename, only add. */
+public enum CheckCode {
+    ON_CALL,
+    NOT_ON_CALL,
+    NO_SCHEDULES,
+    REASON_REQUIRED,
+    SELF_APPROVAL_NOT_ALLOWED,
+    NOT_INSTALLED,
+    UPSTREAM_UNAVAILABLE
+}

@@ -1,0 +1,19 @@
+package io.oncallapprover.common;
+
+/** Shapes of identifiers accepted at the API boundary. */
+public final class Ids {
+
+    /** Organization ids, as in every path. */
+    public static final String ORG_ID = "[a-z0-9][a-z0-9-]{0,62}";
+    public static final String ORG_ID_MESSAGE = "must match [a-z0-9][a-z0-9-]{0,62}";
+
+    /** incident.io ids are ULID-like; stay lenient on length, strict on characters. */
+    public static final String SCHEDULE_ID = "[A-Za-z0-9]{1,64}";
+    public static final String SCHEDULE_ID_MESSAGE = "must be an incident.io schedule id (1-64 letters or digits)";
+
+    /** Bound on schedule ids in one request. */
+    public static final int MAX_SCHEDULES = 50;
+
+    private Ids() {
+    }
+}

@@ -1,0 +1,291 @@
+package io.oncallapprover.incidentio;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.faulttolerance.Timeout;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.oncallapprover.common.CallerContext;
+import io.micrometer.core.instrument.Timer;
+import io.oncallapprover.incidentio.IncidentIoDtos.CatalogType;
+import io.oncallapprover.incidentio.IncidentIoDtos.CreateCustomFieldRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.CustomField;
+import io.oncallapprover.incidentio.IncidentIoDtos.Entry;
+import io.oncallapprover.incidentio.IncidentIoDtos.Identity;
+import io.oncallapprover.incidentio.IncidentIoDtos.PaginationMeta;
+import io.oncallapprover.incidentio.IncidentIoDtos.Schedule;
+import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleEntriesPage;
+import io.oncallapprover.incidentio.IncidentIoDtos.SchedulesPage;
+import io.oncallapprover.incidentio.IncidentIoException.Kind;
+import io.oncallapprover.oncall.ScheduleEntry;
+import io.oncallapprover.security.ApiKey;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * The typed incident.io client: per-attempt timeouts, an overall deadline (fault tolerance
+ * {@code @Timeout}), retries of 429 (honouring {@code Retry-After}) and 5xx/network failures with
+ * jittered exponential back-off, complete pagination, and validation of required fields. Every
+ * failure surfaces as an {@link IncidentIoException}; callers fail closed on it.
+ */
+@ApplicationScoped
+public class IncidentIoClient {
+
+    private static final Logger LOG = Logger.getLogger(IncidentIoClient.class);
+
+    private final IncidentIoApi api;
+    private final IncidentIoConfig config;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    @Inject
+    public IncidentIoClient(@RestClient IncidentIoApi api, IncidentIoConfig config, Clock clock, MeterRegistry meters) {
+        this.api = api;
+        this.config = config;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<Identity> identity(ApiKey key) {
+        return call("identity", true, () -> api.identity(bearer(key)))
+                .map(r -> {
+                    if (r == null || r.identity() == null || r.identity().name() == null) {
+                        throw malformed("identity", "no identity in the answer");
+                    }
+                    return r.identity();
+                });
+    }
+
+    /** Every schedule of the account, following all pages. */
+    @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<List<Schedule>> allSchedules(ApiKey key) {
+        return schedulesFrom(key, null, new ArrayList<>(), 1);
+    }
+
+    private Uni<List<Schedule>> schedulesFrom(ApiKey key, String after, List<Schedule> acc, int page) {
+        if (page > config.maxPages()) {
+            return Uni.createFrom().failure(malformed("schedules", "more than " + config.maxPages() + " pages"));
+        }
+        return call("schedules", true, () -> api.schedules(bearer(key), config.pageSize(), after))
+                .flatMap(p -> {
+                    if (p == null || p.schedules() == null) {
+                        throw malformed("schedules", "no schedules list in the answer");
+                    }
+                    for (Schedule s : p.schedules()) {
+                        if (s == null || s.id() == null) {
+                            throw malformed("schedules", "a schedule without id");
+                        }
+                        acc.add(s);
+                    }
+                    String next = nextCursor(p.paginationMeta());
+                    if (next == null || next.equals(after) || p.schedules().isEmpty()) {
+                        return Uni.createFrom().item(acc);
+                    }
+                    return schedulesFrom(key, next, acc, page + 1);
+                });
+    }
+
+    /** One schedule, or empty when incident.io does not know the id. */
+    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<Optional<Schedule>> schedule(ApiKey key, String scheduleId) {
+        return call("schedule", true, () -> api.schedule(bearer(key), scheduleId))
+                .map(r -> {
+                    if (r == null || r.schedule() == null || r.schedule().id() == null) {
+                        throw malformed("schedule", "no schedule in the answer");
+                    }
+                    return Optional.of(r.schedule());
+                })
+                .onFailure(e -> e instanceof IncidentIoException ie && ie.kind() == Kind.NOT_FOUND)
+                .recoverWithItem(Optional.empty());
+    }
+
+    /**
+     * The {@code final} entries of a schedule overlapping {@code [from, to]}, all pages: the cursor
+     * moves into {@code entry_window_start} while {@code entry_window_end} stays fixed.
+     */
+    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<List<ScheduleEntry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to) {
+        return entriesFrom(key, scheduleId, from.toString(), to.toString(), new ArrayList<>(), 1);
+    }
+
+    private Uni<List<ScheduleEntry>> entriesFrom(ApiKey key, String scheduleId, String windowStart, String windowEnd,
+            List<ScheduleEntry> acc, int page) {
+        if (page > config.maxPages()) {
+            return Uni.createFrom().failure(malformed("schedule_entries", "more than " + config.maxPages() + " pages"));
+        }
+        return call("schedule_entries", true, () -> api.scheduleEntries(bearer(key), scheduleId, windowStart, windowEnd))
+                .flatMap(p -> {
+                    List<Entry> entries = finalEntriesOf(p);
+                    for (Entry e : entries) {
+                        if (e == null || e.startAt() == null || e.endAt() == null) {
+                            throw malformed("schedule_entries", "an entry without start_at or end_at");
+                        }
+                        acc.add(new ScheduleEntry(e.startAt(), e.endAt(), e.fingerprint(), e.rotationId(), e.layerId(),
+                                e.user() == null ? null : e.user().id(),
+                                e.user() == null ? null : e.user().name(),
+                                e.user() == null ? null : e.user().email()));
+                    }
+                    String next = nextCursor(p.paginationMeta());
+                    if (next == null || next.equals(windowStart)) {
+                        return Uni.createFrom().item(acc);
+                    }
+                    return entriesFrom(key, scheduleId, next, windowEnd, acc, page + 1);
+                });
+    }
+
+    private static List<Entry> finalEntriesOf(ScheduleEntriesPage page) {
+        if (page == null || page.scheduleEntries() == null || page.scheduleEntries().finalEntries() == null) {
+            throw malformed("schedule_entries", "no schedule_entries.final in the answer");
+        }
+        return page.scheduleEntries().finalEntries();
+    }
+
+    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<List<CatalogType>> catalogTypes(ApiKey key) {
+        return call("catalog_types", true, () -> api.catalogTypes(bearer(key)))
+                .map(r -> {
+                    if (r == null || r.catalogTypes() == null) {
+                        throw malformed("catalog_types", "no catalog_types in the answer");
+                    }
+                    return r.catalogTypes();
+                });
+    }
+
+    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<List<CustomField>> customFields(ApiKey key) {
+        return call("custom_fields", true, () -> api.customFields(bearer(key)))
+                .map(r -> {
+                    if (r == null || r.customFields() == null) {
+                        throw malformed("custom_fields", "no custom_fields in the answer");
+                    }
+                    return r.customFields();
+                });
+    }
+
+    /** Not idempotent upstream: retried only on 429, where incident.io did not process the request. */
+    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<CustomField> createCustomField(ApiKey key, CreateCustomFieldRequest request) {
+        return call("create_custom_field", false, () -> api.createCustomField(bearer(key), request))
+                .map(r -> {
+                    if (r == null || r.customField() == null || r.customField().id() == null) {
+                        throw malformed("create_custom_field", "no custom_field in the answer");
+                    }
+                    return r.customField();
+                });
+    }
+
+    // --- plumbing -------------------------------------------------------------------------------
+
+    private static String bearer(ApiKey key) {
+        return "Bearer " + key.reveal();
+    }
+
+    private static String nextCursor(PaginationMeta meta) {
+        if (meta == null || meta.after() == null || meta.after().isBlank()) {
+            return null;
+        }
+        return meta.after();
+    }
+
+    private static IncidentIoException malformed(String operation, String what) {
+        return IncidentIoException.of(Kind.MALFORMED, operation + ": malformed answer from incident.io: " + what);
+    }
+
+    /**
+     * One logical call: attempts with timeout and retry, metrics, and emission back on the caller's
+     * Vert.x context (Hibernate Reactive sessions are bound to it).
+     */
+    private <T> Uni<T> call(String operation, boolean idempotent, Supplier<Uni<T>> request) {
+        Context context = Vertx.currentContext();
+        return attempt(operation, idempotent, request, 1, context).plug(CallerContext.resumeOnCaller());
+    }
+
+    private <T> Uni<T> attempt(String operation, boolean idempotent, Supplier<Uni<T>> request, int attempt,
+            Context context) {
+        Timer.Sample sample = Timer.start(meters);
+        return Uni.createFrom().<T> deferred(request::get)
+                .ifNoItem().after(config.requestTimeout())
+                .failWith(() -> IncidentIoException.of(Kind.TIMEOUT,
+                        "no answer within " + config.requestTimeout().toMillis() + " ms"))
+                .onFailure().transform(IncidentIoClient::classify)
+                .onItemOrFailure().invoke((item, failure) -> sample.stop(meters.timer("incidentio.requests",
+                        "operation", operation,
+                        "outcome", failure == null ? "ok" : ((IncidentIoException) failure).kind().name().toLowerCase())))
+                .onFailure().recoverWithUni(failure -> {
+                    IncidentIoException e = (IncidentIoException) failure;
+                    Duration wait = retryDelay(e, attempt, idempotent);
+                    if (wait == null) {
+                        return Uni.createFrom().failure(e.withMessagePrefix(operation));
+                    }
+                    LOG.debugf("incident.io %s failed (%s), attempt %d, retrying in %d ms", operation, e.kind(), attempt,
+                            wait.toMillis());
+                    return delay(wait, context).chain(() -> attempt(operation, idempotent, request, attempt + 1, context));
+                });
+    }
+
+    /** How long to wait before the next attempt, or null to give up now. */
+    private Duration retryDelay(IncidentIoException e, int attempt, boolean idempotent) {
+        if (attempt >= config.maxAttempts()) {
+            return null;
+        }
+        if (e.kind() == Kind.RATE_LIMITED) {
+            Duration asked = e.retryAfter().orElse(config.backoff().multipliedBy(1L << (attempt - 1)));
+            return asked.compareTo(config.maxRetryWait()) <= 0 ? asked : null;
+        }
+        if (!idempotent || !e.retryable()) {
+            return null;
+        }
+        long base = config.backoff().toMillis() * (1L << (attempt - 1));
+        long jittered = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+        return Duration.ofMillis(jittered);
+    }
+
+    /** A non-blocking pause on a Vert.x timer (or Mutiny's scheduler off-context). */
+    private static Uni<Void> delay(Duration wait, Context context) {
+        if (wait.isZero()) {
+            return Uni.createFrom().voidItem();
+        }
+        if (context == null) {
+            return Uni.createFrom().voidItem().onItem().delayIt().by(wait);
+        }
+        return Uni.createFrom().emitter(emitter -> context.owner().setTimer(Math.max(1, wait.toMillis()),
+                id -> context.runOnContext(ignored -> emitter.complete(null))));
+    }
+
+    static IncidentIoException classify(Throwable failure) {
+        if (failure instanceof IncidentIoException e) {
+            return e;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof IncidentIoException e) {
+                return e;
+            }
+            if (t instanceof JsonProcessingException) {
+                return new IncidentIoException(Kind.MALFORMED, 0, "unreadable answer from incident.io", null, null, null);
+            }
+            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.SocketTimeoutException
+                    || t.getClass().getSimpleName().contains("Timeout")) {
+                return new IncidentIoException(Kind.TIMEOUT, 0, "incident.io timed out", null, null, null);
+            }
+        }
+        return new IncidentIoException(Kind.NETWORK, 0,
+                "incident.io could not be reached (" + failure.getClass().getSimpleName() + ")", null, null, null);
+    }
+
+}

@@ -1,0 +1,50 @@
+package io.oncallapprover.incidentio;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** How this service talks to incident.io. The base URL is {@code quarkus.rest-client.incidentio.url}. */
+@ConfigMapping(prefix = "oncall.incidentio")
+public interface IncidentIoConfig {
+
+    /** Deadline of one HTTP attempt. */
+    @WithDefault("3s")
+    Duration requestTimeout();
+
+    /** Attempts per call, the first included, for retryable failures (429, 5xx, timeouts, network). */
+    @WithDefault("3")
+    int maxAttempts();
+
+    /** First back-off after a 5xx or network failure; doubles each attempt, with jitter. */
+    @WithDefault("200ms")
+    Duration backoff();
+
+    /**
+     * Longest {@code Retry-After} waited in line. A longer one fails the call at once (fail closed)
+     * and is passed on to our caller as its own {@code Retry-After}.
+     */
+    @WithDefault("2s")
+    Duration maxRetryWait();
+
+    /** Page size for list endpoints. */
+    @WithDefault("100")
+    int pageSize();
+
+    /** Safety bound on pages followed for one list; more means a malformed or looping answer. */
+    @WithDefault("50")
+    int maxPages();
+
+    /** Width of the window asked of /v2/schedule_entries, starting at the instant checked. */
+    @WithDefault("1m")
+    Duration entryWindow();
+
+    /** Name of the custom field, created at install, that ties escalation incidents to approver schedules. */
+    @WithDefault("On-call approver schedules")
+    String customFieldName();
+
+    /** Name of incident.io's built-in catalog type whose entries are the schedules. */
+    @WithDefault("Schedule")
+    String scheduleCatalogTypeName();
+}

@@ -1,0 +1,127 @@
+package io.oncallapprover.incidentio;
+
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * Wire types of the incident.io API, limited to the fields this service reads. Unknown fields are
+ * ignored and enum-like values are kept as strings, so additions upstream never break parsing.
+ */
+public final class IncidentIoDtos {
+
+    private IncidentIoDtos() {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record IdentityResponse(Identity identity) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Identity(
+            String name,
+            @JsonProperty("dashboard_url") String dashboardUrl,
+            List<String> roles,
+            @JsonProperty("team_roles") List<String> teamRoles) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record PaginationMeta(
+            String after,
+            @JsonProperty("after_url") String afterUrl,
+            @JsonProperty("page_size") Integer pageSize,
+            @JsonProperty("total_record_count") Long totalRecordCount) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Schedule(String id, String name, String timezone) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record SchedulesPage(
+            List<Schedule> schedules,
+            @JsonProperty("pagination_meta") PaginationMeta paginationMeta) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ScheduleResponse(Schedule schedule) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record User(String id, String name, String email) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Entry(
+            @JsonProperty("start_at") Instant startAt,
+            @JsonProperty("end_at") Instant endAt,
+            @JsonProperty("entry_id") String entryId,
+            String fingerprint,
+            @JsonProperty("rotation_id") String rotationId,
+            @JsonProperty("layer_id") String layerId,
+            User user) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ScheduleEntries(List<Entry> scheduled, List<Entry> overrides, @JsonProperty("final") List<Entry> finalEntries) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ScheduleEntriesPage(
+            @JsonProperty("schedule_entries") ScheduleEntries scheduleEntries,
+            @JsonProperty("pagination_meta") PaginationMeta paginationMeta) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record CatalogType(String id, String name, @JsonProperty("type_name") String typeName) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record CatalogTypesResponse(@JsonProperty("catalog_types") List<CatalogType> catalogTypes) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record CustomField(
+            String id,
+            String name,
+            @JsonProperty("field_type") String fieldType,
+            @JsonProperty("catalog_type_id") String catalogTypeId) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record CustomFieldsResponse(@JsonProperty("custom_fields") List<CustomField> customFields) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record CustomFieldResponse(@JsonProperty("custom_field") CustomField customField) {
+    }
+
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CreateCustomFieldRequest(
+            String name,
+            String description,
+            @JsonProperty("field_type") String fieldType,
+            @JsonProperty("catalog_type_id") String catalogTypeId) {
+    }
+}

@@ -1,0 +1,81 @@
+package io.oncallapprover.oncall;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.oncallapprover.incidentio.IncidentIoClient;
+import io.oncallapprover.incidentio.IncidentIoConfig;
+import io.oncallapprover.security.ApiKey;
+import io.quarkus.cache.Cache;
+import io.quarkus.cache.CacheName;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Short bounded-staleness cache of a schedule's final entries, shared by concurrent checks: callers
+ * asking for the same schedule at once wait on one incident.io request (coalescing), and failures
+ * are never cached, so a check after an error asks again. An entry is used only while "now" is still
+ * inside the window it was fetched for; the cache TTL (seconds) is kept well below that window.
+ */
+@ApplicationScoped
+public class ScheduleEntriesCache {
+
+    public static final String CACHE_NAME = "schedule-entries";
+
+    /** Entries fetched for the window {@code [windowStart, windowEnd]}. */
+    public record FetchedEntries(String scheduleId, Instant windowStart, Instant windowEnd, List<ScheduleEntry> entries) {
+
+        boolean usableAt(Instant now) {
+            return !now.isBefore(windowStart) && now.isBefore(windowEnd);
+        }
+    }
+
+    record Key(String orgId, String scheduleId) {
+    }
+
+    @Inject
+    @CacheName(CACHE_NAME)
+    Cache cache;
+
+    @Inject
+    IncidentIoClient client;
+
+    @Inject
+    IncidentIoConfig config;
+
+    @Inject
+    Clock clock;
+
+    public Uni<FetchedEntries> entries(String orgId, ApiKey key, String scheduleId) {
+        Key cacheKey = new Key(orgId, scheduleId);
+        Instant now = clock.instant();
+        return cache.<Key, FetchedEntries> getAsync(cacheKey, k -> fetch(key, scheduleId))
+                .flatMap(fetched -> {
+                    if (fetched.usableAt(now)) {
+                        return Uni.createFrom().item(fetched);
+                    }
+                    // Fetched for an earlier window (clock moved on): drop it and ask again.
+                    return cache.invalidate(cacheKey)
+                            .chain(() -> cache.<Key, FetchedEntries> getAsync(cacheKey, k -> fetch(key, scheduleId)));
+                });
+    }
+
+    private Uni<FetchedEntries> fetch(ApiKey key, String scheduleId) {
+        Instant start = clock.instant();
+        Instant end = start.plus(config.entryWindow());
+        return client.finalEntries(key, scheduleId, start, end)
+                .map(entries -> new FetchedEntries(scheduleId, start, end, List.copyOf(entries)));
+    }
+
+    /** Forget everything of an organization (key rotated, integration removed). */
+    public Uni<Void> invalidateOrg(String orgId) {
+        return cache.invalidateIf(k -> k instanceof Key key && key.orgId().equals(orgId));
+    }
+
+    public Uni<Void> invalidateAll() {
+        return cache.invalidateAll();
+    }
+}

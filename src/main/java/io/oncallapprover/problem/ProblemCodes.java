@@ -1,0 +1,23 @@
+package io.oncallapprover.problem;
+
+/** Stable {@code code} values of problem responses. Published: never rename, only add. */
+public final class ProblemCodes {
+
+    public static final String VALIDATION_FAILED = "VALIDATION_FAILED";
+    public static final String MALFORMED_BODY = "MALFORMED_BODY";
+    public static final String NOT_INSTALLED = "NOT_INSTALLED";
+    public static final String INVALID_API_KEY = "INVALID_API_KEY";
+    public static final String MISSING_ROLES = "MISSING_ROLES";
+    public static final String UNKNOWN_SCHEDULES = "UNKNOWN_SCHEDULES";
+    public static final String UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE";
+    public static final String UPSTREAM_REJECTED = "UPSTREAM_REJECTED";
+    public static final String NOT_FOUND = "NOT_FOUND";
+    public static final String METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED";
+    public static final String UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE";
+    public static final String NOT_ACCEPTABLE = "NOT_ACCEPTABLE";
+    public static final String PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE";
+    public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+
+    private ProblemCodes() {
+    }
+}

@@ -1,0 +1,167 @@
+package io.oncallapprover.problem;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
+import jakarta.ws.rs.NotAcceptableException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+
+import io.oncallapprover.incidentio.IncidentIoException;
+
+/**
+ * Every error leaves as {@code application/problem+json}. Unexpected failures are logged here and
+ * answered with a generic 500 that reveals nothing of the cause.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    /** Name under which resource methods declare their request body, left out of field paths. */
+    public static final String BODY_PARAMETER = "body";
+
+    @ServerExceptionMapper
+    public Response apiException(ApiException e, UriInfo uri) {
+        Problem problem = Problem.of(e.status(), e.code(), e.title(), e.getMessage(), path(uri), e.errors(),
+                e.extensions());
+        Response.ResponseBuilder response = Response.status(e.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        if (e.retryAfter() != null) {
+            response.header("Retry-After", Math.max(1, (e.retryAfter().toMillis() + 999) / 1000));
+        }
+        return response.build();
+    }
+
+    @ServerExceptionMapper
+    public Response constraintViolation(ConstraintViolationException e, UriInfo uri) {
+        List<FieldError> errors = new ArrayList<>();
+        for (ConstraintViolation<?> violation : e.getConstraintViolations()) {
+            errors.add(new FieldError(fieldOf(violation.getPropertyPath()), violation.getMessage()));
+        }
+        errors.sort(Comparator.comparing(FieldError::field).thenComparing(FieldError::message));
+        String detail = "The request is invalid: " + String.join("; ",
+                errors.stream().map(f -> f.field() + " " + f.message()).toList()) + ".";
+        return apiException(ApiException.invalid(detail, errors), uri);
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response unreadableJson(JsonProcessingException e, UriInfo uri) {
+        String field = e instanceof JsonMappingException mapping ? jsonPath(mapping.getPath()) : "";
+        String detail = field.isEmpty()
+                ? "The request body is not valid JSON."
+                : "The request body has a value of the wrong type at " + field + ".";
+        List<FieldError> errors = List.of(new FieldError(field.isEmpty() ? BODY_PARAMETER : field,
+                field.isEmpty() ? "is not valid JSON" : "has the wrong type"));
+        return apiException(new ApiException(400, ProblemCodes.MALFORMED_BODY, "Malformed request body", detail,
+                errors, null, null), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response upstream(IncidentIoException e, UriInfo uri) {
+        LOG.warnf("incident.io call failed: %s", e.getMessage());
+        return apiException(Upstream.unavailable(e), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        String code;
+        String title;
+        if (e instanceof NotFoundException) {
+            code = ProblemCodes.NOT_FOUND;
+            title = "Not found";
+        } else if (e instanceof NotAllowedException) {
+            code = ProblemCodes.METHOD_NOT_ALLOWED;
+            title = "Method not allowed";
+        } else if (e instanceof NotSupportedException) {
+            code = ProblemCodes.UNSUPPORTED_MEDIA_TYPE;
+            title = "Unsupported media type";
+        } else if (e instanceof NotAcceptableException) {
+            code = ProblemCodes.NOT_ACCEPTABLE;
+            title = "Not acceptable";
+        } else if (status == 413) {
+            code = ProblemCodes.PAYLOAD_TOO_LARGE;
+            title = "Payload too large";
+        } else if (e.getCause() instanceof JsonProcessingException json) {
+            return unreadableJson(json, uri);
+        } else if (status >= 500) {
+            return unexpected(e, uri);
+        } else {
+            code = status == 400 ? ProblemCodes.MALFORMED_BODY : "HTTP_" + status;
+            title = Response.Status.fromStatusCode(status) == null ? "Error"
+                    : Response.Status.fromStatusCode(status).getReasonPhrase();
+        }
+        return apiException(new ApiException(status, code, title, title + ".", List.of(), null, null), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e, UriInfo uri) {
+        LOG.errorf(e, "Unexpected failure on %s", path(uri));
+        return apiException(new ApiException(500, ProblemCodes.INTERNAL_ERROR, "Internal error",
+                "The service failed unexpectedly; nothing was approved. Retry later.", List.of(), null, null), uri);
+    }
+
+    private static String path(UriInfo uri) {
+        return uri == null ? null : uri.getPath();
+    }
+
+    /** {@code install.body.scheduleIds[2].<list element>} becomes {@code scheduleIds[2]}. */
+    static String fieldOf(Path path) {
+        StringBuilder field = new StringBuilder();
+        for (Path.Node node : path) {
+            ElementKind kind = node.getKind();
+            if (kind == ElementKind.METHOD || kind == ElementKind.RETURN_VALUE || kind == ElementKind.CROSS_PARAMETER) {
+                continue;
+            }
+            if (node.getIndex() != null) {
+                field.append('[').append(node.getIndex()).append(']');
+            } else if (node.getKey() != null) {
+                field.append('[').append(node.getKey()).append(']');
+            }
+            if (kind == ElementKind.PARAMETER) {
+                if (!BODY_PARAMETER.equals(node.getName())) {
+                    field.append(node.getName());
+                }
+            } else if (kind == ElementKind.PROPERTY || kind == ElementKind.BEAN) {
+                if (node.getName() != null) {
+                    if (!field.isEmpty()) {
+                        field.append('.');
+                    }
+                    field.append(node.getName());
+                }
+            }
+        }
+        return field.isEmpty() ? BODY_PARAMETER : field.toString();
+    }
+
+    static String jsonPath(List<JsonMappingException.Reference> references) {
+        StringBuilder field = new StringBuilder();
+        for (JsonMappingException.Reference ref : references) {
+            if (ref.getFieldName() != null) {
+                if (!field.isEmpty()) {
+                    field.append('.');
+                }
+                field.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                field.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return field.toString();
+    }
+
+}
