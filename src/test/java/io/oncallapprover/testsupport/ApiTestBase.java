@@ -1,0 +1,97 @@
+package io.oncallapprover.testsupport;
+
+import static io.restassured.RestAssured.given;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+
+import com.github.tomakehurst.wiremock.client.WireMock;
+
+import io.oncallapprover.oncall.ScheduleEntriesCache;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Common ground of the API tests: a clean database, an empty WireMock standing in for incident.io,
+ * an empty on-call cache and a fixed clock before every test.
+ */
+public abstract class ApiTestBase {
+
+    public static final String ORG = "acme";
+    public static final String KEY = "inc_test_0123456789abcdef_KEY1";
+    public static final Instant NOW = Instant.parse("2026-03-04T12:00:00Z");
+    public static final String PRIMARY = "01SCHEDPRIMARY000000000001";
+    public static final String SECONDARY = "01SCHEDSECONDARY0000000002";
+
+    /** Injected by {@code @ConnectWireMock} on the concrete test classes. */
+    protected WireMock wiremock;
+
+    protected IncidentIoStubs stubs;
+
+    @Inject
+    protected MutableClock clock;
+
+    @Inject
+    protected ScheduleEntriesCache entriesCache;
+
+    @Inject
+    protected Pool pool;
+
+    @BeforeEach
+    void resetWorld() {
+        wiremock.resetMappings();
+        wiremock.resetRequests();
+        stubs = new IncidentIoStubs(wiremock);
+        clock.set(NOW);
+        entriesCache.invalidateAll().await().indefinitely();
+        pool.query("delete from incidentio_integration").execute().await().indefinitely();
+    }
+
+    protected static String base(String org) {
+        return "/api/v1/orgs/" + org;
+    }
+
+    protected ValidatableResponse install(String org, String key) {
+        return given().contentType(ContentType.JSON).body(Map.of("apiKey", key))
+                .when().put(base(org) + "/integrations/incidentio").then();
+    }
+
+    /** Installs {@code org} with {@link #KEY} and sets the auto-approval schedules. */
+    protected void installWithAutoApproval(String org, String... scheduleIds) {
+        stubs.installable();
+        install(org, KEY).statusCode(200);
+        stubs.scheduleExists(scheduleIds);
+        setAutoApproval(org, List.of(scheduleIds)).statusCode(200);
+    }
+
+    protected ValidatableResponse setAutoApproval(String org, List<String> ids) {
+        return given().contentType(ContentType.JSON).body(Map.of("scheduleIds", ids))
+                .when().put(base(org) + "/integrations/incidentio/auto-approval").then();
+    }
+
+    protected ValidatableResponse autoCheck(String org, String requester, String reason) {
+        Map<String, Object> body = reason == null ? Map.of("requester", requester)
+                : Map.of("requester", requester, "reason", reason);
+        return given().contentType(ContentType.JSON).body(body)
+                .when().post(base(org) + "/approval-checks/auto").then();
+    }
+
+    protected long integrationRows() {
+        return pool.query("select count(*) from incidentio_integration").execute().await().indefinitely()
+                .iterator().next().getLong(0);
+    }
+
+    protected Row integrationRow(String org) {
+        var rows = pool.preparedQuery("select * from incidentio_integration where org_id = $1").execute(Tuple.of(org))
+                .await().indefinitely();
+        return rows.size() == 0 ? null : rows.iterator().next();
+    }
+}

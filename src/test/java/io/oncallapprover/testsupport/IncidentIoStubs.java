@@ -1,0 +1,143 @@
+package io.oncallapprover.testsupport;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import com.github.tomakehurst.wiremock.client.WireMock;
+
+/**
+ * Realistic incident.io answers for WireMock: bodies shaped like the real API (extra fields we do
+ * not read, pagination metadata, optional users and emails), so parsing is tested as it will run.
+ */
+public final class IncidentIoStubs {
+
+    public static final List<String> ALL_ROLES = List.of("viewer", "incident_creator", "incident_editor",
+            "manage_settings", "catalog_viewer", "schedules_reader", "a_role_added_later");
+
+    public static final String SCHEDULE_TYPE_ID = "01CATTYPESCHEDULE000000001";
+
+    private final WireMock wiremock;
+
+    public IncidentIoStubs(WireMock wiremock) {
+        this.wiremock = wiremock;
+    }
+
+    public static String q(String s) {
+        return s == null ? "null" : "\"" + s + "\"";
+    }
+
+    public void identity(List<String> roles) {
+        wiremock.register(get(urlEqualTo("/v1/identity")).willReturn(okJson("""
+                {"identity": {"name": "access-approvals", "dashboard_url": "https://app.incident.io/acme",
+                  "roles": [%s], "team_roles": ["incident_creator", "manage_settings"],
+                  "teams": [{"id": "01TEAM0000000000000000001", "name": "Platform"}]}}
+                """.formatted(roles.stream().map(IncidentIoStubs::q).collect(Collectors.joining(","))))));
+    }
+
+    public void customFields(String... fieldsJson) {
+        wiremock.register(get(urlEqualTo("/v2/custom_fields")).willReturn(okJson(
+                "{\"custom_fields\": [" + String.join(",", fieldsJson) + "]}")));
+    }
+
+    public static String customField(String id, String name, String type) {
+        return """
+                {"id": %s, "name": %s, "description": "", "field_type": %s, "options": [],
+                 "required": "never", "show_before_creation": false}""".formatted(q(id), q(name), q(type));
+    }
+
+    public void catalogTypes(boolean withSchedule) {
+        String schedule = withSchedule
+                ? ",{\"id\": \"" + SCHEDULE_TYPE_ID + "\", \"name\": \"Schedule\", \"type_name\": \"IncidentIOSchedule\", \"categories\": [\"on-call\"], \"is_editable\": false}"
+                : "";
+        wiremock.register(get(urlEqualTo("/v3/catalog_types")).willReturn(okJson("""
+                {"catalog_types": [{"id": "01CATTYPESERVICE0000000001", "name": "Service", "type_name": "Custom[\\"Service\\"]",
+                  "categories": ["service"], "is_editable": true, "schema": {"version": 1, "attributes": []}}%s]}
+                """.formatted(schedule))));
+    }
+
+    public void createCustomField(String id) {
+        wiremock.register(post(urlEqualTo("/v2/custom_fields")).willReturn(aResponse().withStatus(201)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"custom_field\": " + customField(id, "On-call approver schedules", "multi_select") + "}")));
+    }
+
+    /** Everything a successful install needs: all roles, no field yet, a Schedule catalog type. */
+    public void installable() {
+        identity(ALL_ROLES);
+        customFields(customField("01CFOTHER00000000000000001", "Affected teams", "multi_select"));
+        catalogTypes(true);
+        createCustomField("01CFAPPROVERS0000000000001");
+    }
+
+    public static String schedule(String id, String name, String timezone) {
+        return """
+                {"id": %s, "name": %s, "timezone": %s, "team_ids": [], "annotations": {},
+                 "permalink": "https://app.incident.io/acme/on-call/schedules/%s",
+                 "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z",
+                 "config": {"rotations": []}, "current_shifts": [], "next_shifts": []}""".formatted(q(id), q(name), q(timezone), id);
+    }
+
+    public void scheduleExists(String... ids) {
+        for (String id : ids) {
+            wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(okJson(
+                    "{\"schedule\": " + schedule(id, "Schedule " + id, "UTC") + "}")));
+        }
+    }
+
+    public void scheduleMissing(String id) {
+        wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"type\": \"not_found\", \"status\": 404, \"request_id\": \"req-404\", \"errors\": [{\"code\": \"not_found\", \"message\": \"Not found\"}]}")));
+    }
+
+    /** An entry of {@code schedule_entries.final}; {@code email} null leaves it out, {@code name} null leaves out the user. */
+    public static String entry(Instant start, Instant end, String name, String email) {
+        String user = name == null ? "" : ", \"user\": {\"id\": \"01USER" + Math.abs(name.hashCode()) + "\", \"name\": " + q(name)
+                + (email == null ? "" : ", \"email\": " + q(email)) + ", \"role\": \"viewer\"}";
+        return "{\"start_at\": " + q(start.toString()) + ", \"end_at\": " + q(end.toString())
+                + ", \"fingerprint\": \"fp-" + Math.abs((start + "" + end + name).hashCode()) + "\""
+                + ", \"rotation_id\": \"01ROT000000000000000000001\", \"layer_id\": \"01LAYER00000000000000000001\"" + user + "}";
+    }
+
+    public static String entriesBody(List<String> scheduled, List<String> overrides, List<String> fin, String nextCursor) {
+        String meta = nextCursor == null ? ""
+                : ", \"pagination_meta\": {\"after\": " + q(nextCursor) + ", \"after_url\": \"https://api.incident.io/v2/schedule_entries?entry_window_start=" + nextCursor + "\"}";
+        return "{\"schedule_entries\": {\"scheduled\": [" + String.join(",", scheduled) + "], \"overrides\": ["
+                + String.join(",", overrides) + "], \"final\": [" + String.join(",", fin) + "]}" + meta + "}";
+    }
+
+    /** The request the service makes for a schedule at {@code now}: window {@code [now, now + 1 minute]}. */
+    public static MappingBuilder entriesRequest(String scheduleId, String windowStart, Instant now) {
+        return get(urlPathEqualTo("/v2/schedule_entries"))
+                .withQueryParam("schedule_id", equalTo(scheduleId))
+                .withQueryParam("entry_window_start", equalTo(windowStart))
+                .withQueryParam("entry_window_end", equalTo(now.plusSeconds(60).toString()));
+    }
+
+    /** One page of final entries (also mirrored in {@code scheduled}), optionally pointing to a next page. */
+    public void entriesPage(String scheduleId, Instant now, String windowStart, String nextCursor, String... finalEntries) {
+        List<String> fin = Arrays.asList(finalEntries);
+        wiremock.register(entriesRequest(scheduleId, windowStart, now)
+                .willReturn(okJson(entriesBody(fin, List.of(), fin, nextCursor))));
+    }
+
+    /** A single page of final entries for {@code now}. */
+    public void entries(String scheduleId, Instant now, String... finalEntries) {
+        entriesPage(scheduleId, now, now.toString(), null, finalEntries);
+    }
+
+    public WireMock wiremock() {
+        return wiremock;
+    }
+}
