@@ -1,0 +1,59 @@
+package io.oncallapprover.dev;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.oncallapprover.testsupport.ApiTestBase;
+import io.quarkiverse.wiremock.devservice.ConnectWireMock;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Runs the README's dev-mode walk-through against the very fake dev mode serves
+ * ({@code dev/incidentio-fake}), so the fake and the README cannot silently drift apart.
+ */
+@QuarkusTest
+@ConnectWireMock
+class DevFakeWalkthroughTest extends ApiTestBase {
+
+    static final String PRIMARY_FAKE = "01FAKEPRIMARY0000000000001";
+    static final String SECONDARY_FAKE = "01FAKESECONDARY00000000002";
+
+    @BeforeEach
+    void loadTheDevFake() {
+        wiremock.loadMappingsFrom("dev/incidentio-fake");
+        // The fake's shifts are templated relative to the real time.
+        clock.set(Instant.now());
+    }
+
+    @Test
+    void theReadmeWalkthroughGivesTheAnswersItPromises() {
+        install("acme", "inc_dev_fake_key_0001").statusCode(200)
+                .body("customFieldType", equalTo("multi_select"));
+
+        given().get("/api/v1/orgs/acme/integrations/incidentio/schedules").then().statusCode(200)
+                .body("schedules.id", contains(PRIMARY_FAKE, SECONDARY_FAKE, "01FAKEDATABASE000000000003"));
+
+        setAutoApproval("acme", List.of(PRIMARY_FAKE, SECONDARY_FAKE)).statusCode(200);
+
+        given().get("/api/v1/orgs/acme/integrations/incidentio/on-call").then().statusCode(200)
+                .body("schedules[0].onCall.email", contains("ada.lovelace@example.com"))
+                .body("schedules[1].onCall.email", contains("grace@example.com"));
+
+        autoCheck("acme", "ada.lovelace@example.com", "Deploying the hotfix").statusCode(200)
+                .body("approved", equalTo(true)).body("code", equalTo("ON_CALL"));
+        autoCheck("acme", "Grace@Example.com", null).statusCode(200)
+                .body("approved", equalTo(true)).body("evidence.scheduleId", contains(SECONDARY_FAKE));
+        autoCheck("acme", "bob@example.com", null).statusCode(200)
+                .body("approved", equalTo(false)).body("code", equalTo("NOT_ON_CALL"));
+
+        install("acme", "invalid-key-for-the-demo").statusCode(422).body("code", equalTo("INVALID_API_KEY"));
+        install("acme", "readonly-key-for-the-demo").statusCode(422).body("code", equalTo("MISSING_ROLES"));
+    }
+}
