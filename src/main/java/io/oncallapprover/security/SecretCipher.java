@@ -31,15 +31,16 @@ public final class SecretCipher {
 
     public SecretCipher(Map<String, byte[]> keys, String activeKeyId) {
         if (!keys.containsKey(activeKeyId)) {
-            throw new IllegalArgumentException("the active master key id '" + activeKeyId + "' is not configured");
+            throw new IllegalArgumentException("the active master key id " + describe(activeKeyId) + " is not configured");
         }
         Map<String, SecretKey> copy = new LinkedHashMap<>();
         keys.forEach((id, bytes) -> {
             if (!KEY_ID.matcher(id).matches()) {
-                throw new IllegalArgumentException("invalid master key id '" + id + "'");
+                throw new IllegalArgumentException("invalid master key id (ids are 1-32 letters, digits, '_' or '-'; "
+                        + "entries are keyId:base64)");
             }
             if (bytes.length != 32) {
-                throw new IllegalArgumentException("master key '" + id + "' must be 32 bytes (AES-256), got " + bytes.length);
+                throw new IllegalArgumentException("master key " + describe(id) + " must be 32 bytes (AES-256), got " + bytes.length);
             }
             copy.put(id, new SecretKeySpec(bytes, "AES"));
         });
@@ -59,10 +60,15 @@ public final class SecretCipher {
             try {
                 keys.put(id, Base64.getDecoder().decode(pair.substring(colon + 1).trim()));
             } catch (IllegalArgumentException notBase64) {
-                throw new IllegalArgumentException("master key '" + id + "' is not valid base64");
+                throw new IllegalArgumentException("master key " + describe(id) + " is not valid base64");
             }
         }
         return new SecretCipher(keys, config.activeKeyId());
+    }
+
+    /** Names a key id in an error only when it has the shape of one: a swapped entry would be key material. */
+    private static String describe(String id) {
+        return KEY_ID.matcher(id).matches() ? "'" + id + "'" : "(with a malformed id)";
     }
 
     public String activeKeyId() {
