@@ -18,6 +18,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
+import io.oncallapprover.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.oncallapprover.oncall.Emails;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -27,6 +29,7 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Approval checks")
+@RolesAllowed(Roles.SERVICE)
 public class ApprovalCheckResource {
 
     @Inject

@@ -25,6 +25,10 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
+import io.oncallapprover.security.Caller;
+import io.oncallapprover.security.Roles;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.integration.IntegrationRequests.AutoApprovalRequest;
 import io.oncallapprover.integration.IntegrationRequests.InstallRequest;
@@ -40,7 +44,11 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "incident.io integration")
+@RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
 public class IntegrationResource {
+
+    @Inject
+    SecurityIdentity identity;
 
     @Inject
     IntegrationService integrations;
@@ -76,10 +84,11 @@ public class IntegrationResource {
     }
 
     @PUT
+    @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Install incident.io, or rotate its API key (configuration is kept)")
     public Uni<InstallationView> install(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @Valid @NotNull InstallRequest body) {
-        return integrations.install(orgId, body.apiKey());
+        return integrations.install(orgId, body.apiKey(), Caller.of(identity));
     }
 
     @GET
@@ -89,9 +98,10 @@ public class IntegrationResource {
     }
 
     @DELETE
+    @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Uninstall incident.io")
     public Uni<Response> uninstall(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return integrations.uninstall(orgId).map(deleted -> {
+        return integrations.uninstall(orgId, Caller.of(identity)).map(deleted -> {
             if (!deleted) {
                 throw io.oncallapprover.problem.ApiException.notInstalled(orgId);
             }
@@ -109,11 +119,12 @@ public class IntegrationResource {
 
     @PUT
     @Path("/auto-approval")
+    @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Set the auto-approval schedules (an empty list denies every request)")
     public Uni<AutoApprovalView> setAutoApproval(
             @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @Valid @NotNull AutoApprovalRequest body) {
-        return integrations.setAutoApprovalSchedules(orgId, body.scheduleIds())
+        return integrations.setAutoApprovalSchedules(orgId, body.scheduleIds(), Caller.of(identity))
                 .map(view -> new AutoApprovalView(view.autoApprovalScheduleIds(), view.autoApprovalScheduleIds().isEmpty(),
                         view.updatedAt()));
     }

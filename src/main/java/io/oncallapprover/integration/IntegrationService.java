@@ -12,6 +12,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import io.oncallapprover.audit.AuditAction;
+import io.oncallapprover.audit.AuditLog;
 import io.oncallapprover.incidentio.IncidentIoClient;
 import io.oncallapprover.incidentio.IncidentIoConfig;
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateCustomFieldRequest;
@@ -25,6 +27,7 @@ import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.problem.ProblemCodes;
 import io.oncallapprover.problem.Upstream;
 import io.oncallapprover.security.ApiKey;
+import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.SecretCipher;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -54,6 +57,9 @@ public class IntegrationService {
     @Inject
     Clock clock;
 
+    @Inject
+    AuditLog audit;
+
     /** The installation, or empty. Must run inside a Hibernate Reactive session. */
     public Uni<Optional<Integration>> find(String orgId) {
         return Integration.<Integration> findById(orgId).map(Optional::ofNullable);
@@ -70,14 +76,14 @@ public class IntegrationService {
     }
 
     /** Installs, or rotates the key of an existing installation while keeping its configuration. */
-    public Uni<InstallationView> install(String orgId, String rawKey) {
+    public Uni<InstallationView> install(String orgId, String rawKey, Caller caller) {
         ApiKey key = new ApiKey(rawKey.trim());
         return client.identity(key)
                 .onFailure(IncidentIoException.class).transform(IntegrationService::installFailure)
                 .invoke(IntegrationService::requireRoles)
                 .flatMap(identity -> ensureCustomField(key)
                         .onFailure(IncidentIoException.class).transform(IntegrationService::installFailure)
-                        .flatMap(field -> Panache.withTransaction(() -> upsert(orgId, key, identity, field))))
+                        .flatMap(field -> Panache.withTransaction(() -> upsert(orgId, key, identity, field, caller))))
                 .call(() -> entriesCache.invalidateOrg(orgId))
                 .invoke(view -> LOG.infof("incident.io installed for org %s (identity %s, key …%s)", orgId,
                         view.identityName(), view.keyHint().substring(1)));
@@ -138,7 +144,7 @@ public class IntegrationService {
         });
     }
 
-    private Uni<InstallationView> upsert(String orgId, ApiKey key, Identity identity, CustomField field) {
+    private Uni<InstallationView> upsert(String orgId, ApiKey key, Identity identity, CustomField field, Caller caller) {
         Instant now = clock.instant();
         return find(orgId).flatMap(found -> {
             Integration integration = found.orElseGet(() -> {
@@ -161,7 +167,11 @@ public class IntegrationService {
             integration.customFieldType = field.fieldType() == null ? "unknown" : field.fieldType();
             integration.updatedAt = now;
             Uni<Integration> saved = found.isEmpty() ? integration.persist() : Uni.createFrom().item(integration);
-            return saved.map(InstallationView::of);
+            AuditAction action = found.isEmpty() ? AuditAction.INTEGRATION_INSTALLED
+                    : keyChanged ? AuditAction.INTEGRATION_KEY_ROTATED : AuditAction.INTEGRATION_REFRESHED;
+            String detail = "key …" + integration.apiKeyHint + ", identity " + identity.name() + ", custom field "
+                    + field.id();
+            return saved.call(() -> audit.record(orgId, action, caller, detail)).map(InstallationView::of);
         });
     }
 
@@ -174,8 +184,11 @@ public class IntegrationService {
     }
 
     /** Removes the installation; false when there was none. */
-    public Uni<Boolean> uninstall(String orgId) {
-        return Panache.withTransaction(() -> Integration.deleteById(orgId))
+    public Uni<Boolean> uninstall(String orgId, Caller caller) {
+        return Panache.withTransaction(() -> Integration.deleteById(orgId)
+                .call(deleted -> deleted
+                        ? audit.record(orgId, AuditAction.INTEGRATION_UNINSTALLED, caller, null)
+                        : Uni.createFrom().voidItem()))
                 .call(() -> entriesCache.invalidateOrg(orgId))
                 .invoke(deleted -> {
                     if (deleted) {
@@ -195,7 +208,7 @@ public class IntegrationService {
      * Replaces the auto-approval schedules after checking, in one concurrent round, that incident.io
      * knows every id. An empty list is allowed: it makes auto-approval deny everything.
      */
-    public Uni<InstallationView> setAutoApprovalSchedules(String orgId, List<String> requested) {
+    public Uni<InstallationView> setAutoApprovalSchedules(String orgId, List<String> requested, Caller caller) {
         List<String> ids = List.copyOf(new LinkedHashSet<>(requested));
         return Panache.withSession(() -> require(orgId))
                 .flatMap(integration -> unknownSchedules(keyOf(integration), ids))
@@ -212,10 +225,13 @@ public class IntegrationService {
                                 "incident.io does not know schedule(s): " + String.join(", ", unknown) + ".", errors);
                     }
                 })
-                .flatMap(ignored -> Panache.withTransaction(() -> require(orgId).map(integration -> {
+                .flatMap(ignored -> Panache.withTransaction(() -> require(orgId).flatMap(integration -> {
+                    String before = String.join(",", integration.autoApprovalScheduleIds);
                     integration.autoApprovalScheduleIds = ids.toArray(String[]::new);
                     integration.updatedAt = clock.instant();
-                    return InstallationView.of(integration);
+                    return audit.record(orgId, AuditAction.AUTO_APPROVAL_SCHEDULES_CHANGED, caller,
+                            "[" + before + "] -> [" + String.join(",", ids) + "]")
+                            .replaceWith(InstallationView.of(integration));
                 })))
                 .invoke(view -> LOG.infof("auto-approval schedules of org %s set to %s", orgId, ids));
     }

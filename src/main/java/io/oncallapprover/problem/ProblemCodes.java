@@ -17,6 +17,9 @@ public final class ProblemCodes {
     public static final String NOT_ACCEPTABLE = "NOT_ACCEPTABLE";
     public static final String PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE";
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+    public static final String UNAUTHENTICATED = "UNAUTHENTICATED";
+    public static final String FORBIDDEN = "FORBIDDEN";
+    public static final String CONFLICT = "CONFLICT";
 
     private ProblemCodes() {
     }

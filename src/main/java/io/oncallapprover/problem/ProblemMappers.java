@@ -21,9 +21,17 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import io.oncallapprover.incidentio.IncidentIoException;
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import jakarta.persistence.OptimisticLockException;
+import org.hibernate.StaleObjectStateException;
 
 /**
  * Every error leaves as {@code application/problem+json}. Unexpected failures are logged here and
@@ -38,13 +46,41 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response apiException(ApiException e, UriInfo uri) {
-        Problem problem = Problem.of(e.status(), e.code(), e.title(), e.getMessage(), path(uri), e.errors(),
+        return toResponse(e, path(uri));
+    }
+
+    /** The problem response of an {@link ApiException}, for filters that answer before a resource runs. */
+    public static Response toResponse(ApiException e, String path) {
+        Problem problem = Problem.of(e.status(), e.code(), e.title(), e.getMessage(), path, e.errors(),
                 e.extensions());
         Response.ResponseBuilder response = Response.status(e.status()).type(Problem.MEDIA_TYPE).entity(problem);
         if (e.retryAfter() != null) {
             response.header("Retry-After", Math.max(1, (e.retryAfter().toMillis() + 999) / 1000));
         }
+        if (e.status() == 401) {
+            response.header("WWW-Authenticate", "Bearer");
+        }
         return response.build();
+    }
+
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
+            AuthenticationCompletionException.class })
+    public Response unauthenticated(RuntimeException e, UriInfo uri) {
+        return toResponse(new ApiException(401, ProblemCodes.UNAUTHENTICATED, "Unauthenticated",
+                "A valid bearer token is required.", List.of(), null, null), path(uri));
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, UriInfo uri) {
+        return toResponse(new ApiException(403, ProblemCodes.FORBIDDEN, "Forbidden",
+                "The caller's roles do not allow this.", List.of(), null, null), path(uri));
+    }
+
+    /** Optimistic-lock and unique-key races between concurrent writers: the loser retries. */
+    @ServerExceptionMapper({ OptimisticLockException.class, StaleObjectStateException.class })
+    public Response concurrentChange(RuntimeException e, UriInfo uri) {
+        return toResponse(new ApiException(409, ProblemCodes.CONFLICT, "Conflict",
+                "The resource was changed concurrently; retry.", List.of(), null, null), path(uri));
     }
 
     @ServerExceptionMapper
@@ -62,11 +98,18 @@ public class ProblemMappers {
     @ServerExceptionMapper(priority = 1)
     public Response unreadableJson(JsonProcessingException e, UriInfo uri) {
         String field = e instanceof JsonMappingException mapping ? jsonPath(mapping.getPath()) : "";
-        String detail = field.isEmpty()
-                ? "The request body is not valid JSON."
-                : "The request body has a value of the wrong type at " + field + ".";
-        List<FieldError> errors = List.of(new FieldError(field.isEmpty() ? BODY_PARAMETER : field,
-                field.isEmpty() ? "is not valid JSON" : "has the wrong type"));
+        String message;
+        if (e instanceof UnrecognizedPropertyException) {
+            message = "is not a known field";
+        } else if (field.isEmpty() || e instanceof StreamConstraintsException || e.getCause() instanceof StreamConstraintsException) {
+            field = "";
+            message = "is not valid JSON, or is nested or sized beyond the limits";
+        } else {
+            message = "has the wrong type";
+        }
+        String detail = field.isEmpty() ? "The request body " + message + "."
+                : "The request body is invalid: " + field + " " + message + ".";
+        List<FieldError> errors = List.of(new FieldError(field.isEmpty() ? BODY_PARAMETER : field, message));
         return apiException(new ApiException(400, ProblemCodes.MALFORMED_BODY, "Malformed request body", detail,
                 errors, null, null), uri);
     }

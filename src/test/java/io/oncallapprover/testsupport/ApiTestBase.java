@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import com.github.tomakehurst.wiremock.client.WireMock;
 
 import io.oncallapprover.oncall.ScheduleEntriesCache;
+import io.restassured.RestAssured;
+import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -45,14 +47,21 @@ public abstract class ApiTestBase {
     @Inject
     protected Pool pool;
 
+    /** Both roles for the organizations the tests use; authorization itself is tested apart. */
+    public static final String EVERYTHING_TOKEN = Tokens.token(List.of(ORG, "other-org", "nobody"),
+            java.util.Set.of("admin", "service"));
+
     @BeforeEach
     void resetWorld() {
+        RestAssured.requestSpecification = new RequestSpecBuilder()
+                .addHeader("Authorization", "Bearer " + EVERYTHING_TOKEN).build();
         wiremock.resetMappings();
         wiremock.resetRequests();
         stubs = new IncidentIoStubs(wiremock);
         clock.set(NOW);
         entriesCache.invalidateAll().await().indefinitely();
         pool.query("delete from incidentio_integration").execute().await().indefinitely();
+        pool.query("delete from audit_event").execute().await().indefinitely();
     }
 
     protected static String base(String org) {

@@ -1,0 +1,40 @@
+package io.oncallapprover.audit;
+
+import java.time.Clock;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.oncallapprover.security.Caller;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Records audited changes. Call inside the transaction of the change itself, so a change and its
+ * audit record are written together or not at all.
+ */
+@ApplicationScoped
+public class AuditLog {
+
+    private static final Logger LOG = Logger.getLogger(AuditLog.class);
+    private static final int MAX_DETAIL = 2000;
+
+    @Inject
+    Clock clock;
+
+    public Uni<AuditEvent> record(String orgId, AuditAction action, Caller caller, String detail) {
+        AuditEvent event = new AuditEvent();
+        event.orgId = orgId;
+        event.action = action.name();
+        event.subject = truncate(caller.subject(), 255);
+        event.detail = detail == null ? null : truncate(detail, MAX_DETAIL);
+        event.occurredAt = clock.instant();
+        LOG.infof("audit org=%s action=%s subject=%s detail=%s", orgId, event.action, event.subject, event.detail);
+        return event.persist();
+    }
+
+    private static String truncate(String value, int max) {
+        return value.length() <= max ? value : value.substring(0, max);
+    }
+}

@@ -1,0 +1,53 @@
+package io.oncallapprover.audit;
+
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.oncallapprover.common.Ids;
+import io.oncallapprover.security.Roles;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Sort;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+
+/** The organization's audit trail, newest first. */
+@Path("/api/v1/orgs/{orgId}/audit-events")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Audit")
+@RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
+public class AuditResource {
+
+    @RegisterForReflection
+    public record AuditEventView(long id, String action, String subject, String detail, Instant occurredAt) {
+    }
+
+    @RegisterForReflection
+    public record AuditEventsView(List<AuditEventView> events) {
+    }
+
+    @GET
+    @Operation(summary = "Audited changes of the organization, newest first")
+    public Uni<AuditEventsView> list(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(500) int limit) {
+        return Panache.withSession(() -> AuditEvent.<AuditEvent> find("orgId", Sort.descending("occurredAt", "id"), orgId)
+                .page(Page.ofSize(limit)).list())
+                .map(events -> new AuditEventsView(events.stream()
+                        .map(e -> new AuditEventView(e.id, e.action, e.subject, e.detail, e.occurredAt)).toList()));
+    }
+}
