@@ -37,7 +37,7 @@ public class ApprovalCheckResource {
 
     @RegisterForReflection
     public record AutoCheckRequest(
-            @NotBlank @Email @Size(max = 254) String requester,
+            @NotBlank @Email(regexp = Ids.EMAIL, message = Ids.EMAIL_MESSAGE) @Size(max = 254) String requester,
             @Size(max = 2000) String reason) {
     }
 

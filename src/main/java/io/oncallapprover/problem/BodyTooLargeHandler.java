@@ -5,27 +5,46 @@ import java.util.List;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.json.Json;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 
 /**
- * Bodies over {@code quarkus.http.limits.max-body-size} are refused by the HTTP layer before any
- * resource runs; this turns that refusal into the same problem details as every other error.
+ * Refuses a body announced larger than {@code quarkus.http.limits.max-body-size} before it is read,
+ * with the same problem details as every other error. (The HTTP layer still cuts off bodies that
+ * grow past the limit without announcing their length.)
  */
 @Singleton
 public class BodyTooLargeHandler {
 
-    void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
-            if (ctx.statusCode() != 413 || ctx.response().headWritten()) {
-                ctx.next();
-                return;
-            }
+    @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+    MemorySize maxBodySize;
+
+    void register(@Observes Filters filters) {
+        filters.register(this::refuseOversizedBodies, 1000);
+    }
+
+    void refuseOversizedBodies(RoutingContext ctx) {
+        String length = ctx.request().getHeader("Content-Length");
+        if (length != null && tooLarge(length)) {
             Problem problem = Problem.of(413, ProblemCodes.PAYLOAD_TOO_LARGE, "Payload too large",
-                    "The request body is larger than this service accepts.", ctx.normalizedPath(),
-                    List.of(new FieldError("body", "is too large")), null);
+                    "The request body is larger than the " + maxBodySize.asLongValue() + " bytes this service accepts.",
+                    ctx.normalizedPath(), List.of(new FieldError("body", "is too large")), null);
             ctx.response().setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE)
-                    .end(Json.encode(problem));
-        });
+                    .putHeader("Connection", "close").end(Json.encode(problem));
+            return;
+        }
+        ctx.next();
+    }
+
+    private boolean tooLarge(String length) {
+        try {
+            return Long.parseLong(length.trim()) > maxBodySize.asLongValue();
+        } catch (NumberFormatException malformed) {
+            return false; // the HTTP layer rejects malformed lengths itself
+        }
     }
 }

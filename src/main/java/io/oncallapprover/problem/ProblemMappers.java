@@ -24,6 +24,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 
 import io.oncallapprover.incidentio.IncidentIoException;
 import io.quarkus.security.AuthenticationCompletionException;
@@ -95,7 +102,11 @@ public class ProblemMappers {
         return apiException(ApiException.invalid(detail, errors), uri);
     }
 
-    @ServerExceptionMapper(priority = 1)
+    // Listed one by one: Quarkus REST has built-in mappers for some of these, and the closest type wins.
+    @ServerExceptionMapper(value = { JsonProcessingException.class, StreamReadException.class, JsonParseException.class,
+            MismatchedInputException.class, InvalidFormatException.class, InvalidTypeIdException.class,
+            UnrecognizedPropertyException.class, InvalidNullException.class, ValueInstantiationException.class,
+            JsonMappingException.class, StreamConstraintsException.class }, priority = 1)
     public Response unreadableJson(JsonProcessingException e, UriInfo uri) {
         String field = e instanceof JsonMappingException mapping ? jsonPath(mapping.getPath()) : "";
         String message;

@@ -15,6 +15,7 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import io.oncallapprover.oncall.ScheduleEntriesCache;
 import io.restassured.RestAssured;
 import io.restassured.builder.RequestSpecBuilder;
+import io.restassured.config.HeaderConfig;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -53,6 +54,8 @@ public abstract class ApiTestBase {
 
     @BeforeEach
     void resetWorld() {
+        RestAssured.config = RestAssured.config()
+                .headerConfig(HeaderConfig.headerConfig().overwriteHeadersWithName("Authorization"));
         RestAssured.requestSpecification = new RequestSpecBuilder()
                 .addHeader("Authorization", "Bearer " + EVERYTHING_TOKEN).build();
         wiremock.resetMappings();

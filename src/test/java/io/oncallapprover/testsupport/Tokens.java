@@ -64,8 +64,12 @@ public final class Tokens {
     }
 
     public static PrivateKey key(String location) {
+        return key(location, SignatureAlgorithm.RS256);
+    }
+
+    public static PrivateKey key(String location, SignatureAlgorithm algorithm) {
         try {
-            return KeyUtils.readPrivateKey(location);
+            return KeyUtils.readPrivateKey(location, algorithm);
         } catch (Exception e) {
             throw new IllegalStateException("cannot read test key " + location, e);
         }

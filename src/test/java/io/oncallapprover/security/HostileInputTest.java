@@ -1,0 +1,99 @@
+package io.oncallapprover.security;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import io.oncallapprover.testsupport.ApiTestBase;
+import io.quarkiverse.wiremock.devservice.ConnectWireMock;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/**
+ * A corpus of malformed, mistyped and oversized requests against every write endpoint: each gets a
+ * 4xx problem (never a 5xx), and the database is exactly as it was.
+ */
+@QuarkusTest
+@ConnectWireMock
+class HostileInputTest extends ApiTestBase {
+
+    record Endpoint(String method, String path, List<String> stringFields) {
+    }
+
+    static final List<Endpoint> WRITE_ENDPOINTS = List.of(
+            new Endpoint("PUT", "/api/v1/orgs/acme/integrations/incidentio", List.of("apiKey")),
+            new Endpoint("PUT", "/api/v1/orgs/acme/integrations/incidentio/auto-approval", List.of()),
+            new Endpoint("POST", "/api/v1/orgs/acme/approval-checks/auto", List.of("requester", "reason")));
+
+    static List<String> corpus(Endpoint endpoint) {
+        List<String> bodies = new ArrayList<>(List.of(
+                "", "{", "}", "[]", "null", "\"text\"", "42", "true", "{}{}", "{\"a\":1} trailing",
+                "{\"unexpected\": 1}", "{\"apiKey\": [\"x\"]}", "{\"scheduleIds\": \"01ABC\"}",
+                "{\"scheduleIds\": [1, 2]}", "{\"scheduleIds\": [null]}", "{\"scheduleIds\": [\"../../etc\"]}",
+                "{\"scheduleIds\": [\"" + "A".repeat(65) + "\"]}",
+                "{\"requester\": 12345}", "{\"requester\": \"a@b\\u0000.com\"}", "{\"requester\": \"<script>@x\"}",
+                "{\"requester\": \"ada@example.com\", \"reason\": {\"nested\": true}}",
+                "{\"apiKey\": \"bad\\nkey\\rwith\\tcontrols\"}",
+                "[".repeat(5_000) + "]".repeat(5_000),
+                "{\"a\":".repeat(3_000) + "1" + "}".repeat(3_000),
+                "{\"apiKey\": \"" + "x".repeat(80_000) + "\"}"));
+        for (String field : endpoint.stringFields()) {
+            bodies.add("{\"" + field + "\": \"" + "y".repeat(5_000) + "@example.com\"}");
+            bodies.add("{\"" + field + "\": null}");
+            bodies.add("{\"" + field + "\": 3.14}");
+            bodies.add("{\"" + field + "\": false}");
+        }
+        return bodies;
+    }
+
+    private String before;
+
+    @BeforeEach
+    void someStateToProtect() {
+        installWithAutoApproval(ORG, PRIMARY);
+        before = snapshot();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyWriteEndpointRefusesBadInputCleanly() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Endpoint endpoint : WRITE_ENDPOINTS) {
+            List<String> bodies = corpus(endpoint);
+            for (int i = 0; i < bodies.size(); i++) {
+                String body = bodies.get(i);
+                String name = endpoint.method() + " " + endpoint.path() + " #" + i + " "
+                        + body.substring(0, Math.min(40, body.length()));
+                tests.add(DynamicTest.dynamicTest(name, () -> refusedCleanly(
+                        given().contentType("application/json").body(body).request(endpoint.method(), endpoint.path()))));
+            }
+            tests.add(DynamicTest.dynamicTest(endpoint.method() + " " + endpoint.path() + " as text/plain",
+                    () -> refusedCleanly(given().contentType("text/plain").body("apiKey=x").request(endpoint.method(), endpoint.path()))));
+            tests.add(DynamicTest.dynamicTest(endpoint.method() + " " + endpoint.path() + " as XML",
+                    () -> refusedCleanly(given().contentType("application/xml").body("<a/>").request(endpoint.method(), endpoint.path()))));
+            tests.add(DynamicTest.dynamicTest(endpoint.method() + " " + endpoint.path() + " with a bad org id",
+                    () -> refusedCleanly(given().contentType("application/json").body("{}")
+                            .request(endpoint.method(), endpoint.path().replace("/acme/", "/ACME..%2F/")))));
+        }
+        return tests.stream();
+    }
+
+    private void refusedCleanly(Response response) {
+        assertThat(response.statusCode()).as(response.asString()).isBetween(400, 499);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.jsonPath().getString("code")).isNotBlank();
+        assertThat(snapshot()).as("database unchanged").isEqualTo(before);
+    }
+
+    private String snapshot() {
+        return pool.query("select coalesce((select string_agg(t::text, '|' order by org_id) from incidentio_integration t), '')"
+                + " || '#' || coalesce((select string_agg(a::text, '|' order by id) from audit_event a), '')")
+                .execute().await().indefinitely().iterator().next().getString(0);
+    }
+}
