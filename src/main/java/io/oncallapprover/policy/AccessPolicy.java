@@ -1,0 +1,67 @@
+package io.oncallapprover.policy;
+
+import java.util.List;
+
+/**
+ * An organization's routing rules, in order (PRODUCT §2). Pure data: parsing is {@link PolicyParser},
+ * matching is {@link PolicyEvaluator}.
+ */
+public record AccessPolicy(List<Rule> rules) {
+
+    public AccessPolicy {
+        rules = List.copyOf(rules);
+    }
+
+    public static final AccessPolicy EMPTY = new AccessPolicy(List.of());
+
+    /** One routing rule: who, for what, and how the request may be approved. */
+    public record Rule(String name, boolean disabled, RequestorMatcher requestor, ResourceMatcher resource,
+            List<ApprovalStep> approval) {
+
+        public Rule {
+            approval = List.copyOf(approval);
+        }
+    }
+
+    /** Who a rule applies to: anyone, or one user by email (compared case-insensitively). */
+    public record RequestorMatcher(RequestorType type, String email) {
+
+        public static final RequestorMatcher ANY = new RequestorMatcher(RequestorType.ANY, null);
+    }
+
+    public enum RequestorType {
+        ANY, USER
+    }
+
+    /**
+     * What a rule applies to: any resource, or the resources of one integration/service (by name,
+     * case-insensitive), optionally one resource name within it.
+     */
+    public record ResourceMatcher(ResourceType type, String service, String name) {
+
+        public static final ResourceMatcher ANY = new ResourceMatcher(ResourceType.ANY, null, null);
+    }
+
+    public enum ResourceType {
+        ANY, SERVICE
+    }
+
+    /** An approval path of a rule; only the incident.io integration exists. */
+    public sealed interface ApprovalStep permits AutoApproval, EscalationApproval {
+
+        boolean requireReason();
+    }
+
+    /** Auto-approve a requester who is on call for an auto-approval schedule. */
+    public record AutoApproval(boolean requireReason) implements ApprovalStep {
+    }
+
+    /** Page the on-call team of {@code services}; only its members may decide. */
+    public record EscalationApproval(List<String> services, boolean allowOneParty, boolean requireReason)
+            implements ApprovalStep {
+
+        public EscalationApproval {
+            services = List.copyOf(services);
+        }
+    }
+}
