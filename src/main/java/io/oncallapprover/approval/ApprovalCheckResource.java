@@ -1,5 +1,8 @@
 package io.oncallapprover.approval;
 
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Email;
@@ -18,9 +21,16 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
-import io.oncallapprover.security.Roles;
-import jakarta.annotation.security.RolesAllowed;
+import io.oncallapprover.integration.IntegrationService;
 import io.oncallapprover.oncall.Emails;
+import io.oncallapprover.policy.RequestedResource;
+import io.oncallapprover.problem.ApiException;
+import io.oncallapprover.problem.FieldError;
+import io.oncallapprover.request.AccessRequestDtos.ResourceRef;
+import io.oncallapprover.request.AccessRequestService;
+import io.oncallapprover.request.MatchedRules;
+import io.oncallapprover.security.Roles;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
@@ -35,18 +45,68 @@ public class ApprovalCheckResource {
     @Inject
     AutoApprovalService autoApproval;
 
+    @Inject
+    ApproverCheckService approverCheck;
+
+    @Inject
+    AccessRequestService requests;
+
+    @Inject
+    IntegrationService integrations;
+
+    @Inject
+    java.time.Clock clock;
+
     @RegisterForReflection
     public record AutoCheckRequest(
             @NotBlank @Email(regexp = Ids.EMAIL, message = Ids.EMAIL_MESSAGE) @Size(max = 254) String requester,
-            @Size(max = 2000) String reason) {
+            @Size(max = 2000) String reason,
+            @Valid ResourceRef resource) {
+    }
+
+    @RegisterForReflection
+    public record ApproverCheckRequest(
+            @NotBlank @Email(regexp = Ids.EMAIL, message = Ids.EMAIL_MESSAGE) @Size(max = 254) String approver,
+            @Pattern(regexp = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", message = "must be an access request id") String requestId,
+            @Size(max = Ids.MAX_SCHEDULES) List<@NotNull @Pattern(regexp = Ids.SCHEDULE_ID, message = Ids.SCHEDULE_ID_MESSAGE) String> scheduleIds) {
     }
 
     @POST
     @Path("/auto")
-    @Operation(summary = "Would this requester be auto-approved now?")
+    @Operation(summary = "Would this requester be auto-approved now (for this resource, when given)?")
     public Uni<AutoApprovalDecision> auto(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @Valid @NotNull AutoCheckRequest body) {
-        // The access policy (requireReason per rule) arrives with access requests; until then no reason is required.
-        return autoApproval.check(orgId, Emails.normalize(body.requester()), body.reason(), false);
+        RequestedResource resource = body.resource() == null ? null
+                : new RequestedResource(body.resource().type(), body.resource().service(), body.resource().name());
+        return autoApproval.check(orgId, Emails.normalize(body.requester()), body.reason(), resource);
+    }
+
+    @POST
+    @Path("/approver")
+    @Operation(summary = "May this person approve now: a request (by id) or on-call for schedules (by ids)?")
+    public Uni<ApproverDecision> approver(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Valid @NotNull ApproverCheckRequest body) {
+        boolean byRequest = body.requestId() != null;
+        boolean bySchedules = body.scheduleIds() != null && !body.scheduleIds().isEmpty();
+        if (byRequest == bySchedules) {
+            throw ApiException.invalid("Give either requestId or scheduleIds.",
+                    List.of(new FieldError(byRequest ? "scheduleIds" : "requestId", "give exactly one of requestId and scheduleIds")));
+        }
+        String approver = Emails.normalize(body.approver());
+        return Panache.withSession(() -> integrations.find(orgId).flatMap(integration -> {
+            if (integration.isEmpty()) {
+                return Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
+                        "incident.io is not installed for this organization, so nobody may approve.", clock.instant()));
+            }
+            if (bySchedules) {
+                return approverCheck.check(orgId, integration.get(), approver, null, false,
+                        List.copyOf(new java.util.LinkedHashSet<>(body.scheduleIds())));
+            }
+            return requests.require(orgId, body.requestId()).flatMap(request -> {
+                var routing = MatchedRules.restore(request.matchedRules);
+                return approverCheck.check(orgId, integration.get(), approver, request.requester, routing.allowsOneParty(),
+                        routing.approverSchedules());
+            });
+        }));
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,12 +17,19 @@ import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.integration.Integration;
 import io.oncallapprover.integration.IntegrationService;
 import io.oncallapprover.oncall.OnCallService;
+import io.oncallapprover.policy.AccessPolicy;
+import io.oncallapprover.policy.PolicyEvaluator;
+import io.oncallapprover.policy.PolicyEvaluator.Routing;
+import io.oncallapprover.policy.PolicyService;
+import io.oncallapprover.policy.RequestedResource;
+import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.Upstream;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 /**
- * "Would this requester be auto-approved now?" Reads the installation, asks incident.io for every
+ * "Would this requester be auto-approved now?" — for chat bots, and for access requests at creation.
+ * Needs a matching policy rule with an auto-approval step, then asks incident.io for every
  * auto-approval schedule at once and applies the pure {@link AutoApprovalRules}. Read-only: it only
  * logs and counts. Any incident.io failure fails closed with {@link CheckCode#UPSTREAM_UNAVAILABLE}.
  */
@@ -33,8 +41,19 @@ public class AutoApprovalService {
     /** PRODUCT §3.4: an auto-approved grant lasts one hour. */
     public static final Duration GRANT = Duration.ofHours(1);
 
+    /** A decision, and when it failed closed on incident.io, how long to wait before asking again. */
+    public record Evaluation(AutoApprovalDecision decision, Duration retryAfter) {
+    }
+
+    /** What a check reads from the database before asking incident.io. */
+    public record Setup(Optional<Integration> integration, AccessPolicy policy) {
+    }
+
     @Inject
     IntegrationService integrations;
+
+    @Inject
+    PolicyService policies;
 
     @Inject
     OnCallService onCall;
@@ -46,48 +65,70 @@ public class AutoApprovalService {
     MeterRegistry meters;
 
     /**
-     * The decision. An incident.io failure fails the Uni with a 503 problem that carries the
-     * fail-closed decision ({@code approved: false}) and how long to wait before retrying.
+     * The check endpoint's answer. {@code resource} null considers every rule whose requestor matches.
+     * An incident.io failure fails the Uni with a 503 problem carrying the fail-closed decision.
      */
-    public Uni<AutoApprovalDecision> check(String orgId, String requester, String reason, boolean requireReason) {
-        return Panache.withSession(() -> integrations.find(orgId))
-                .flatMap(found -> {
-                    Instant now = clock.instant();
-                    if (found.isEmpty()) {
-                        return Uni.createFrom().item(AutoApprovalDecision.denied(CheckCode.NOT_INSTALLED,
-                                "incident.io is not installed for this organization, so nothing is auto-approved.", now));
+    public Uni<AutoApprovalDecision> check(String orgId, String requester, String reason, RequestedResource resource) {
+        return Panache.withSession(() -> integrations.find(orgId)
+                .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy))))
+                .flatMap(setup -> evaluate(orgId, setup.integration(), requester, reason,
+                        PolicyEvaluator.route(setup.policy(), requester, resource)))
+                .map(evaluation -> {
+                    AutoApprovalDecision decision = evaluation.decision();
+                    if (decision.code() == CheckCode.UPSTREAM_UNAVAILABLE) {
+                        throw failedClosed(decision, evaluation.retryAfter());
                     }
-                    Integration integration = found.get();
-                    List<String> scheduleIds = integration.autoApprovalSchedules();
-                    var early = AutoApprovalRules.precheck(scheduleIds, requireReason, reason, now);
-                    if (early.isPresent()) {
-                        return Uni.createFrom().item(early.get());
-                    }
-                    return onCall.onCallNow(orgId, integrations.keyOf(integration), scheduleIds)
-                            .map(sets -> AutoApprovalRules.decide(requester, requireReason, reason, scheduleIds, sets,
-                                    clock.instant(), GRANT))
-                            .onFailure(IncidentIoException.class)
-                            .transform(f -> failClosed(orgId, requester, (IncidentIoException) f));
-                })
-                .invoke(decision -> record(orgId, requester, decision));
+                    return decision;
+                });
     }
 
-    private RuntimeException failClosed(String orgId, String requester, IncidentIoException e) {
+    /** Evaluates auto-approval for a routing already computed; never fails, an outage is a decision. */
+    public Uni<Evaluation> evaluate(String orgId, Optional<Integration> integration, String requester, String reason,
+            Routing routing) {
         Instant now = clock.instant();
-        AutoApprovalDecision decision = AutoApprovalDecision.denied(CheckCode.UPSTREAM_UNAVAILABLE,
-                "incident.io could not be asked, so the request is not auto-approved; retry shortly.", now);
-        record(orgId, requester, decision);
-        LOG.warnf("auto-approval check for org %s failed closed: %s", orgId, e.getMessage());
-        return Upstream.unavailable(e, Map.of(
-                "approved", false,
-                "explanation", decision.explanation(),
-                "evidence", List.of(),
-                "checkedAt", now.toString()));
+        Uni<Evaluation> result;
+        if (integration.isEmpty()) {
+            result = done(AutoApprovalDecision.denied(CheckCode.NOT_INSTALLED,
+                    "incident.io is not installed for this organization, so nothing is auto-approved.", now));
+        } else if (!routing.hasAutoApproval()) {
+            result = done(AutoApprovalDecision.denied(CheckCode.NO_MATCHING_RULE,
+                    "No enabled access-policy rule gives " + requester + " auto-approval here.", now));
+        } else {
+            boolean reasonMissing = !routing.autoApprovalReasonSatisfied(reason);
+            List<String> scheduleIds = integration.get().autoApprovalSchedules();
+            var early = AutoApprovalRules.precheck(scheduleIds, reasonMissing, reason, now);
+            if (early.isPresent()) {
+                result = done(early.get());
+            } else {
+                result = onCall.onCallNow(orgId, integrations.keyOf(integration.get()), scheduleIds)
+                        .map(sets -> new Evaluation(AutoApprovalRules.decide(requester, false, reason, scheduleIds, sets,
+                                clock.instant(), GRANT), null))
+                        .onFailure(IncidentIoException.class).recoverWithItem(f -> {
+                            IncidentIoException e = (IncidentIoException) f;
+                            LOG.warnf("auto-approval of %s in org %s failed closed: %s", requester, orgId, e.getMessage());
+                            return new Evaluation(AutoApprovalDecision.denied(CheckCode.UPSTREAM_UNAVAILABLE,
+                                    "incident.io could not be asked, so the request is not auto-approved; retry shortly.",
+                                    clock.instant()), Upstream.retryAfter(e));
+                        });
+            }
+        }
+        return result.invoke(evaluation -> record(orgId, requester, evaluation.decision()));
+    }
+
+    private static Uni<Evaluation> done(AutoApprovalDecision decision) {
+        return Uni.createFrom().item(new Evaluation(decision, null));
+    }
+
+    static ApiException failedClosed(AutoApprovalDecision decision, Duration retryAfter) {
+        return new ApiException(503, io.oncallapprover.problem.ProblemCodes.UPSTREAM_UNAVAILABLE, "incident.io unavailable",
+                "incident.io could not be asked; nothing was approved. Retry later.", List.of(), retryAfter,
+                Map.of("approved", false, "explanation", decision.explanation(), "evidence", List.of(),
+                        "checkedAt", decision.checkedAt().toString()));
     }
 
     private void record(String orgId, String requester, AutoApprovalDecision decision) {
         meters.counter("approval.checks", "kind", "auto", "code", decision.code().name()).increment();
-        LOG.infof("auto-approval check org=%s requester=%s approved=%s code=%s", orgId, requester, decision.approved(),
+        LOG.infof("auto-approval org=%s requester=%s approved=%s code=%s", orgId, requester, decision.approved(),
                 decision.code());
     }
 }

@@ -8,5 +8,7 @@ public enum CheckCode {
     REASON_REQUIRED,
     SELF_APPROVAL_NOT_ALLOWED,
     NOT_INSTALLED,
-    UPSTREAM_UNAVAILABLE
+    UPSTREAM_UNAVAILABLE,
+    /** No enabled access-policy rule matching the request allows this path (auto-approval, escalation). */
+    NO_MATCHING_RULE
 }

@@ -23,6 +23,10 @@ public class AuditEvent extends PanacheEntityBase {
     @Column(name = "org_id", nullable = false)
     public String orgId;
 
+    /** Set when the event belongs to one access request's audit trail. */
+    @Column(name = "request_id")
+    public String requestId;
+
     @Column(nullable = false)
     public String action;
 

@@ -24,13 +24,20 @@ public class AuditLog {
     Clock clock;
 
     public Uni<AuditEvent> record(String orgId, AuditAction action, Caller caller, String detail) {
+        return record(orgId, null, action, caller.subject(), detail);
+    }
+
+    /** An event of one access request's trail; {@code subject} is who acted (a caller, or "system"). */
+    public Uni<AuditEvent> record(String orgId, String requestId, AuditAction action, String subject, String detail) {
         AuditEvent event = new AuditEvent();
         event.orgId = orgId;
+        event.requestId = requestId;
         event.action = action.name();
-        event.subject = truncate(caller.subject(), 255);
+        event.subject = truncate(subject, 255);
         event.detail = detail == null ? null : truncate(detail, MAX_DETAIL);
         event.occurredAt = clock.instant();
-        LOG.infof("audit org=%s action=%s subject=%s detail=%s", orgId, event.action, event.subject, event.detail);
+        LOG.infof("audit org=%s request=%s action=%s subject=%s detail=%s", orgId, requestId, event.action, event.subject,
+                event.detail);
         return event.persist();
     }
 

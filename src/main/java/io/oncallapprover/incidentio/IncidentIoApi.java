@@ -15,6 +15,9 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 import io.oncallapprover.incidentio.IncidentIoDtos.CatalogTypesResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateCustomFieldRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.CreateIncidentRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.EditIncidentRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.IncidentResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldsResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.IdentityResponse;
@@ -66,4 +69,13 @@ public interface IncidentIoApi {
     @Path("/v2/custom_fields")
     Uni<CustomFieldResponse> createCustomField(@HeaderParam("Authorization") String authorization,
             CreateCustomFieldRequest request);
+
+    @POST
+    @Path("/v2/incidents")
+    Uni<IncidentResponse> createIncident(@HeaderParam("Authorization") String authorization, CreateIncidentRequest request);
+
+    @POST
+    @Path("/v2/incidents/{id}/actions/edit")
+    Uni<IncidentResponse> editIncident(@HeaderParam("Authorization") String authorization, @PathParam("id") String id,
+            EditIncidentRequest request);
 }

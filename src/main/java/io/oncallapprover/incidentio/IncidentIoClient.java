@@ -23,6 +23,10 @@ import io.oncallapprover.common.CallerContext;
 import io.micrometer.core.instrument.Timer;
 import io.oncallapprover.incidentio.IncidentIoDtos.CatalogType;
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateCustomFieldRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.CreateIncidentRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.EditIncidentRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.Incident;
+import io.oncallapprover.incidentio.IncidentIoDtos.IncidentResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomField;
 import io.oncallapprover.incidentio.IncidentIoDtos.Entry;
 import io.oncallapprover.incidentio.IncidentIoDtos.Identity;
@@ -188,6 +192,29 @@ public class IncidentIoClient {
                     }
                     return r.customField();
                 });
+    }
+
+    /**
+     * Creates an incident. The idempotency key makes a repeat safe, so 5xx and timeouts are retried
+     * too (the outbox retries again later, with the same key).
+     */
+    @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<Incident> createIncident(ApiKey key, CreateIncidentRequest request) {
+        return call("create_incident", true, () -> api.createIncident(bearer(key), request)).map(r -> incidentOf("create_incident", r));
+    }
+
+    /** Edits an incident; setting the same fields again is harmless, so it is retried like a read. */
+    @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<Incident> editIncident(ApiKey key, String incidentId, EditIncidentRequest request) {
+        return call("edit_incident", true, () -> api.editIncident(bearer(key), incidentId, request))
+                .map(r -> incidentOf("edit_incident", r));
+    }
+
+    private static Incident incidentOf(String operation, IncidentResponse response) {
+        if (response == null || response.incident() == null || response.incident().id() == null) {
+            throw malformed(operation, "no incident in the answer");
+        }
+        return response.incident();
     }
 
     // --- plumbing -------------------------------------------------------------------------------

@@ -124,4 +124,71 @@ public final class IncidentIoDtos {
             @JsonProperty("field_type") String fieldType,
             @JsonProperty("catalog_type_id") String catalogTypeId) {
     }
+
+    // --- incidents -------------------------------------------------------------------------------
+
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CustomFieldValue(
+            @JsonProperty("value_text") String valueText,
+            @JsonProperty("value_catalog_entry_id") String valueCatalogEntryId) {
+
+        public static CustomFieldValue text(String text) {
+            return new CustomFieldValue(text, null);
+        }
+
+        public static CustomFieldValue catalogEntry(String id) {
+            return new CustomFieldValue(null, id);
+        }
+    }
+
+    @RegisterForReflection
+    public record CustomFieldEntry(
+            @JsonProperty("custom_field_id") String customFieldId,
+            List<CustomFieldValue> values) {
+    }
+
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CreateIncidentRequest(
+            @JsonProperty("idempotency_key") String idempotencyKey,
+            String visibility,
+            String mode,
+            String name,
+            String summary,
+            @JsonProperty("severity_id") String severityId,
+            @JsonProperty("incident_type_id") String incidentTypeId,
+            @JsonProperty("custom_field_entries") List<CustomFieldEntry> customFieldEntries) {
+    }
+
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record IncidentEdit(String summary) {
+    }
+
+    @RegisterForReflection
+    public record EditIncidentRequest(
+            @JsonProperty("notify_incident_channel") boolean notifyIncidentChannel,
+            IncidentEdit incident) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record IncidentStatus(String id, String name, String category) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Incident(
+            String id,
+            String reference,
+            String name,
+            String permalink,
+            @JsonProperty("incident_status") IncidentStatus incidentStatus) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record IncidentResponse(Incident incident) {
+    }
 }

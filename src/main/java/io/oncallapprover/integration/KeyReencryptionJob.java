@@ -32,7 +32,7 @@ public class KeyReencryptionJob {
     @Inject
     AuditLog audit;
 
-    @Scheduled(every = "${oncall.secrets.reencrypt-every:1h}", delayed = "30s",
+    @Scheduled(every = "${oncall.jobs.reencrypt-every:1h}", delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
         return reencryptAll().invoke(count -> {

@@ -20,6 +20,10 @@ public final class ProblemCodes {
     public static final String UNAUTHENTICATED = "UNAUTHENTICATED";
     public static final String FORBIDDEN = "FORBIDDEN";
     public static final String CONFLICT = "CONFLICT";
+    public static final String NO_MATCHING_RULE = "NO_MATCHING_RULE";
+    public static final String NOT_PENDING = "NOT_PENDING";
+    public static final String ALREADY_DECIDED = "ALREADY_DECIDED";
+    public static final String REASON_REQUIRED = "REASON_REQUIRED";
 
     private ProblemCodes() {
     }

@@ -145,6 +145,7 @@ class AutoApprovalCheckTest extends ApiTestBase {
         stubs.installable();
         install(ORG, KEY).statusCode(200);
         setAutoApproval(ORG, List.of()).statusCode(200).body("deniesAll", equalTo(true));
+        putPolicy(ORG, AUTO_FOR_EVERYONE).statusCode(200);
 
         autoCheck(ORG, "ada@example.com", null).statusCode(200)
                 .body("approved", equalTo(false))

@@ -32,6 +32,18 @@ class DevFakeWalkthroughTest extends ApiTestBase {
         clock.set(Instant.now());
     }
 
+    /** The YAML policy of the README walk-through, taken from the README itself. */
+    static String readmePolicy() {
+        try {
+            String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+            int start = readme.indexOf("rules:\n");
+            int end = readme.indexOf("\nYAML", start);
+            return readme.substring(start, end + 1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void theReadmeWalkthroughGivesTheAnswersItPromises() {
         install("acme", "inc_dev_fake_key_0001").statusCode(200)
@@ -41,6 +53,8 @@ class DevFakeWalkthroughTest extends ApiTestBase {
                 .body("schedules.id", contains(PRIMARY_FAKE, SECONDARY_FAKE, "01FAKEDATABASE000000000003"));
 
         setAutoApproval("acme", List.of(PRIMARY_FAKE, SECONDARY_FAKE)).statusCode(200);
+        io.restassured.RestAssured.given().contentType("application/yaml").body(readmePolicy().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/api/v1/orgs/acme/access-policy").then().statusCode(200);
 
         given().get("/api/v1/orgs/acme/integrations/incidentio/on-call").then().statusCode(200)
                 .body("schedules[0].onCall.email", contains("ada.lovelace@example.com"))

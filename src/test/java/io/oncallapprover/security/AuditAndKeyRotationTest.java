@@ -107,6 +107,7 @@ class AuditAndKeyRotationTest extends ApiTestBase {
         install("other-org", "inc_other_org_key_0000_KEY9").statusCode(200);
         stubs.scheduleExists(PRIMARY);
         setAutoApproval("other-org", List.of(PRIMARY)).statusCode(200);
+        putPolicy("other-org", AUTO_FOR_EVERYONE).statusCode(200);
         pool.preparedQuery("update incidentio_integration set api_key_ciphertext = (select api_key_ciphertext from "
                 + "incidentio_integration where org_id = $1) where org_id = $2")
                 .execute(Tuple.of(ORG, "other-org")).await().indefinitely();

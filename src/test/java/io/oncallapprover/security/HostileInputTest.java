@@ -30,7 +30,12 @@ class HostileInputTest extends ApiTestBase {
     static final List<Endpoint> WRITE_ENDPOINTS = List.of(
             new Endpoint("PUT", "/api/v1/orgs/acme/integrations/incidentio", List.of("apiKey")),
             new Endpoint("PUT", "/api/v1/orgs/acme/integrations/incidentio/auto-approval", List.of()),
-            new Endpoint("POST", "/api/v1/orgs/acme/approval-checks/auto", List.of("requester", "reason")));
+            new Endpoint("POST", "/api/v1/orgs/acme/approval-checks/auto", List.of("requester", "reason")),
+            new Endpoint("POST", "/api/v1/orgs/acme/approval-checks/approver", List.of("approver", "requestId")),
+            new Endpoint("PUT", "/api/v1/orgs/acme/access-policy", List.of("rules")),
+            new Endpoint("POST", "/api/v1/orgs/acme/access-requests", List.of("requester", "reason", "conversationUrl")),
+            new Endpoint("POST", "/api/v1/orgs/acme/access-requests/0b6f4a2e-5c1d-4e7a-9f3b-2d8c6e1a7b90/decisions",
+                    List.of("approver", "decision", "comment")));
 
     static List<String> corpus(Endpoint endpoint) {
         List<String> bodies = new ArrayList<>(List.of(
@@ -93,7 +98,10 @@ class HostileInputTest extends ApiTestBase {
 
     private String snapshot() {
         return pool.query("select coalesce((select string_agg(t::text, '|' order by org_id) from incidentio_integration t), '')"
-                + " || '#' || coalesce((select string_agg(a::text, '|' order by id) from audit_event a), '')")
+                + " || '#' || coalesce((select string_agg(a::text, '|' order by id) from audit_event a), '')"
+                + " || '#' || coalesce((select string_agg(p::text, '|' order by org_id) from access_policy p), '')"
+                + " || '#' || coalesce((select string_agg(r::text, '|' order by id) from access_request r), '')"
+                + " || '#' || coalesce((select string_agg(o::text, '|' order by id) from outbox_task o), '')")
                 .execute().await().indefinitely().iterator().next().getString(0);
     }
 }

@@ -86,6 +86,7 @@ class SecretLeakTest extends ApiTestBase {
         bodies.add(install(ORG, SECRET).statusCode(200).extract().asString());
         stubs.scheduleExists(PRIMARY);
         bodies.add(setAutoApproval(ORG, List.of(PRIMARY)).statusCode(200).extract().asString());
+        putPolicy(ORG, AUTO_FOR_EVERYONE).statusCode(200);
         stubs.entries(PRIMARY, NOW, entry(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(1)), "Ada", "ada@example.com"));
         bodies.add(autoCheck(ORG, "ada@example.com", null).statusCode(200).extract().asString());
         bodies.add(given().get(base(ORG) + "/integrations/incidentio").then().statusCode(200).extract().asString());

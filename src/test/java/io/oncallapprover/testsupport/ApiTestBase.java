@@ -63,6 +63,10 @@ public abstract class ApiTestBase {
         stubs = new IncidentIoStubs(wiremock);
         clock.set(NOW);
         entriesCache.invalidateAll().await().indefinitely();
+        pool.query("delete from access_decision").execute().await().indefinitely();
+        pool.query("delete from outbox_task").execute().await().indefinitely();
+        pool.query("delete from access_request").execute().await().indefinitely();
+        pool.query("delete from access_policy").execute().await().indefinitely();
         pool.query("delete from incidentio_integration").execute().await().indefinitely();
         pool.query("delete from audit_event").execute().await().indefinitely();
     }
@@ -76,12 +80,21 @@ public abstract class ApiTestBase {
                 .when().put(base(org) + "/integrations/incidentio").then();
     }
 
-    /** Installs {@code org} with {@link #KEY} and sets the auto-approval schedules. */
+    /** A policy under which everyone may be auto-approved (when on call), for anything. */
+    public static final String AUTO_FOR_EVERYONE = """
+            {"rules": [{"name": "on-call engineers", "approval": [{"type": "auto", "integration": "incidentio"}]}]}""";
+
+    /** Installs {@code org} with {@link #KEY}, sets the auto-approval schedules and {@link #AUTO_FOR_EVERYONE}. */
     protected void installWithAutoApproval(String org, String... scheduleIds) {
         stubs.installable();
         install(org, KEY).statusCode(200);
         stubs.scheduleExists(scheduleIds);
         setAutoApproval(org, List.of(scheduleIds)).statusCode(200);
+        putPolicy(org, AUTO_FOR_EVERYONE).statusCode(200);
+    }
+
+    protected ValidatableResponse putPolicy(String org, String json) {
+        return given().contentType(ContentType.JSON).body(json).when().put(base(org) + "/access-policy").then();
     }
 
     protected ValidatableResponse setAutoApproval(String org, List<String> ids) {

@@ -137,6 +137,25 @@ public final class IncidentIoStubs {
         entriesPage(scheduleId, now, now.toString(), null, finalEntries);
     }
 
+    public static String incident(String id, String reference) {
+        return """
+                {"incident": {"id": %s, "reference": %s, "name": "Access request", "visibility": "private", "mode": "standard",
+                  "permalink": "https://app.incident.io/acme/incidents/%s",
+                  "incident_status": {"id": "01STATUS00000000000000001", "name": "Triage", "category": "triage", "rank": 1},
+                  "creator": {"api_key": {"id": "01KEY", "name": "access-approvals"}},
+                  "custom_field_entries": [], "incident_role_assignments": [], "slack_channel_id": "C0FAKE", "slack_team_id": "T0FAKE",
+                  "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"}}""".formatted(q(id), q(reference),
+                reference.replace("INC-", ""));
+    }
+
+    public void incidentCreated(String id, String reference) {
+        wiremock.register(post(urlEqualTo("/v2/incidents")).willReturn(okJson(incident(id, reference))));
+    }
+
+    public void incidentEdited(String id) {
+        wiremock.register(post(urlEqualTo("/v2/incidents/" + id + "/actions/edit")).willReturn(okJson(incident(id, "INC-7"))));
+    }
+
     public WireMock wiremock() {
         return wiremock;
     }

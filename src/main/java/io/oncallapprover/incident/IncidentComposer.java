@@ -1,0 +1,97 @@
+package io.oncallapprover.incident;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.oncallapprover.incidentio.IncidentIoDtos.CreateIncidentRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldEntry;
+import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldValue;
+import io.oncallapprover.incidentio.IncidentIoDtos.EditIncidentRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.IncidentEdit;
+
+/**
+ * Pure composition of the incident.io bodies of an escalation: what the on-call team reads. No I/O,
+ * so what is sent is tested exactly.
+ */
+public final class IncidentComposer {
+
+    private static final int MAX_NAME = 200;
+
+    private IncidentComposer() {
+    }
+
+    /** What an escalation incident is about. */
+    public record Escalation(String requestId, String requester, String resourceType, String resourceService,
+            String resourceName, String reason, String conversationUrl, List<String> approverSchedules,
+            List<String> ruleNames) {
+    }
+
+    /** The custom field tying the incident to the approver schedules, as created at install. */
+    public record ScheduleField(String id, String fieldType) {
+
+        boolean catalogBacked() {
+            return fieldType != null && fieldType.endsWith("select");
+        }
+    }
+
+    /** The idempotency key of a request's incident: derived from the request id, so every retry reuses it. */
+    public static String idempotencyKey(String requestId) {
+        return "oncall-approver:access-request:" + requestId;
+    }
+
+    public static CreateIncidentRequest create(Escalation e, ScheduleField field, IncidentsConfig config) {
+        return new CreateIncidentRequest(idempotencyKey(e.requestId()), "private", config.mode(), name(e), summary(e),
+                config.severityId().orElse(null), config.incidentTypeId().orElse(null), fieldEntries(e, field));
+    }
+
+    /** The summary after a decision: the original, then who decided what and when. The status is never touched. */
+    public static EditIncidentRequest decided(Escalation e, String decision, String approver, Instant decidedAt,
+            String comment, Instant grantExpiresAt, boolean notifyChannel) {
+        StringBuilder summary = new StringBuilder(summary(e)).append("\n\n");
+        summary.append("Decision: ").append("APPROVE".equals(decision) ? "APPROVED" : "DENIED")
+                .append(" by ").append(approver).append(" at ").append(decidedAt).append('.');
+        if (grantExpiresAt != null) {
+            summary.append(" Access granted until ").append(grantExpiresAt).append('.');
+        }
+        if (comment != null && !comment.isBlank()) {
+            summary.append("\nComment: ").append(comment.strip());
+        }
+        summary.append("\nThis incident is not closed automatically: resolve it when done.");
+        return new EditIncidentRequest(notifyChannel, new IncidentEdit(summary.toString()));
+    }
+
+    static String name(Escalation e) {
+        String name = "Access request: " + e.requester() + " → " + resource(e);
+        return name.length() <= MAX_NAME ? name : name.substring(0, MAX_NAME - 1) + "…";
+    }
+
+    static String summary(Escalation e) {
+        return e.requester() + " requests " + e.resourceType() + " access to " + resource(e) + ".\n"
+                + "Reason: " + (e.reason() == null || e.reason().isBlank() ? "(none given)" : e.reason().strip()) + "\n"
+                + "Approval conversation: " + (e.conversationUrl() == null ? "(none)" : e.conversationUrl()) + "\n"
+                + "Who may approve: whoever is on call now for " + String.join(", ", e.approverSchedules())
+                + " (rules: " + String.join(", ", e.ruleNames()) + ").\n"
+                + "Access request " + e.requestId() + ".";
+    }
+
+    private static String resource(Escalation e) {
+        return e.resourceService() + "/" + e.resourceName();
+    }
+
+    private static List<CustomFieldEntry> fieldEntries(Escalation e, ScheduleField field) {
+        if (field == null || field.id() == null) {
+            return null;
+        }
+        List<CustomFieldValue> values = new ArrayList<>();
+        if (field.catalogBacked()) {
+            List<String> ids = "single_select".equals(field.fieldType())
+                    ? e.approverSchedules().subList(0, Math.min(1, e.approverSchedules().size()))
+                    : e.approverSchedules();
+            ids.forEach(id -> values.add(CustomFieldValue.catalogEntry(id)));
+        } else {
+            values.add(CustomFieldValue.text(String.join(", ", e.approverSchedules())));
+        }
+        return List.of(new CustomFieldEntry(field.id(), values));
+    }
+}

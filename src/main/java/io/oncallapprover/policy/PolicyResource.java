@@ -1,0 +1,75 @@
+package io.oncallapprover.policy;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.oncallapprover.common.Ids;
+import io.oncallapprover.security.Caller;
+import io.oncallapprover.security.Roles;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The access policy, read and written as one document in JSON or YAML. The body is exactly the
+ * document (what GET returns, PUT accepts); its version and author are in the headers.
+ */
+@Path("/api/v1/orgs/{orgId}/access-policy")
+@Tag(name = "Access policy")
+@RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
+public class PolicyResource {
+
+    public static final String YAML = "application/yaml";
+
+    @Inject
+    PolicyService policies;
+
+    @Inject
+    SecurityIdentity identity;
+
+    @PUT
+    @RolesAllowed(Roles.ADMIN)
+    @Consumes({ MediaType.APPLICATION_JSON, YAML, "application/x-yaml", "text/yaml" })
+    @Produces({ MediaType.APPLICATION_JSON, YAML })
+    @Operation(summary = "Replace the routing rules (JSON or YAML), validated whole")
+    public Uni<Response> replace(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @HeaderParam(HttpHeaders.ACCEPT) String accept,
+            String body) {
+        boolean yaml = contentType != null && contentType.toLowerCase().contains("yaml");
+        return policies.replace(orgId, body, yaml, Caller.of(identity)).map(stored -> respond(stored, accept));
+    }
+
+    @GET
+    @Produces({ MediaType.APPLICATION_JSON, YAML })
+    @Operation(summary = "The routing rules; Accept: application/yaml for YAML")
+    public Uni<Response> get(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @HeaderParam(HttpHeaders.ACCEPT) String accept) {
+        return Panache.withSession(() -> policies.stored(orgId)).map(stored -> respond(stored, accept));
+    }
+
+    private static Response respond(StoredPolicy stored, String accept) {
+        AccessPolicy policy = stored == null ? AccessPolicy.EMPTY : PolicyService.parseStored(stored.document);
+        boolean yaml = accept != null && accept.toLowerCase().contains("yaml");
+        Response.ResponseBuilder response = Response.ok(yaml ? PolicyDocument.toYaml(policy) : PolicyDocument.toJson(policy))
+                .type(yaml ? YAML : MediaType.APPLICATION_JSON);
+        if (stored != null) {
+            response.tag(Long.toString(stored.version)).header("Last-Modified-By", stored.updatedBy)
+                    .lastModified(java.util.Date.from(stored.updatedAt));
+        }
+        return response.build();
+    }
+}

@@ -1,0 +1,118 @@
+package io.oncallapprover.policy;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.oncallapprover.audit.AuditAction;
+import io.oncallapprover.audit.AuditLog;
+import io.oncallapprover.integration.IntegrationService;
+import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
+import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
+import io.oncallapprover.problem.ApiException;
+import io.oncallapprover.problem.FieldError;
+import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.security.Caller;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/** Reading and replacing an organization's access policy; validated whole before anything is written. */
+@ApplicationScoped
+public class PolicyService {
+
+    @Inject
+    IntegrationService integrations;
+
+    @Inject
+    AuditLog audit;
+
+    @Inject
+    Clock clock;
+
+    /** The stored policy, or an empty one. Must run inside a Hibernate Reactive session. */
+    public Uni<AccessPolicy> load(String orgId) {
+        return StoredPolicy.<StoredPolicy> findById(orgId).map(stored -> stored == null ? AccessPolicy.EMPTY : parseStored(stored.document));
+    }
+
+    /** The stored policy row, or null. Must run inside a session. */
+    public Uni<StoredPolicy> stored(String orgId) {
+        return StoredPolicy.findById(orgId);
+    }
+
+    static AccessPolicy parseStored(String document) {
+        PolicyParser.Result result = PolicyParser.parse(PolicyDocument.read(document, false));
+        if (!result.valid()) {
+            throw new IllegalStateException("stored policy no longer parses: " + result.errors());
+        }
+        return result.policy();
+    }
+
+    /** Validates the document (syntax, shape, and schedule ids when incident.io is installed) and stores it. */
+    public Uni<StoredPolicy> replace(String orgId, String body, boolean yaml, Caller caller) {
+        AccessPolicy policy = parseRequest(body, yaml);
+        Set<String> scheduleIds = PolicyParser.scheduleIds(policy);
+        return Panache.withSession(() -> integrations.find(orgId))
+                .flatMap(integration -> integration.isEmpty() || scheduleIds.isEmpty()
+                        ? Uni.createFrom().item(List.<String> of())
+                        : integrations.unknownSchedules(integrations.keyOf(integration.get()), List.copyOf(scheduleIds)))
+                .invoke(unknown -> {
+                    if (!unknown.isEmpty()) {
+                        throw ApiException.unprocessable(ProblemCodes.UNKNOWN_SCHEDULES, "Unknown schedules",
+                                "incident.io does not know schedule(s): " + String.join(", ", unknown) + ".",
+                                unknownSchedulePaths(policy, Set.copyOf(unknown)));
+                    }
+                })
+                .flatMap(ignored -> Panache.withTransaction(() -> StoredPolicy.<StoredPolicy> findById(orgId).flatMap(found -> {
+                    StoredPolicy stored = found != null ? found : new StoredPolicy();
+                    stored.orgId = orgId;
+                    stored.document = PolicyDocument.toJson(policy);
+                    stored.updatedAt = clock.instant();
+                    stored.updatedBy = caller.subject();
+                    Uni<StoredPolicy> saved = found != null ? Uni.createFrom().item(stored) : stored.persist();
+                    return saved.call(() -> audit.record(orgId, AuditAction.POLICY_CHANGED, caller,
+                            policy.rules().size() + " rule(s): " + String.join(", ",
+                                    policy.rules().stream().map(AccessPolicy.Rule::name).toList())));
+                })));
+    }
+
+    private static AccessPolicy parseRequest(String body, boolean yaml) {
+        JsonNode tree;
+        try {
+            tree = PolicyDocument.read(body == null ? "" : body, yaml);
+        } catch (PolicyDocument.UnreadablePolicyException e) {
+            throw new ApiException(400, ProblemCodes.MALFORMED_BODY, "Malformed policy document",
+                    "The policy document cannot be read: " + e.getMessage(),
+                    List.of(new FieldError("body", e.getMessage())), null, null);
+        }
+        PolicyParser.Result result = PolicyParser.parse(tree);
+        if (!result.valid()) {
+            throw ApiException.invalid("The policy is invalid: " + String.join("; ",
+                    result.errors().stream().map(f -> f.field() + " " + f.message()).toList()) + ".", result.errors());
+        }
+        return result.policy();
+    }
+
+    private static List<FieldError> unknownSchedulePaths(AccessPolicy policy, Set<String> unknown) {
+        List<FieldError> errors = new ArrayList<>();
+        for (int r = 0; r < policy.rules().size(); r++) {
+            List<ApprovalStep> steps = policy.rules().get(r).approval();
+            for (int a = 0; a < steps.size(); a++) {
+                if (steps.get(a) instanceof EscalationApproval escalation) {
+                    for (int s = 0; s < escalation.services().size(); s++) {
+                        if (unknown.contains(escalation.services().get(s))) {
+                            errors.add(new FieldError("rules[" + r + "].approval[" + a + "].services[" + s + "]",
+                                    "is not a schedule of this incident.io account"));
+                        }
+                    }
+                }
+            }
+        }
+        return errors;
+    }
+}

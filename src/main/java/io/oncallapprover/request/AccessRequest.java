@@ -1,0 +1,106 @@
+package io.oncallapprover.request;
+
+import java.time.Instant;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+
+/** An access request and its lifecycle. See {@code V3__policies_requests_outbox.sql}. */
+@Entity
+@Table(name = "access_request")
+public class AccessRequest extends PanacheEntityBase {
+
+    public enum Status {
+        PENDING, APPROVED, DENIED, EXPIRED
+    }
+
+    public enum IncidentState {
+        /** Not escalated. */
+        NONE,
+        /** Escalated; the incident is being created by the outbox. */
+        PENDING,
+        CREATED,
+        /** incident.io refused or stayed unreachable through every attempt. */
+        FAILED
+    }
+
+    @Id
+    public String id;
+
+    @Column(name = "org_id", nullable = false)
+    public String orgId;
+
+    @Column(nullable = false)
+    public String requester;
+
+    @Column(name = "resource_type", nullable = false)
+    public String resourceType;
+
+    @Column(name = "resource_service", nullable = false)
+    public String resourceService;
+
+    @Column(name = "resource_name", nullable = false)
+    public String resourceName;
+
+    public String reason;
+
+    @Column(name = "conversation_url")
+    public String conversationUrl;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public Status status;
+
+    /** JSON snapshot of the matched rules (see {@link MatchedRules}). */
+    @Column(name = "matched_rules", nullable = false)
+    public String matchedRules;
+
+    /** JSON of the auto-approval evaluation made at creation. */
+    @Column(nullable = false)
+    public String evaluation;
+
+    /** Subject of the caller (token) that made the request on the requester's behalf. */
+    @Column(name = "requested_by", nullable = false)
+    public String requestedBy;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+
+    @Column(name = "grant_expires_at")
+    public Instant grantExpiresAt;
+
+    @Column(name = "escalated_at")
+    public Instant escalatedAt;
+
+    @Column(name = "escalated_by")
+    public String escalatedBy;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "incident_state", nullable = false)
+    public IncidentState incidentState = IncidentState.NONE;
+
+    @Column(name = "incident_id")
+    public String incidentId;
+
+    @Column(name = "incident_reference")
+    public String incidentReference;
+
+    @Column(name = "incident_url")
+    public String incidentUrl;
+
+    @Column(name = "incident_error")
+    public String incidentError;
+
+    @Version
+    public long version;
+}

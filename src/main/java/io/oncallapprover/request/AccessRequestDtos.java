@@ -1,0 +1,90 @@
+package io.oncallapprover.request;
+
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Email;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.oncallapprover.approval.Evidence;
+import io.oncallapprover.common.Ids;
+import io.oncallapprover.request.AccessDecision.Kind;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** Bodies and views of the access-request endpoints. */
+public final class AccessRequestDtos {
+
+    /** Names of resource types, services and resources: printable, no control characters. */
+    public static final String NAME = "[A-Za-z0-9][A-Za-z0-9 _.:/@-]*";
+    public static final String NAME_MESSAGE = "must start with a letter or digit and hold only letters, digits, spaces and _.:/@-";
+    public static final String HTTPS_URL = "https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s]*)?";
+
+    private AccessRequestDtos() {
+    }
+
+    @RegisterForReflection
+    public record ResourceRef(
+            @NotBlank @Size(max = 100) @Pattern(regexp = NAME, message = NAME_MESSAGE) String type,
+            @NotBlank @Size(max = 100) @Pattern(regexp = NAME, message = NAME_MESSAGE) String service,
+            @NotBlank @Size(max = 200) @Pattern(regexp = NAME, message = NAME_MESSAGE) String name) {
+    }
+
+    @RegisterForReflection
+    public record CreateAccessRequest(
+            @NotBlank @Email(regexp = Ids.EMAIL, message = Ids.EMAIL_MESSAGE) @Size(max = 254) String requester,
+            @NotNull @Valid ResourceRef resource,
+            @Size(max = 2000) String reason,
+            @Size(max = 2000) @Pattern(regexp = HTTPS_URL, message = "must be an https URL") String conversationUrl) {
+    }
+
+    @RegisterForReflection
+    public record DecisionRequest(
+            @NotBlank @Email(regexp = Ids.EMAIL, message = Ids.EMAIL_MESSAGE) @Size(max = 254) String approver,
+            @NotNull Kind decision,
+            @Size(max = 2000) String comment) {
+    }
+
+    @RegisterForReflection
+    public record EscalationView(boolean available, boolean reasonRequired, List<String> approverSchedules,
+            boolean allowOneParty, Instant escalatedAt, String escalatedBy) {
+    }
+
+    @RegisterForReflection
+    public record IncidentView(String state, String id, String reference, String url, String error) {
+    }
+
+    @RegisterForReflection
+    public record DecisionView(String approver, String decision, String comment, Instant decidedAt, String decidedBy,
+            List<Evidence> evidence) {
+    }
+
+    @RegisterForReflection
+    public record AuditEntry(String action, String subject, String detail, Instant occurredAt) {
+    }
+
+    @RegisterForReflection
+    public record AccessRequestView(
+            String id,
+            String status,
+            String requester,
+            ResourceRef resource,
+            String reason,
+            String conversationUrl,
+            String requestedBy,
+            Instant createdAt,
+            Instant updatedAt,
+            Instant grantExpiresAt,
+            List<String> matchedRules,
+            JsonNode autoApproval,
+            EscalationView escalation,
+            IncidentView incident,
+            List<DecisionView> decisions,
+            List<AuditEntry> auditTrail) {
+    }
+}

@@ -1,0 +1,92 @@
+package io.oncallapprover.request;
+
+import java.net.URI;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.oncallapprover.common.Ids;
+import io.oncallapprover.request.AccessRequestDtos.AccessRequestView;
+import io.oncallapprover.request.AccessRequestDtos.CreateAccessRequest;
+import io.oncallapprover.request.AccessRequestDtos.DecisionRequest;
+import io.oncallapprover.security.Caller;
+import io.oncallapprover.security.Roles;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+/** Access requests: create (auto-approval evaluated at once), read, escalate, decide. */
+@Path("/api/v1/orgs/{orgId}/access-requests")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Access requests")
+@RolesAllowed(Roles.SERVICE)
+public class AccessRequestResource {
+
+    static final String REQUEST_ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    static final String REQUEST_ID_MESSAGE = "must be an access request id";
+
+    @Inject
+    AccessRequestService requests;
+
+    @Inject
+    AccessRequestViews views;
+
+    @Inject
+    SecurityIdentity identity;
+
+    @POST
+    @Operation(summary = "Create an access request; auto-approval is evaluated at once")
+    public Uni<Response> create(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Valid @NotNull CreateAccessRequest body) {
+        return requests.create(orgId, body, Caller.of(identity))
+                .flatMap(request -> Panache.withSession(() -> views.of(request)))
+                .map(view -> Response.created(URI.create("/api/v1/orgs/" + orgId + "/access-requests/" + view.id()))
+                        .entity(view).build());
+    }
+
+    @GET
+    @Path("/{id}")
+    @RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
+    @Operation(summary = "Status, grant expiry, matched rules, incident, decisions and audit trail")
+    public Uni<AccessRequestView> get(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id) {
+        return Panache.withSession(() -> requests.require(orgId, id).flatMap(views::of));
+    }
+
+    @POST
+    @Path("/{id}/escalate")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Page the on-call team through one incident.io incident (idempotent)")
+    public Uni<Response> escalate(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id) {
+        return requests.escalate(orgId, id, Caller.of(identity))
+                .flatMap(request -> Panache.withSession(() -> views.of(request)))
+                .map(view -> Response.accepted(view).build());
+    }
+
+    @POST
+    @Path("/{id}/decisions")
+    @Operation(summary = "Approve or deny, as someone on call now for the request's approver schedules")
+    public Uni<Response> decide(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
+            @Valid @NotNull DecisionRequest body) {
+        return requests.decide(orgId, id, body, Caller.of(identity))
+                .flatMap(request -> Panache.withSession(() -> views.of(request)))
+                .map(view -> Response.status(Response.Status.CREATED).entity(view).build());
+    }
+}

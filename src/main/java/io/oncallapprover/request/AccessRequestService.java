@@ -1,0 +1,293 @@
+package io.oncallapprover.request;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.oncallapprover.approval.ApproverCheckService;
+import io.oncallapprover.approval.ApproverDecision;
+import io.oncallapprover.approval.AutoApprovalDecision;
+import io.oncallapprover.approval.AutoApprovalService;
+import io.oncallapprover.approval.CheckCode;
+import io.oncallapprover.audit.AuditAction;
+import io.oncallapprover.audit.AuditLog;
+import io.oncallapprover.incident.OutboxTask;
+import io.oncallapprover.integration.Integration;
+import io.oncallapprover.integration.IntegrationService;
+import io.oncallapprover.oncall.Emails;
+import io.oncallapprover.policy.AccessPolicy;
+import io.oncallapprover.policy.PolicyEvaluator;
+import io.oncallapprover.policy.PolicyEvaluator.Routing;
+import io.oncallapprover.policy.PolicyService;
+import io.oncallapprover.policy.RequestedResource;
+import io.oncallapprover.problem.ApiException;
+import io.oncallapprover.problem.FieldError;
+import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.request.AccessRequest.IncidentState;
+import io.oncallapprover.request.AccessRequest.Status;
+import io.oncallapprover.request.AccessRequestDtos.CreateAccessRequest;
+import io.oncallapprover.request.AccessRequestDtos.DecisionRequest;
+import io.oncallapprover.security.Caller;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The access-request lifecycle (PRODUCT §3.4–§3.6): creation with immediate auto-approval, escalation
+ * through the outbox, and the one decision. incident.io is asked before any transaction opens; each
+ * state change and its audit record (and outbox task) are written in one transaction.
+ */
+@ApplicationScoped
+public class AccessRequestService {
+
+    private static final Logger LOG = Logger.getLogger(AccessRequestService.class);
+
+    @Inject
+    IntegrationService integrations;
+
+    @Inject
+    PolicyService policies;
+
+    @Inject
+    AutoApprovalService autoApproval;
+
+    @Inject
+    ApproverCheckService approverCheck;
+
+    @Inject
+    AuditLog audit;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    Clock clock;
+
+    private record Setup(Optional<Integration> integration, AccessPolicy policy) {
+    }
+
+    private record Loaded(AccessRequest request, Optional<Integration> integration) {
+    }
+
+    private Uni<Setup> setup(String orgId) {
+        return Panache.withSession(() -> integrations.find(orgId)
+                .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy))));
+    }
+
+    public Uni<AccessRequest> create(String orgId, CreateAccessRequest body, Caller caller) {
+        String requester = Emails.normalize(body.requester());
+        RequestedResource resource = new RequestedResource(body.resource().type(), body.resource().service(),
+                body.resource().name());
+        return setup(orgId).flatMap(setup -> {
+            Routing routing = PolicyEvaluator.route(setup.policy(), requester, resource);
+            if (routing.matchedRules().isEmpty()) {
+                throw ApiException.unprocessable(ProblemCodes.NO_MATCHING_RULE, "No matching rule",
+                        "No enabled access-policy rule covers " + requester + " requesting " + resource.service() + "/"
+                                + resource.name() + ".",
+                        List.of(new FieldError("resource", "is not covered by any enabled rule for this requester")));
+            }
+            return autoApproval.evaluate(orgId, setup.integration(), requester, body.reason(), routing)
+                    .flatMap(evaluation -> Panache.withTransaction(() -> {
+                        AccessRequest request = newRequest(orgId, requester, body, routing, evaluation.decision(), caller);
+                        return request.<AccessRequest> persist()
+                                .call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_CREATED, caller.subject(),
+                                        requester + " requests " + resource.type() + " on " + resource.service() + "/"
+                                                + resource.name() + "; matched " + routing.ruleNames()))
+                                .call(() -> evaluation.decision().approved()
+                                        ? audit.record(orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
+                                                evaluation.decision().explanation())
+                                        : Uni.createFrom().voidItem());
+                    }));
+        });
+    }
+
+    private AccessRequest newRequest(String orgId, String requester, CreateAccessRequest body, Routing routing,
+            AutoApprovalDecision decision, Caller caller) {
+        Instant now = clock.instant();
+        AccessRequest request = new AccessRequest();
+        request.id = UUID.randomUUID().toString();
+        request.orgId = orgId;
+        request.requester = requester;
+        request.resourceType = body.resource().type();
+        request.resourceService = body.resource().service();
+        request.resourceName = body.resource().name();
+        request.reason = body.reason();
+        request.conversationUrl = body.conversationUrl();
+        request.matchedRules = MatchedRules.snapshot(routing);
+        request.evaluation = toJson(decision);
+        request.requestedBy = caller.subject();
+        request.createdAt = now;
+        request.updatedAt = now;
+        request.status = decision.approved() ? Status.APPROVED : Status.PENDING;
+        request.grantExpiresAt = decision.approved() ? decision.expiresAt() : null;
+        return request;
+    }
+
+    /** The request of this organization, or a 404 that says nothing about other organizations. */
+    public Uni<AccessRequest> require(String orgId, String id) {
+        return AccessRequest.<AccessRequest> find("id = ?1 and orgId = ?2", id, orgId).firstResult()
+                .map(found -> {
+                    if (found == null) {
+                        throw new ApiException(404, ProblemCodes.NOT_FOUND, "Not found", "No access request " + id + ".");
+                    }
+                    return found;
+                });
+    }
+
+    /**
+     * Pages the on-call team: one CREATE_INCIDENT outbox task, written with the state change. Calling
+     * it again (or concurrently) changes nothing and answers the same.
+     */
+    public Uni<AccessRequest> escalate(String orgId, String id, Caller caller) {
+        return Panache.withTransaction(() -> require(orgId, id).flatMap(request -> {
+            if (request.incidentState != IncidentState.NONE) {
+                return Uni.createFrom().item(request); // already escalated: idempotent
+            }
+            if (request.status != Status.PENDING) {
+                throw new ApiException(409, ProblemCodes.NOT_PENDING, "Request not pending",
+                        "The request is " + request.status + "; only a pending request can be escalated.");
+            }
+            Routing routing = MatchedRules.restore(request.matchedRules);
+            if (!routing.hasEscalation()) {
+                throw ApiException.unprocessable(ProblemCodes.NO_MATCHING_RULE, "No escalation rule",
+                        "No matching rule of this request has an escalation step.", List.of());
+            }
+            if (!routing.escalationReasonSatisfied(request.reason)) {
+                throw ApiException.unprocessable(ProblemCodes.REASON_REQUIRED, "Reason required",
+                        "Every matching escalation rule requires a reason, and the request has none.",
+                        List.of(new FieldError("reason", "is required to escalate this request")));
+            }
+            return integrations.find(orgId).flatMap(integration -> {
+                if (integration.isEmpty()) {
+                    throw ApiException.notInstalled(orgId);
+                }
+                Instant now = clock.instant();
+                request.incidentState = IncidentState.PENDING;
+                request.escalatedAt = now;
+                request.escalatedBy = caller.subject();
+                request.updatedAt = now;
+                LOG.infof("escalating access request %s of org %s", request.id, orgId);
+                return OutboxTask.pending(orgId, request.id, OutboxTask.Kind.CREATE_INCIDENT, now).persist()
+                        .call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_ESCALATED, caller.subject(),
+                                "paging the on-call team of " + routing.approverSchedules()))
+                        .replaceWith(request);
+            });
+        })).onFailure(AccessRequestService::concurrentWrite).recoverWithUni(() ->
+        // Lost a race with a concurrent escalation of the same request: that one did the work.
+        Panache.withSession(() -> require(orgId, id)).invoke(request -> {
+            if (request.incidentState == IncidentState.NONE) {
+                throw new ApiException(409, ProblemCodes.CONFLICT, "Conflict", "The request changed concurrently; retry.");
+            }
+        }));
+    }
+
+    /**
+     * Records the decision of an approver who is on call now (PRODUCT §3.6). The database decides the
+     * race: only the update that still finds the request PENDING wins; the other gets 409.
+     */
+    public Uni<AccessRequest> decide(String orgId, String id, DecisionRequest body, Caller caller) {
+        String approver = Emails.normalize(body.approver());
+        return Panache.withSession(() -> require(orgId, id).flatMap(request -> integrations.find(orgId)
+                .map(integration -> new Loaded(request, integration))))
+                .flatMap(loaded -> {
+                    AccessRequest request = loaded.request();
+                    if (request.status != Status.PENDING) {
+                        throw alreadyDecided(request);
+                    }
+                    if (loaded.integration().isEmpty()) {
+                        throw ApproverCheckService.notInstalled(orgId, clock.instant());
+                    }
+                    Routing routing = MatchedRules.restore(request.matchedRules);
+                    return approverCheck.check(orgId, loaded.integration().get(), approver, request.requester, routing.allowsOneParty(),
+                            routing.approverSchedules())
+                            .flatMap(check -> check.allowed() ? record(orgId, request.id, body, approver, check, caller)
+                                    : refuse(orgId, request.id, approver, check, caller));
+                });
+    }
+
+    private Uni<AccessRequest> record(String orgId, String id, DecisionRequest body, String approver, ApproverDecision check,
+            Caller caller) {
+        Instant now = clock.instant();
+        boolean approve = body.decision() == AccessDecision.Kind.APPROVE;
+        Status status = approve ? Status.APPROVED : Status.DENIED;
+        Instant grantExpiresAt = approve ? now.plus(AutoApprovalService.GRANT) : null;
+        return Panache.withTransaction(() -> AccessRequest.update(
+                "status = ?1, grantExpiresAt = ?2, updatedAt = ?3, version = version + 1 where id = ?4 and status = ?5",
+                status, grantExpiresAt, now, id, Status.PENDING)
+                .flatMap(updated -> {
+                    if (updated == 0) {
+                        return require(orgId, id).map(current -> {
+                            throw alreadyDecided(current);
+                        });
+                    }
+                    AccessDecision decision = new AccessDecision();
+                    decision.requestId = id;
+                    decision.approver = approver;
+                    decision.decision = body.decision().name();
+                    decision.comment = body.comment();
+                    decision.decidedAt = now;
+                    decision.decidedBy = caller.subject();
+                    decision.evidence = toJson(check.evidence());
+                    return decision.persist()
+                            .call(() -> audit.record(orgId, id, approve ? AuditAction.REQUEST_APPROVED : AuditAction.REQUEST_DENIED,
+                                    caller.subject(), approver + (approve ? " approved" : " denied")
+                                            + (body.comment() == null ? "" : ": " + body.comment())))
+                            .call(() -> AccessRequest.<AccessRequest> findById(id).flatMap(request -> request.incidentState == IncidentState.NONE
+                                    ? Uni.createFrom().voidItem()
+                                    : OutboxTask.pending(orgId, id, OutboxTask.Kind.UPDATE_INCIDENT, now).persist().replaceWithVoid()))
+                            .chain(() -> require(orgId, id));
+                }))
+                .onFailure(AccessRequestService::concurrentWrite)
+                .recoverWithUni(() -> Panache.withSession(() -> require(orgId, id)).map(current -> {
+                    throw alreadyDecided(current);
+                }));
+    }
+
+    private Uni<AccessRequest> refuse(String orgId, String id, String approver, ApproverDecision check, Caller caller) {
+        return Panache.withTransaction(() -> audit.record(orgId, id, AuditAction.DECISION_REFUSED, caller.subject(),
+                approver + ": " + check.code() + " (" + check.explanation() + ")"))
+                .map(ignored -> {
+                    throw new ApiException(403, check.code().name(), "Not allowed to decide", check.explanation(),
+                            List.of(new FieldError("approver", check.explanation())), null,
+                            java.util.Map.of("allowed", false, "explanation", check.explanation(),
+                                    "evidence", check.evidence(), "checkedAt", check.checkedAt().toString()));
+                });
+    }
+
+    private static ApiException alreadyDecided(AccessRequest request) {
+        return new ApiException(409, ProblemCodes.ALREADY_DECIDED, "Already decided",
+                "The request is already " + request.status + "; the first decision stands.", List.of(), null,
+                java.util.Map.of("status", request.status.name()));
+    }
+
+    static boolean concurrentWrite(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleObjectStateException) {
+                return true;
+            }
+            if (t instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
+                return true; // unique violation: the same outbox task or decision was written by the winner
+            }
+        }
+        return false;
+    }
+
+    private String toJson(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+
+}

@@ -1,0 +1,63 @@
+package io.oncallapprover.request;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.oncallapprover.approval.Evidence;
+import io.oncallapprover.audit.AuditEvent;
+import io.oncallapprover.policy.PolicyEvaluator.Routing;
+import io.oncallapprover.request.AccessRequestDtos.AccessRequestView;
+import io.oncallapprover.request.AccessRequestDtos.AuditEntry;
+import io.oncallapprover.request.AccessRequestDtos.DecisionView;
+import io.oncallapprover.request.AccessRequestDtos.EscalationView;
+import io.oncallapprover.request.AccessRequestDtos.IncidentView;
+import io.oncallapprover.request.AccessRequestDtos.ResourceRef;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
+
+/** Maps an access request, its decision and its audit trail to the API view. */
+@ApplicationScoped
+public class AccessRequestViews {
+
+    @Inject
+    ObjectMapper json;
+
+    /** Must run inside a Hibernate Reactive session. */
+    public Uni<AccessRequestView> of(AccessRequest r) {
+        return AccessDecision.<AccessDecision> findById(r.id)
+                .flatMap(decision -> AuditEvent.<AuditEvent> find("requestId", Sort.ascending("occurredAt", "id"), r.id).list()
+                        .map(events -> build(r, decision, events)));
+    }
+
+    private AccessRequestView build(AccessRequest r, AccessDecision decision, List<AuditEvent> events) {
+        Routing routing = MatchedRules.restore(r.matchedRules);
+        EscalationView escalation = new EscalationView(routing.hasEscalation(),
+                routing.hasEscalation() && !routing.escalationReasonSatisfied(r.reason), routing.approverSchedules(),
+                routing.allowsOneParty(), r.escalatedAt, r.escalatedBy);
+        IncidentView incident = new IncidentView(r.incidentState.name(), r.incidentId, r.incidentReference, r.incidentUrl,
+                r.incidentError);
+        List<DecisionView> decisions = decision == null ? List.of()
+                : List.of(new DecisionView(decision.approver, decision.decision, decision.comment, decision.decidedAt,
+                        decision.decidedBy, read(decision.evidence, new TypeReference<List<Evidence>>() {
+                        })));
+        List<AuditEntry> trail = events.stream().map(e -> new AuditEntry(e.action, e.subject, e.detail, e.occurredAt)).toList();
+        return new AccessRequestView(r.id, r.status.name(), r.requester, new ResourceRef(r.resourceType, r.resourceService,
+                r.resourceName), r.reason, r.conversationUrl, r.requestedBy, r.createdAt, r.updatedAt, r.grantExpiresAt,
+                routing.ruleNames(), read(r.evaluation, new TypeReference<com.fasterxml.jackson.databind.JsonNode>() {
+                }), escalation, incident, decisions, trail);
+    }
+
+    private <T> T read(String value, TypeReference<T> type) {
+        try {
+            return json.readValue(value, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON no longer reads", e);
+        }
+    }
+}
