@@ -142,7 +142,7 @@ public class IncidentOutboxWorker {
     private static Escalation escalation(AccessRequest r) {
         Routing routing = MatchedRules.restore(r.matchedRules);
         return new Escalation(r.id, r.requester, r.resourceType, r.resourceService, r.resourceName, r.reason,
-                r.conversationUrl, routing.approverSchedules(), routing.ruleNames());
+                r.conversationUrl, routing.approverSchedules(), routing.escalationRuleNames());
     }
 
     private Uni<Void> done(Claimed task, Incident created, String detail) {

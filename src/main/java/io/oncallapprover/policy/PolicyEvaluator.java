@@ -32,6 +32,13 @@ public final class PolicyEvaluator {
             return matchedRules.stream().map(Rule::name).toList();
         }
 
+        /** Names of the matched rules that have an escalation step: the ones naming approvers. */
+        public List<String> escalationRuleNames() {
+            return matchedRules.stream()
+                    .filter(rule -> rule.approval().stream().anyMatch(EscalationApproval.class::isInstance))
+                    .map(Rule::name).toList();
+        }
+
         public List<AutoApproval> autoApprovals() {
             return steps(AutoApproval.class);
         }

@@ -212,7 +212,7 @@ class AccessRequestLifecycleTest extends ApiTestBase {
         assertThat(body.path("name").asText()).contains("bob@example.com").contains("postgres/prod-db");
         assertThat(body.path("summary").asText()).contains("bob@example.com").contains("role access to postgres/prod-db")
                 .contains("Reason: Fix the stuck migration").contains("https://acme.slack.com/archives/C0123/p456")
-                .contains(APPROVERS);
+                .contains(APPROVERS).contains("(rules: production databases)");
         assertThat(body.path("custom_field_entries").get(0).path("custom_field_id").asText()).isEqualTo("01CFAPPROVERS0000000000001");
         assertThat(body.path("custom_field_entries").get(0).path("values").get(0).path("value_catalog_entry_id").asText())
                 .isEqualTo(APPROVERS);
