@@ -1,7 +1,6 @@
 package io.oncallapprover.approval;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -33,12 +32,7 @@ public final class ApproverRules {
 
     public static ApproverDecision decide(String approver, List<String> approverSchedules, List<OnCallSet> onCallSets,
             Instant now) {
-        List<Evidence> evidence = new ArrayList<>();
-        for (OnCallSet set : onCallSets) {
-            if (approverSchedules.contains(set.scheduleId())) {
-                set.shiftsOf(approver).stream().map(Evidence::of).forEach(evidence::add);
-            }
-        }
+        List<Evidence> evidence = Evidence.shiftsOf(approver, approverSchedules, onCallSets);
         if (evidence.isEmpty()) {
             return ApproverDecision.refused(CheckCode.NOT_ON_CALL,
                     Emails.normalize(approver) + " is not on call now for any of " + String.join(", ", approverSchedules) + ".",

@@ -2,7 +2,6 @@ package io.oncallapprover.approval;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,12 +40,7 @@ public final class AutoApprovalRules {
         if (early.isPresent()) {
             return early.get();
         }
-        List<Evidence> evidence = new ArrayList<>();
-        for (OnCallSet set : onCallSets) {
-            if (scheduleIds.contains(set.scheduleId())) {
-                set.shiftsOf(requester).stream().map(Evidence::of).forEach(evidence::add);
-            }
-        }
+        List<Evidence> evidence = Evidence.shiftsOf(requester, scheduleIds, onCallSets);
         if (evidence.isEmpty()) {
             return AutoApprovalDecision.denied(CheckCode.NOT_ON_CALL,
                     requester + " is not on call for any auto-approval schedule.", now);

@@ -2,10 +2,25 @@ package io.oncallapprover.approval;
 
 import java.time.Instant;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.oncall.OnCallShift;
 
 /** A shift that supports (or would have supported) a decision. */
 public record Evidence(String scheduleId, String email, Instant shiftStart, Instant shiftEnd, String fingerprint) {
+
+    /** The shifts of {@code email} in the sets of {@code scheduleIds}: what shows someone is on call for them. */
+    public static List<Evidence> shiftsOf(String email, List<String> scheduleIds, List<OnCallSet> onCallSets) {
+        List<Evidence> evidence = new ArrayList<>();
+        for (OnCallSet set : onCallSets) {
+            if (scheduleIds.contains(set.scheduleId())) {
+                set.shiftsOf(email).stream().map(Evidence::of).forEach(evidence::add);
+            }
+        }
+        return evidence;
+    }
 
     public static Evidence of(OnCallShift shift) {
         return new Evidence(shift.scheduleId(), shift.email(), shift.shiftStart(), shift.shiftEnd(), shift.fingerprint());
