@@ -1,9 +1,12 @@
 package io.oncallapprover.approval;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.time.Instant;
 import java.util.List;
 
 /** The answer to "may this person approve (or deny) now?". */
+@RegisterForReflection
 public record ApproverDecision(
         boolean allowed,
         CheckCode code,

@@ -1,9 +1,12 @@
 package io.oncallapprover.approval;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.time.Instant;
 import java.util.List;
 
 /** The answer to "would this requester be auto-approved now?". {@code expiresAt} is set only when approved. */
+@RegisterForReflection
 public record AutoApprovalDecision(
         boolean approved,
         CheckCode code,

@@ -1,5 +1,7 @@
 package io.oncallapprover.approval;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.time.Instant;
 
 import java.util.ArrayList;
@@ -9,6 +11,7 @@ import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.oncall.OnCallShift;
 
 /** A shift that supports (or would have supported) a decision. */
+@RegisterForReflection
 public record Evidence(String scheduleId, String email, Instant shiftStart, Instant shiftEnd, String fingerprint) {
 
     /** The shifts of {@code email} in the sets of {@code scheduleIds}: what shows someone is on call for them. */

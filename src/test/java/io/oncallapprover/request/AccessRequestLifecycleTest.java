@@ -272,6 +272,40 @@ class AccessRequestLifecycleTest extends ApiTestBase {
     }
 
     @Test
+    void twoWorkersDrainingAtOnceNeverSendATaskTwice() throws Exception {
+        stubs.incidentCreated(INCIDENT_ID, "INC-7");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String id = pendingRequest();
+            escalate(id).statusCode(202);
+            ids.add(id);
+        }
+        CyclicBarrier together = new CyclicBarrier(2);
+        List<CompletableFuture<Integer>> workers = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            workers.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    together.await();
+                    return VertxContextSupport.<Integer> subscribeAndAwait(() -> outbox.drainOnce());
+                } catch (Throwable e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        int claimed = 0;
+        for (CompletableFuture<Integer> worker : workers) {
+            claimed += worker.get();
+        }
+        assertThat(claimed).isEqualTo(6);
+        List<String> keys = incidentCreates().stream()
+                .map(r -> r.getBodyAsString().replaceAll(".*\"idempotency_key\":\"([^\"]+)\".*", "$1")).toList();
+        assertThat(keys).hasSize(6).doesNotHaveDuplicates();
+        for (String id : ids) {
+            show(id).body("incident.state", equalTo("CREATED"));
+        }
+    }
+
+    @Test
     void anOutboxTaskGivesUpVisiblyAfterItsAttempts() throws Throwable {
         String id = pendingRequest();
         wiremock.register(post(urlEqualTo("/v2/incidents")).willReturn(aResponse().withStatus(500)));

@@ -58,6 +58,19 @@ class HostileInputTest extends ApiTestBase {
         return bodies;
     }
 
+    /** YAML that must never be obeyed: type tags, alias bombs, several documents, duplicates, junk. */
+    static final List<String> YAML_CORPUS = List.of(
+            "rules: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL [\"http://127.0.0.1/x\"]]]]\n",
+            "rules:\n  - !!java.lang.ProcessBuilder [[\"touch\", \"/tmp/pwned\"]]\n",
+            "a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+                    + "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nrules: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n",
+            "rules: []\n---\nrules: []\n",
+            "rules: []\nrules: []\n",
+            "rules:\n  - name: x\n    approval: [{type: auto, integration: incidentio, options: {requireReason: maybe}}]\n",
+            "rules: [\n",
+            "\t\trules: : :\n",
+            "");
+
     private String before;
 
     @BeforeEach
@@ -77,6 +90,14 @@ class HostileInputTest extends ApiTestBase {
                         + body.substring(0, Math.min(40, body.length()));
                 tests.add(DynamicTest.dynamicTest(name, () -> refusedCleanly(
                         given().contentType("application/json").body(body).request(endpoint.method(), endpoint.path()))));
+            }
+            if (endpoint.path().endsWith("/access-policy")) {
+                for (String yaml : YAML_CORPUS) {
+                    tests.add(DynamicTest.dynamicTest("PUT access-policy YAML " + yaml.substring(0, Math.min(40, yaml.length())),
+                            () -> refusedCleanly(given().contentType("application/yaml")
+                                    .body(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                                    .request(endpoint.method(), endpoint.path()))));
+                }
             }
             tests.add(DynamicTest.dynamicTest(endpoint.method() + " " + endpoint.path() + " as text/plain",
                     () -> refusedCleanly(given().contentType("text/plain").body("apiKey=x").request(endpoint.method(), endpoint.path()))));
