@@ -32,7 +32,7 @@ public class OnCallService {
         Instant now = clock.instant();
         List<Uni<OnCallSet>> perSchedule = scheduleIds.stream()
                 .distinct()
-                .map(id -> entriesCache.entries(orgId, key, id)
+                .map(id -> entriesCache.entries(orgId, key, id, now)
                         .map(fetched -> OnCallCalculator.onCallAt(id, fetched.entries(), now)))
                 .toList();
         // All at once; the first failure fails the whole check (fail closed).

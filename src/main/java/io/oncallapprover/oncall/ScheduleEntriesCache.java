@@ -1,6 +1,6 @@
 package io.oncallapprover.oncall;
 
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -25,11 +25,19 @@ public class ScheduleEntriesCache {
 
     public static final String CACHE_NAME = "schedule-entries";
 
+    /**
+     * How far before its window a fetch still answers for an instant: concurrent callers share one
+     * fetch started at the first caller's instant. Entries overlapping the window include every
+     * shift covering such an instant except one that ended inside this gap, which can only make
+     * someone look not on call (the safe side).
+     */
+    static final Duration EARLY_TOLERANCE = Duration.ofSeconds(1);
+
     /** Entries fetched for the window {@code [windowStart, windowEnd]}. */
     public record FetchedEntries(String scheduleId, Instant windowStart, Instant windowEnd, List<ScheduleEntry> entries) {
 
-        boolean usableAt(Instant now) {
-            return !now.isBefore(windowStart) && now.isBefore(windowEnd);
+        boolean usableAt(Instant instant) {
+            return !instant.isBefore(windowStart.minus(EARLY_TOLERANCE)) && instant.isBefore(windowEnd);
         }
     }
 
@@ -46,25 +54,21 @@ public class ScheduleEntriesCache {
     @Inject
     IncidentIoConfig config;
 
-    @Inject
-    Clock clock;
-
-    public Uni<FetchedEntries> entries(String orgId, ApiKey key, String scheduleId) {
+    /** The final entries of a schedule around {@code at}: from the cache, or from one (shared) fetch. */
+    public Uni<FetchedEntries> entries(String orgId, ApiKey key, String scheduleId, Instant at) {
         Key cacheKey = new Key(orgId, scheduleId);
-        Instant now = clock.instant();
-        return cache.<Key, FetchedEntries> getAsync(cacheKey, k -> fetch(key, scheduleId))
+        return cache.<Key, FetchedEntries> getAsync(cacheKey, k -> fetch(key, scheduleId, at))
                 .flatMap(fetched -> {
-                    if (fetched.usableAt(now)) {
+                    if (fetched.usableAt(at)) {
                         return Uni.createFrom().item(fetched);
                     }
-                    // Fetched for an earlier window (clock moved on): drop it and ask again.
+                    // Fetched for another window (the clock moved on): drop it and ask again.
                     return cache.invalidate(cacheKey)
-                            .chain(() -> cache.<Key, FetchedEntries> getAsync(cacheKey, k -> fetch(key, scheduleId)));
+                            .chain(() -> cache.<Key, FetchedEntries> getAsync(cacheKey, k -> fetch(key, scheduleId, at)));
                 });
     }
 
-    private Uni<FetchedEntries> fetch(ApiKey key, String scheduleId) {
-        Instant start = clock.instant();
+    private Uni<FetchedEntries> fetch(ApiKey key, String scheduleId, Instant start) {
         Instant end = start.plus(config.entryWindow());
         return client.finalEntries(key, scheduleId, start, end)
                 .map(entries -> new FetchedEntries(scheduleId, start, end, List.copyOf(entries)));

@@ -69,7 +69,7 @@ class OnCallServiceConcurrencyTest {
         }
 
         @Override
-        public Uni<FetchedEntries> entries(String orgId, ApiKey key, String scheduleId) {
+        public Uni<FetchedEntries> entries(String orgId, ApiKey key, String scheduleId, Instant at) {
             assertThat(orgId).isEqualTo(ORG);
             assertThat(key).isEqualTo(KEY);
             asked.add(scheduleId);
@@ -104,7 +104,7 @@ class OnCallServiceConcurrencyTest {
         }
 
         @Override
-        public Uni<FetchedEntries> entries(String orgId, ApiKey key, String scheduleId) {
+        public Uni<FetchedEntries> entries(String orgId, ApiKey key, String scheduleId, Instant at) {
             calls.computeIfAbsent(scheduleId, id -> new AtomicInteger()).incrementAndGet();
             return answer.apply(scheduleId);
         }
