@@ -45,6 +45,41 @@ class OperationsTest extends ApiTestBase {
     }
 
     @Test
+    void everyRequestCarriesARequestIdIntoItsLogs() {
+        java.util.List<String> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record instanceof org.jboss.logmanager.ExtLogRecord ext && ext.getLoggerName().startsWith("io.oncallapprover")) {
+                    ids.add(String.valueOf(ext.getMdc("requestId")));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("").addHandler(capture);
+        try {
+            given().header("X-Request-Id", "chat-bot-req-42").contentType("application/json")
+                    .body("{\"requester\": \"ada@example.com\"}").post("/api/v1/orgs/acme/approval-checks/auto")
+                    .then().statusCode(200).header("X-Request-Id", equalTo("chat-bot-req-42"));
+        } finally {
+            java.util.logging.Logger.getLogger("").removeHandler(capture);
+        }
+        org.assertj.core.api.Assertions.assertThat(ids).isNotEmpty().containsOnly("chat-bot-req-42");
+
+        String generated = given().get("/q/health/live").then().extract().header("X-Request-Id");
+        org.assertj.core.api.Assertions.assertThat(generated).matches("[0-9a-f-]{36}");
+        given().header("X-Request-Id", "bad id with spaces\u0000").get("/q/health/live").then()
+                .header("X-Request-Id", org.hamcrest.Matchers.not(containsString("bad")));
+    }
+
+    @Test
     void unknownRoutesAnswerWithAProblem() {
         given().get("/api/v1/orgs/acme/nothing-here").then().statusCode(404)
                 .contentType("application/problem+json").body("code", equalTo("NOT_FOUND"));
