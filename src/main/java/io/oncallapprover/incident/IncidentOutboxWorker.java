@@ -58,6 +58,9 @@ public class IncidentOutboxWorker {
     @Inject
     Clock clock;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     /** A task taken by this worker for one lease. */
     record Claimed(long id, String orgId, String requestId, OutboxTask.Kind kind, int attempts) {
     }
@@ -147,6 +150,7 @@ public class IncidentOutboxWorker {
 
     private Uni<Void> done(Claimed task, Incident created, String detail) {
         Instant now = clock.instant();
+        meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
         return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
             row.status = OutboxTask.Status.DONE;
             row.lockedUntil = null;
@@ -173,6 +177,7 @@ public class IncidentOutboxWorker {
         String error = failure instanceof IncidentIoException ? failure.getMessage()
                 : failure.getClass().getSimpleName() + ": " + failure.getMessage();
         boolean givingUp = task.attempts() >= config.maxAttempts();
+        meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", givingUp ? "failed" : "retry").increment();
         LOG.warnf("outbox task %d (%s of request %s) attempt %d failed%s: %s", task.id(), task.kind(), task.requestId(),
                 task.attempts(), givingUp ? ", giving up" : "", error);
         return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import io.oncallapprover.incidentio.IncidentIoClient;
+import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.incidentio.IncidentIoConfig;
 import io.oncallapprover.security.ApiKey;
 import io.quarkus.cache.Cache;
@@ -22,6 +23,8 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class ScheduleEntriesCache {
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ScheduleEntriesCache.class);
 
     public static final String CACHE_NAME = "schedule-entries";
 
@@ -71,7 +74,14 @@ public class ScheduleEntriesCache {
     private Uni<FetchedEntries> fetch(ApiKey key, String scheduleId, Instant start) {
         Instant end = start.plus(config.entryWindow());
         return client.finalEntries(key, scheduleId, start, end)
-                .map(entries -> new FetchedEntries(scheduleId, start, end, List.copyOf(entries)));
+                .map(entries -> new FetchedEntries(scheduleId, start, end, List.copyOf(entries)))
+                // A schedule deleted in incident.io (or out of the key's reach) has nobody on call
+                // for us: that can only deny, and it answers NOT_ON_CALL instead of an endless 503.
+                .onFailure(e -> e instanceof IncidentIoException io && io.kind() == IncidentIoException.Kind.NOT_FOUND)
+                .recoverWithItem(() -> {
+                    LOG.warnf("schedule %s is unknown to incident.io: nobody counts as on call for it", scheduleId);
+                    return new FetchedEntries(scheduleId, start, end, List.of());
+                });
     }
 
     /** Forget everything of an organization (key rotated, integration removed). */

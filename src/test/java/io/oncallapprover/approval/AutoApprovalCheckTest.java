@@ -134,6 +134,18 @@ class AutoApprovalCheckTest extends ApiTestBase {
     }
 
     @Test
+    void aScheduleDeletedInIncidentIoCountsAsNobodyOnCallNotAsAnOutage() {
+        installWithAutoApproval(ORG, PRIMARY, SECONDARY);
+        wiremock.register(IncidentIoStubs.entriesRequest(PRIMARY, NOW.toString(), NOW).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"type\": \"not_found\", \"status\": 404, \"request_id\": \"r-404\"}")));
+        stubs.entries(SECONDARY, NOW, entry(SHIFT_START, SHIFT_END, "Grace", "grace@example.com"));
+
+        autoCheck(ORG, "ada@example.com", null).statusCode(200).body("code", equalTo("NOT_ON_CALL"));
+        autoCheck(ORG, "grace@example.com", null).statusCode(200).body("code", equalTo("ON_CALL"));
+    }
+
+    @Test
     void withoutAnInstallationTheAnswerIsNotInstalled() {
         autoCheck("other-org", "ada@example.com", null).statusCode(200)
                 .body("approved", equalTo(false))
