@@ -393,6 +393,21 @@ class AccessRequestLifecycleTest extends ApiTestBase {
     }
 
     @Test
+    void whenIncidentIoCannotBeAskedNobodyMayDecide() {
+        String id = pendingRequest();
+        entriesCache.invalidateAll().await().indefinitely();
+        wiremock.register(IncidentIoStubs.entriesRequest(APPROVERS, NOW.toString(), NOW).willReturn(aResponse().withStatus(502)));
+
+        decide(id, "grace@example.com", "APPROVE").statusCode(503)
+                .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                .body("code", equalTo("UPSTREAM_UNAVAILABLE")).body("allowed", equalTo(false));
+        given().contentType("application/json").body(Map.of("approver", "grace@example.com", "requestId", id))
+                .post(base(ORG) + "/approval-checks/approver").then()
+                .statusCode(503).body("code", equalTo("UPSTREAM_UNAVAILABLE")).body("allowed", equalTo(false));
+        show(id).body("status", equalTo("PENDING")).body("decisions", empty());
+    }
+
+    @Test
     void theRequesterMayDecideOnlyWhereARuleAllowsOneParty() {
         // Ada is on call for the approvers' schedule too; "own sandbox" allows one party, but she is
         // auto-approved there anyway, so take her off the auto-approval schedule first.
