@@ -69,8 +69,7 @@ public class AutoApprovalService {
      * An incident.io failure fails the Uni with a 503 problem carrying the fail-closed decision.
      */
     public Uni<AutoApprovalDecision> check(String orgId, String requester, String reason, RequestedResource resource) {
-        return Panache.withSession(() -> integrations.find(orgId)
-                .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy))))
+        return setup(orgId)
                 .flatMap(setup -> evaluate(orgId, setup.integration(), requester, reason,
                         PolicyEvaluator.route(setup.policy(), requester, resource)))
                 .map(evaluation -> {
@@ -80,6 +79,12 @@ public class AutoApprovalService {
                     }
                     return decision;
                 });
+    }
+
+    /** The installation and the policy of an organization, read in one session. */
+    public Uni<Setup> setup(String orgId) {
+        return Panache.withSession(() -> integrations.find(orgId)
+                .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy))));
     }
 
     /** Evaluates auto-approval for a routing already computed; never fails, an outage is a decision. */

@@ -25,10 +25,8 @@ import io.oncallapprover.incident.OutboxTask;
 import io.oncallapprover.integration.Integration;
 import io.oncallapprover.integration.IntegrationService;
 import io.oncallapprover.oncall.Emails;
-import io.oncallapprover.policy.AccessPolicy;
 import io.oncallapprover.policy.PolicyEvaluator;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
-import io.oncallapprover.policy.PolicyService;
 import io.oncallapprover.policy.RequestedResource;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
@@ -55,9 +53,6 @@ public class AccessRequestService {
     IntegrationService integrations;
 
     @Inject
-    PolicyService policies;
-
-    @Inject
     AutoApprovalService autoApproval;
 
     @Inject
@@ -72,22 +67,14 @@ public class AccessRequestService {
     @Inject
     Clock clock;
 
-    private record Setup(Optional<Integration> integration, AccessPolicy policy) {
-    }
-
     private record Loaded(AccessRequest request, Optional<Integration> integration) {
-    }
-
-    private Uni<Setup> setup(String orgId) {
-        return Panache.withSession(() -> integrations.find(orgId)
-                .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy))));
     }
 
     public Uni<AccessRequest> create(String orgId, CreateAccessRequest body, Caller caller) {
         String requester = Emails.normalize(body.requester());
         RequestedResource resource = new RequestedResource(body.resource().type(), body.resource().service(),
                 body.resource().name());
-        return setup(orgId).flatMap(setup -> {
+        return autoApproval.setup(orgId).flatMap(setup -> {
             Routing routing = PolicyEvaluator.route(setup.policy(), requester, resource);
             if (routing.matchedRules().isEmpty()) {
                 throw ApiException.unprocessable(ProblemCodes.NO_MATCHING_RULE, "No matching rule",

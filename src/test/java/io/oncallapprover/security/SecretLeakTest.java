@@ -95,6 +95,8 @@ class SecretLeakTest extends ApiTestBase {
         entriesCache.invalidateAll().await().indefinitely();
         wiremock.resetMappings();
         wiremock.register(get(urlEqualTo("/v1/identity")).willReturn(aResponse().withStatus(500)));
+        wiremock.register(get(com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo("/v2/schedule_entries"))
+                .willReturn(aResponse().withStatus(500)));
         bodies.add(autoCheck(ORG, "ada@example.com", null).statusCode(503).extract().asString());
         bodies.add(install(ORG, SECRET).statusCode(503).extract().asString());
         wiremock.register(get(urlEqualTo("/v1/identity")).willReturn(aResponse().withStatus(401)));
