@@ -41,7 +41,9 @@ class OperationsTest extends ApiTestBase {
     void theOpenApiDescribesTheEndpoints() {
         given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
                 .body(containsString("/api/v1/orgs/{orgId}/approval-checks/auto"))
-                .body(containsString("/api/v1/orgs/{orgId}/integrations/incidentio/auto-approval"));
+                .body(containsString("/api/v1/orgs/{orgId}/integrations/incidentio/auto-approval"))
+                .body("components.securitySchemes.SecurityScheme.scheme", equalTo("bearer"))
+                .body("components.securitySchemes.SecurityScheme.bearerFormat", equalTo("JWT"));
     }
 
     @Test
