@@ -306,6 +306,40 @@ class AccessRequestLifecycleTest extends ApiTestBase {
     }
 
     @Test
+    void aWorkerThatDiesMidTaskDelaysTheIncidentButDoesNotLoseIt() throws Throwable {
+        stubs.incidentCreated(INCIDENT_ID, "INC-7");
+        String id = pendingRequest();
+        escalate(id).statusCode(202);
+
+        // A worker claims the task (a 60 s lease) and dies before doing anything: the lease holds it...
+        pool.preparedQuery("update outbox_task set locked_until = $1, attempts = 1 where request_id = $2")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(clock.instant().plusSeconds(60).atOffset(java.time.ZoneOffset.UTC), id))
+                .await().indefinitely();
+        assertThat(drain()).isZero();
+        assertThat(incidentCreates()).isEmpty();
+
+        // ...until the lease runs out; then another worker takes it.
+        clock.advance(Duration.ofSeconds(61));
+        assertThat(drain()).isEqualTo(1);
+        show(id).body("incident.state", equalTo("CREATED"));
+        assertThat(incidentCreates()).hasSize(1);
+    }
+
+    @Test
+    void aRuleRequiringAReasonAutoApprovesOnlyWithOne() {
+        putPolicy(ORG, """
+                {"rules": [{"name": "with a reason", "approval": [{"type": "auto", "integration": "incidentio",
+                  "options": {"requireReason": true}}]}]}""").statusCode(200);
+
+        request("ada@example.com", "postgres", "  ").statusCode(201)
+                .body("status", equalTo("PENDING")).body("autoApproval.code", equalTo("REASON_REQUIRED"));
+        request("ada@example.com", "postgres", "Deploying the hotfix").statusCode(201)
+                .body("status", equalTo("APPROVED")).body("autoApproval.code", equalTo("ON_CALL"));
+        autoCheck(ORG, "ada@example.com", null).statusCode(200).body("code", equalTo("REASON_REQUIRED"));
+        autoCheck(ORG, "ada@example.com", "why not").statusCode(200).body("code", equalTo("ON_CALL"));
+    }
+
+    @Test
     void anOutboxTaskGivesUpVisiblyAfterItsAttempts() throws Throwable {
         String id = pendingRequest();
         wiremock.register(post(urlEqualTo("/v2/incidents")).willReturn(aResponse().withStatus(500)));
