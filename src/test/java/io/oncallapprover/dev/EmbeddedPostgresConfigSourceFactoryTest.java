@@ -48,9 +48,19 @@ class EmbeddedPostgresConfigSourceFactoryTest {
     }
 
     @Test
-    void outsideDevModeNothingStarts() {
+    void inProductionNothingStarts() {
         assertThat(sources(context(List.of("prod"), Map.of()))).isEmpty();
-        assertThat(sources(context(List.of("test"), Map.of()))).isEmpty();
+    }
+
+    @Test
+    void testsUseTheConfiguredOrLocalDatabaseWhenThereIsOne() {
+        assertThat(sources(context(List.of("test"), Map.of("TEST_DB_URL", "postgresql://db/x")))).isEmpty();
+        if (EmbeddedPostgresConfigSourceFactory.localPostgresAnswers()) {
+            assertThat(sources(context(List.of("test"), Map.of()))).isEmpty();
+        } else {
+            assertThat(sources(context(List.of("test"), Map.of())).get(0).getValue("%test.quarkus.datasource.jdbc.url"))
+                    .startsWith("jdbc:postgresql://localhost:");
+        }
     }
 
     @Test
