@@ -125,10 +125,8 @@ public class AutoApprovalService {
     }
 
     static ApiException failedClosed(AutoApprovalDecision decision, Duration retryAfter) {
-        return new ApiException(503, io.oncallapprover.problem.ProblemCodes.UPSTREAM_UNAVAILABLE, "incident.io unavailable",
-                "incident.io could not be asked; nothing was approved. Retry later.", List.of(), retryAfter,
-                Map.of("approved", false, "explanation", decision.explanation(), "evidence", List.of(),
-                        "checkedAt", decision.checkedAt().toString()));
+        return Upstream.unavailable("error, timeout or refusal", retryAfter, Map.of("approved", false,
+                "explanation", decision.explanation(), "evidence", List.of(), "checkedAt", decision.checkedAt().toString()));
     }
 
     private void record(String orgId, String requester, AutoApprovalDecision decision) {

@@ -62,10 +62,11 @@ public class PolicyResource {
     }
 
     private static Response respond(StoredPolicy stored, String accept) {
-        AccessPolicy policy = stored == null ? AccessPolicy.EMPTY : PolicyService.parseStored(stored.document);
         boolean yaml = accept != null && accept.toLowerCase().contains("yaml");
-        Response.ResponseBuilder response = Response.ok(yaml ? PolicyDocument.toYaml(policy) : PolicyDocument.toJson(policy))
-                .type(yaml ? YAML : MediaType.APPLICATION_JSON);
+        String json = stored == null ? PolicyDocument.toJson(AccessPolicy.EMPTY) : stored.document; // stored canonical
+        String body = yaml ? PolicyDocument.toYaml(stored == null ? AccessPolicy.EMPTY : PolicyService.parseStored(stored.document))
+                : json;
+        Response.ResponseBuilder response = Response.ok(body).type(yaml ? YAML : MediaType.APPLICATION_JSON);
         if (stored != null) {
             response.tag(Long.toString(stored.version)).header("Last-Modified-By", stored.updatedBy)
                     .lastModified(java.util.Date.from(stored.updatedAt));

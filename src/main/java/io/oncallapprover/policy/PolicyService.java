@@ -3,7 +3,9 @@ package io.oncallapprover.policy;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -35,9 +37,31 @@ public class PolicyService {
     @Inject
     Clock clock;
 
+    /** A parsed policy and the stored document it came from. */
+    private record Parsed(String document, AccessPolicy policy) {
+    }
+
+    /**
+     * Checks read the policy on every call; parsing and validating it each time would be work on
+     * the hot path. An entry is used only while the stored document is the very one it was parsed
+     * from (comparing strings is far cheaper than parsing), so any write, on any replica, shows.
+     */
+    private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
+
     /** The stored policy, or an empty one. Must run inside a Hibernate Reactive session. */
     public Uni<AccessPolicy> load(String orgId) {
-        return StoredPolicy.<StoredPolicy> findById(orgId).map(stored -> stored == null ? AccessPolicy.EMPTY : parseStored(stored.document));
+        return StoredPolicy.<StoredPolicy> findById(orgId).map(stored -> {
+            if (stored == null) {
+                return AccessPolicy.EMPTY;
+            }
+            Parsed known = parsed.get(orgId);
+            if (known != null && known.document().equals(stored.document)) {
+                return known.policy();
+            }
+            AccessPolicy policy = parseStored(stored.document);
+            parsed.put(orgId, new Parsed(stored.document, policy));
+            return policy;
+        });
     }
 
     /** The stored policy row, or null. Must run inside a session. */

@@ -23,9 +23,13 @@ public final class Upstream {
     }
 
     public static ApiException unavailable(IncidentIoException e, Map<String, Object> extensions) {
+        return unavailable(e.kind().name().toLowerCase().replace('_', ' '), retryAfter(e), extensions);
+    }
+
+    /** The 503 of a failure already classified: {@code why} in a few words, and when to retry. */
+    public static ApiException unavailable(String why, Duration retryAfter, Map<String, Object> extensions) {
         return new ApiException(503, ProblemCodes.UPSTREAM_UNAVAILABLE, "incident.io unavailable",
-                "incident.io could not be asked (" + e.kind().name().toLowerCase().replace('_', ' ')
-                        + "); nothing was approved. Retry later.",
-                java.util.List.of(), retryAfter(e), extensions);
+                "incident.io could not be asked (" + why + "); nothing was approved. Retry later.",
+                java.util.List.of(), retryAfter == null ? DEFAULT_RETRY_AFTER : retryAfter, extensions);
     }
 }

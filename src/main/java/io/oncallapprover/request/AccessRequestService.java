@@ -228,10 +228,10 @@ public class AccessRequestService {
                             .call(() -> audit.record(orgId, id, approve ? AuditAction.REQUEST_APPROVED : AuditAction.REQUEST_DENIED,
                                     caller.subject(), approver + (approve ? " approved" : " denied")
                                             + (body.comment() == null ? "" : ": " + body.comment())))
-                            .call(() -> AccessRequest.<AccessRequest> findById(id).flatMap(request -> request.incidentState == IncidentState.NONE
+                            .chain(() -> require(orgId, id))
+                            .call(request -> request.incidentState == IncidentState.NONE
                                     ? Uni.createFrom().voidItem()
-                                    : OutboxTask.pending(orgId, id, OutboxTask.Kind.UPDATE_INCIDENT, now).persist().replaceWithVoid()))
-                            .chain(() -> require(orgId, id));
+                                    : OutboxTask.pending(orgId, id, OutboxTask.Kind.UPDATE_INCIDENT, now).persist());
                 }))
                 .onFailure(AccessRequestService::concurrentWrite)
                 .recoverWithUni(() -> Panache.withSession(() -> require(orgId, id)).map(current -> {

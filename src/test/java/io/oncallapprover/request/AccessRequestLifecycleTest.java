@@ -326,6 +326,20 @@ class AccessRequestLifecycleTest extends ApiTestBase {
     }
 
     @Test
+    void aChangedPolicyAppliesToTheVeryNextCheck() {
+        autoCheck(ORG, "ada@example.com", null).statusCode(200).body("code", equalTo("ON_CALL"));
+        putPolicy(ORG, """
+                {"rules": [{"name": "production databases", "resource": {"type": "service", "service": "postgres"},
+                  "approval": [{"type": "escalation", "integration": "incidentio", "services": ["%s"]}]}]}"""
+                .formatted(APPROVERS)).statusCode(200);
+        autoCheck(ORG, "ada@example.com", null).statusCode(200).body("code", equalTo("NO_MATCHING_RULE"));
+        // Rows removed and written again (their version starts over) are still read afresh.
+        pool.query("delete from access_policy").execute().await().indefinitely();
+        putPolicy(ORG, AUTO_FOR_EVERYONE).statusCode(200);
+        autoCheck(ORG, "ada@example.com", null).statusCode(200).body("code", equalTo("ON_CALL"));
+    }
+
+    @Test
     void aRuleRequiringAReasonAutoApprovesOnlyWithOne() {
         putPolicy(ORG, """
                 {"rules": [{"name": "with a reason", "approval": [{"type": "auto", "integration": "incidentio",
