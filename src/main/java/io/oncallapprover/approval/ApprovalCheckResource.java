@@ -28,7 +28,6 @@ import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.request.AccessRequestDtos.ResourceRef;
 import io.oncallapprover.request.AccessRequestService;
-import io.oncallapprover.request.MatchedRules;
 import io.oncallapprover.security.Roles;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -93,20 +92,13 @@ public class ApprovalCheckResource {
                     List.of(new FieldError(byRequest ? "scheduleIds" : "requestId", "give exactly one of requestId and scheduleIds")));
         }
         String approver = Emails.normalize(body.approver());
-        return Panache.withSession(() -> integrations.find(orgId).flatMap(integration -> {
-            if (integration.isEmpty()) {
-                return Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
-                        "incident.io is not installed for this organization, so nobody may approve.", clock.instant()));
-            }
-            if (bySchedules) {
-                return approverCheck.check(orgId, integration.get(), approver, null, false,
-                        List.copyOf(new java.util.LinkedHashSet<>(body.scheduleIds())));
-            }
-            return requests.require(orgId, body.requestId()).flatMap(request -> {
-                var routing = MatchedRules.restore(request.matchedRules);
-                return approverCheck.check(orgId, integration.get(), approver, request.requester, routing.allowsOneParty(),
-                        routing.approverSchedules());
-            });
-        }));
+        if (byRequest) {
+            return requests.checkApprover(orgId, body.requestId(), approver);
+        }
+        return Panache.withSession(() -> integrations.find(orgId)).flatMap(integration -> integration.isEmpty()
+                ? Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
+                        "incident.io is not installed for this organization, so nobody may approve.", clock.instant()))
+                : approverCheck.forSchedules(orgId, integration.get(), approver,
+                        List.copyOf(new java.util.LinkedHashSet<>(body.scheduleIds()))));
     }
 }

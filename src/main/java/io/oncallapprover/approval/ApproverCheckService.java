@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -15,19 +16,29 @@ import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.integration.Integration;
 import io.oncallapprover.integration.IntegrationService;
 import io.oncallapprover.oncall.OnCallService;
+import io.oncallapprover.oncall.OnCallSet;
+import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.ProblemCodes;
 import io.oncallapprover.problem.Upstream;
 import io.smallrye.mutiny.Uni;
 
 /**
- * "May this person approve now?" (PRODUCT §3.6): read-only, used by the check endpoint and before
- * every decision. An incident.io failure fails closed: a 503 problem, nobody is allowed.
+ * "May this person approve now?": read-only, used by the check endpoint and before every decision.
+ * One concurrent round of on-call reads over the schedules the answer depends on, then the pure
+ * {@link DecisionTable}. An incident.io failure fails closed: a 503 problem, nobody is allowed.
  */
 @ApplicationScoped
 public class ApproverCheckService {
 
     private static final Logger LOG = Logger.getLogger(ApproverCheckService.class);
+
+    /**
+     * A pending request as a decision sees it: who asked, why, the rules it matched when it was made
+     * and the rules of the policy in force now that match it.
+     */
+    public record PendingRequest(String requester, String reason, Routing frozen, Routing current) {
+    }
 
     @Inject
     IntegrationService integrations;
@@ -41,21 +52,29 @@ public class ApproverCheckService {
     @Inject
     MeterRegistry meters;
 
-    /**
-     * Decides for an approver against approver schedules; {@code requester} null skips the
-     * one-party rule (a check by schedule ids).
-     */
-    public Uni<ApproverDecision> check(String orgId, Integration integration, String approver, String requester,
-            boolean allowOneParty, List<String> approverSchedules) {
-        Instant now = clock.instant();
-        var early = ApproverRules.precheck(approver, requester, allowOneParty, approverSchedules, now);
-        Uni<ApproverDecision> decision = early.isPresent() ? Uni.createFrom().item(early.get())
-                : onCall.onCallNow(orgId, integrations.keyOf(integration), approverSchedules)
-                        .map(sets -> ApproverRules.decide(approver, approverSchedules, sets, clock.instant()))
+    /** May {@code approver} decide {@code request}: allowed under both its frozen rules and the policy in force now. */
+    public Uni<ApproverDecision> forRequest(String orgId, Integration integration, String approver, PendingRequest request) {
+        List<String> toAsk = DecisionTable.approverSchedulesToAsk(request.frozen(), request.current(), request.requester(),
+                request.reason(), approver);
+        return decide(orgId, integration, approver, toAsk, sets -> DecisionTable.approver(request.frozen(), request.current(),
+                request.requester(), request.reason(), approver, sets, clock.instant()));
+    }
+
+    /** Is {@code approver} on call now for one of {@code scheduleIds} (no request, no rule involved)? */
+    public Uni<ApproverDecision> forSchedules(String orgId, Integration integration, String approver, List<String> scheduleIds) {
+        return decide(orgId, integration, approver, scheduleIds,
+                sets -> ApproverRules.decide(approver, scheduleIds, sets, clock.instant()));
+    }
+
+    private Uni<ApproverDecision> decide(String orgId, Integration integration, String approver, List<String> toAsk,
+            Function<List<OnCallSet>, ApproverDecision> table) {
+        Uni<ApproverDecision> decision = toAsk.isEmpty() ? Uni.createFrom().item(() -> table.apply(List.of()))
+                : onCall.onCallNow(orgId, integrations.keyOf(integration), toAsk).map(table)
                         .onFailure(IncidentIoException.class).transform(f -> failClosed(orgId, approver, (IncidentIoException) f));
         return decision.invoke(d -> {
             meters.counter("approval.checks", "kind", "approver", "code", d.code().name()).increment();
-            LOG.infof("approver check org=%s approver=%s allowed=%s code=%s", orgId, approver, d.allowed(), d.code());
+            LOG.infof("approver check org=%s approver=%s allowed=%s code=%s rule=%s", orgId, approver, d.allowed(), d.code(),
+                    d.rule());
         });
     }
 

@@ -5,14 +5,18 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
 
-/** The answer to "may this person approve (or deny) now?". */
+/**
+ * The answer to "may this person approve (or deny) now?"; {@code rule} names the rule and step (and
+ * the policy, frozen or current) that allowed or refused, when one did.
+ */
 @RegisterForReflection
 public record ApproverDecision(
         boolean allowed,
         CheckCode code,
         String explanation,
         List<Evidence> evidence,
-        Instant checkedAt) {
+        Instant checkedAt,
+        RuleRef rule) {
 
     public ApproverDecision {
         evidence = List.copyOf(evidence);
@@ -21,7 +25,15 @@ public record ApproverDecision(
         }
     }
 
+    public ApproverDecision(boolean allowed, CheckCode code, String explanation, List<Evidence> evidence, Instant checkedAt) {
+        this(allowed, code, explanation, evidence, checkedAt, null);
+    }
+
     public static ApproverDecision refused(CheckCode code, String explanation, Instant checkedAt) {
-        return new ApproverDecision(false, code, explanation, List.of(), checkedAt);
+        return new ApproverDecision(false, code, explanation, List.of(), checkedAt, null);
+    }
+
+    public static ApproverDecision refused(CheckCode code, String explanation, Instant checkedAt, RuleRef rule) {
+        return new ApproverDecision(false, code, explanation, List.of(), checkedAt, rule);
     }
 }

@@ -5,7 +5,10 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
 
-/** The answer to "would this requester be auto-approved now?". {@code expiresAt} is set only when approved. */
+/**
+ * The answer to "would this requester be auto-approved now?". {@code expiresAt} is set only when
+ * approved; {@code rule} names the rule and step that approved or refused, when one did.
+ */
 @RegisterForReflection
 public record AutoApprovalDecision(
         boolean approved,
@@ -13,16 +16,34 @@ public record AutoApprovalDecision(
         String explanation,
         List<Evidence> evidence,
         Instant checkedAt,
-        Instant expiresAt) {
+        Instant expiresAt,
+        RuleRef rule) {
 
     public AutoApprovalDecision {
         evidence = List.copyOf(evidence);
         if (approved != (code == CheckCode.ON_CALL)) {
             throw new IllegalArgumentException("only ON_CALL approves");
         }
+        if (approved && rule == null && !evidence.isEmpty() && evidence.get(0).rule() != null) {
+            rule = new RuleRef(RuleRef.CURRENT, evidence.get(0).rule(), evidence.get(0).step());
+        }
+    }
+
+    public AutoApprovalDecision(boolean approved, CheckCode code, String explanation, List<Evidence> evidence,
+            Instant checkedAt, Instant expiresAt) {
+        this(approved, code, explanation, evidence, checkedAt, expiresAt, null);
     }
 
     public static AutoApprovalDecision denied(CheckCode code, String explanation, Instant checkedAt) {
-        return new AutoApprovalDecision(false, code, explanation, List.of(), checkedAt, null);
+        return new AutoApprovalDecision(false, code, explanation, List.of(), checkedAt, null, null);
+    }
+
+    public static AutoApprovalDecision denied(CheckCode code, String explanation, Instant checkedAt, RuleRef rule) {
+        return new AutoApprovalDecision(false, code, explanation, List.of(), checkedAt, null, rule);
+    }
+
+    /** The same decision, resting on {@code rule}. */
+    public AutoApprovalDecision withRule(RuleRef rule) {
+        return new AutoApprovalDecision(approved, code, explanation, evidence, checkedAt, expiresAt, rule);
     }
 }

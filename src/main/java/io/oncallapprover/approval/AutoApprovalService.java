@@ -95,18 +95,14 @@ public class AutoApprovalService {
         if (integration.isEmpty()) {
             result = done(AutoApprovalDecision.denied(CheckCode.NOT_INSTALLED,
                     "incident.io is not installed for this organization, so nothing is auto-approved.", now));
-        } else if (!routing.hasAutoApproval()) {
-            result = done(AutoApprovalDecision.denied(CheckCode.NO_MATCHING_RULE,
-                    "No enabled access-policy rule gives " + requester + " auto-approval here.", now));
         } else {
-            boolean reasonMissing = !routing.autoApprovalReasonSatisfied(reason);
-            List<String> scheduleIds = integration.get().autoApprovalSchedules();
-            var early = AutoApprovalRules.precheck(scheduleIds, reasonMissing, reason, now);
-            if (early.isPresent()) {
-                result = done(early.get());
+            List<String> schedules = integration.get().autoApprovalSchedules();
+            List<String> toAsk = DecisionTable.autoSchedulesToAsk(routing, reason, schedules);
+            if (toAsk.isEmpty()) {
+                result = done(DecisionTable.auto(routing, requester, reason, schedules, List.of(), now, GRANT));
             } else {
-                result = onCall.onCallNow(orgId, integrations.keyOf(integration.get()), scheduleIds)
-                        .map(sets -> new Evaluation(AutoApprovalRules.decide(requester, false, reason, scheduleIds, sets,
+                result = onCall.onCallNow(orgId, integrations.keyOf(integration.get()), toAsk)
+                        .map(sets -> new Evaluation(DecisionTable.auto(routing, requester, reason, schedules, sets,
                                 clock.instant(), GRANT), null))
                         .onFailure(IncidentIoException.class).recoverWithItem(f -> {
                             IncidentIoException e = (IncidentIoException) f;

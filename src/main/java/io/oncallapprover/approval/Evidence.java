@@ -10,9 +10,18 @@ import java.util.List;
 import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.oncall.OnCallShift;
 
-/** A shift that supports (or would have supported) a decision. */
+/**
+ * A shift that supports (or would have supported) a decision, and the policy rule and step (index in
+ * the rule's {@code approval} list) it counted for; rule and step are null where no rule is involved
+ * (a check by schedule ids).
+ */
 @RegisterForReflection
-public record Evidence(String scheduleId, String email, Instant shiftStart, Instant shiftEnd, String fingerprint) {
+public record Evidence(String scheduleId, String email, Instant shiftStart, Instant shiftEnd, String fingerprint,
+        String rule, Integer step) {
+
+    public Evidence(String scheduleId, String email, Instant shiftStart, Instant shiftEnd, String fingerprint) {
+        this(scheduleId, email, shiftStart, shiftEnd, fingerprint, null, null);
+    }
 
     /** The shifts of {@code email} in the sets of {@code scheduleIds}: what shows someone is on call for them. */
     public static List<Evidence> shiftsOf(String email, List<String> scheduleIds, List<OnCallSet> onCallSets) {
@@ -27,5 +36,10 @@ public record Evidence(String scheduleId, String email, Instant shiftStart, Inst
 
     public static Evidence of(OnCallShift shift) {
         return new Evidence(shift.scheduleId(), shift.email(), shift.shiftStart(), shift.shiftEnd(), shift.fingerprint());
+    }
+
+    /** The same shift, counted for {@code rule}'s step {@code step}. */
+    public Evidence forStep(String rule, int step) {
+        return new Evidence(scheduleId, email, shiftStart, shiftEnd, fingerprint, rule, step);
     }
 }

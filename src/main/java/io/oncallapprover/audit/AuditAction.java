@@ -9,6 +9,8 @@ public enum AuditAction {
     AUTO_APPROVAL_SCHEDULES_CHANGED,
     SECRET_REENCRYPTED,
     POLICY_CHANGED,
+    /** The stored policy was deleted: the organization is back on default routing. */
+    POLICY_DELETED,
     REQUEST_CREATED,
     REQUEST_AUTO_APPROVED,
     REQUEST_ESCALATED,

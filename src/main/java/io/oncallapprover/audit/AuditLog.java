@@ -33,7 +33,7 @@ public class AuditLog {
         event.orgId = orgId;
         event.requestId = requestId;
         event.action = action.name();
-        event.subject = truncate(subject, 255);
+        event.subject = subject; // whole: the column is unbounded text
         event.detail = detail == null ? null : truncate(detail, MAX_DETAIL);
         event.occurredAt = clock.instant();
         LOG.infof("audit org=%s request=%s action=%s subject=%s detail=%s", orgId, requestId, event.action, event.subject,

@@ -5,6 +5,7 @@ import jakarta.inject.Singleton;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 
@@ -14,6 +15,7 @@ import io.quarkus.jackson.ObjectMapperCustomizer;
  * Request bodies are read strictly: unknown fields and scalars of the wrong type (a number where a
  * string is expected) are refused with the field named, instead of being guessed at. The incident.io
  * wire types opt back into leniency with {@code @JsonIgnoreProperties(ignoreUnknown = true)}.
+ * Strings of our own types are checked by {@link SafeText}.
  */
 @Singleton
 public class StrictJsonCustomizer implements ObjectMapperCustomizer {
@@ -32,5 +34,6 @@ public class StrictJsonCustomizer implements ObjectMapperCustomizer {
         }
         mapper.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
         mapper.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+        mapper.registerModule(new SimpleModule("safe-text").addDeserializer(String.class, new SafeText.Deserializer()));
     }
 }

@@ -55,7 +55,7 @@ public final class IncidentComposer {
             summary.append(" Access granted until ").append(grantExpiresAt).append('.');
         }
         if (comment != null && !comment.isBlank()) {
-            summary.append("\nComment: ").append(comment.strip());
+            summary.append("\nComment, as the approver wrote it:\n").append(quote(comment));
         }
         summary.append("\nThis incident is not closed automatically: resolve it when done.");
         return new EditIncidentRequest(notifyChannel, new IncidentEdit(summary.toString()));
@@ -68,11 +68,20 @@ public final class IncidentComposer {
 
     static String summary(Escalation e) {
         return e.requester() + " requests " + e.resourceType() + " access to " + resource(e) + ".\n"
-                + "Reason: " + (e.reason() == null || e.reason().isBlank() ? "(none given)" : e.reason().strip()) + "\n"
+                + (e.reason() == null || e.reason().isBlank() ? "Reason: (none given)\n"
+                        : "Reason, as the requester wrote it:\n" + quote(e.reason()) + "\n")
                 + "Approval conversation: " + (e.conversationUrl() == null ? "(none)" : e.conversationUrl()) + "\n"
                 + "Who may approve: whoever is on call now for " + String.join(", ", e.approverSchedules())
                 + " (rules: " + String.join(", ", e.ruleNames()) + ").\n"
                 + "Access request " + e.requestId() + ".";
+    }
+
+    /**
+     * Text a person wrote, quoted line by line ("> "), so that nothing in it can pass for a line of
+     * ours (a forged "Decision: APPROVED").
+     */
+    static String quote(String text) {
+        return text.strip().lines().map(line -> "> " + line).collect(java.util.stream.Collectors.joining("\n"));
     }
 
     private static String resource(Escalation e) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,7 +22,9 @@ import io.oncallapprover.incidentio.IncidentIoDtos.Incident;
 import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.integration.Integration;
 import io.oncallapprover.integration.IntegrationService;
-import io.oncallapprover.policy.PolicyEvaluator.Routing;
+import io.oncallapprover.approval.DecisionTable;
+import io.oncallapprover.approval.DecisionTable.EscalationPlan;
+import io.oncallapprover.approval.RuleRef;
 import io.oncallapprover.request.AccessDecision;
 import io.oncallapprover.request.AccessRequest;
 import io.oncallapprover.request.MatchedRules;
@@ -61,8 +64,12 @@ public class IncidentOutboxWorker {
     @Inject
     io.micrometer.core.instrument.MeterRegistry meters;
 
-    /** A task taken by this worker for one lease. */
-    record Claimed(long id, String orgId, String requestId, OutboxTask.Kind kind, int attempts) {
+    /** A task taken by this worker under a lease; {@code leaseToken} fences every write about it. */
+    record Claimed(long id, String orgId, String requestId, OutboxTask.Kind kind, String leaseToken) {
+    }
+
+    /** A claimed task about to be sent: its lease renewed, the attempt counted. */
+    record Attempt(Claimed task, int attempts) {
     }
 
     @Scheduled(every = "${oncall.jobs.outbox-poll-every:2s}", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -74,12 +81,13 @@ public class IncidentOutboxWorker {
     public Uni<Integer> drainOnce() {
         Instant now = clock.instant();
         return claim(now).flatMap(tasks -> Multi.createFrom().iterable(tasks)
-                .onItem().transformToUniAndConcatenate(this::process)
+                .onItem().transformToUniAndConcatenate(this::attempt)
                 .collect().asList()
                 .map(done -> tasks.size()));
     }
 
     Uni<List<Claimed>> claim(Instant now) {
+        String token = UUID.randomUUID().toString();
         return Panache.withTransaction(() -> Panache.getSession().flatMap(session -> session.createNativeQuery(
                 "select t.id from outbox_task t where t.status = 'PENDING' and t.next_attempt_at <= ?1"
                         + " and (t.locked_until is null or t.locked_until <= ?1)"
@@ -92,16 +100,45 @@ public class IncidentOutboxWorker {
                 .flatMap(ids -> ids.isEmpty() ? Uni.createFrom().item(List.<Claimed> of())
                         : OutboxTask.<OutboxTask> list("id in ?1 order by id", ids).map(tasks -> tasks.stream().map(task -> {
                             task.lockedUntil = now.plus(config.lease());
-                            task.attempts++;
+                            task.leaseToken = token;
                             task.updatedAt = now;
-                            return new Claimed(task.id, task.orgId, task.requestId, task.kind, task.attempts);
+                            return new Claimed(task.id, task.orgId, task.requestId, task.kind, token);
                         }).toList())));
+    }
+
+    /**
+     * Works one claimed task. Its lease is renewed right before the call, so no task of a batch is
+     * sent under a lease about to lapse, and the attempt is counted then: a crash after claiming
+     * spends no attempt. A task whose lease was lost (taken over, or re-armed) is left alone.
+     */
+    Uni<Void> attempt(Claimed task) {
+        return begin(task).flatMap(attempt -> attempt == null ? Uni.createFrom().voidItem() : process(attempt));
+    }
+
+    private Uni<Attempt> begin(Claimed task) {
+        Instant now = clock.instant();
+        return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).map(row -> {
+            if (!holds(row, task)) {
+                LOG.infof("outbox task %d: lease lost before sending; leaving it to its holder", task.id());
+                return null;
+            }
+            row.attempts++;
+            row.lockedUntil = now.plus(config.lease());
+            row.updatedAt = now;
+            return new Attempt(task, row.attempts);
+        }));
+    }
+
+    /** Whether the row is still this worker's to finish: pending, under this worker's lease. */
+    private static boolean holds(OutboxTask row, Claimed task) {
+        return row != null && row.status == OutboxTask.Status.PENDING && task.leaseToken().equals(row.leaseToken);
     }
 
     private record Work(AccessRequest request, Integration integration, AccessDecision decision) {
     }
 
-    Uni<Void> process(Claimed task) {
+    Uni<Void> process(Attempt attempt) {
+        Claimed task = attempt.task();
         return Panache.withSession(() -> AccessRequest.<AccessRequest> findById(task.requestId())
                 .flatMap(request -> Integration.<Integration> findById(task.orgId())
                         .flatMap(integration -> AccessDecision.<AccessDecision> findById(task.requestId())
@@ -116,7 +153,7 @@ public class IncidentOutboxWorker {
                         case UPDATE_INCIDENT -> update(task, work);
                     };
                 })
-                .onFailure().recoverWithUni(failure -> failed(task, failure));
+                .onFailure().recoverWithUni(failure -> failed(attempt, failure));
     }
 
     private Uni<Void> create(Claimed task, Work work) {
@@ -142,17 +179,32 @@ public class IncidentOutboxWorker {
                 .flatMap(incident -> done(task, null, "summary of " + request.incidentReference + " shows the decision"));
     }
 
+    /** What the page is about: the schedules and rules fixed when the request was escalated. */
     private static Escalation escalation(AccessRequest r) {
-        Routing routing = MatchedRules.restore(r.matchedRules);
+        List<String> schedules;
+        List<String> rules;
+        if (r.pagedSchedules != null) {
+            schedules = List.of(r.pagedSchedules);
+            rules = r.pagedRules == null ? List.of() : List.of(r.pagedRules);
+        } else { // escalated before the schedules were recorded: what the frozen rules allow
+            EscalationPlan plan = DecisionTable.escalation(MatchedRules.restore(r.matchedRules), r.reason, RuleRef.FROZEN);
+            schedules = plan.schedules();
+            rules = plan.ruleNames();
+        }
         return new Escalation(r.id, r.requester, r.resourceType, r.resourceService, r.resourceName, r.reason,
-                r.conversationUrl, routing.approverSchedules(), routing.escalationRuleNames());
+                r.conversationUrl, schedules, rules);
     }
 
     private Uni<Void> done(Claimed task, Incident created, String detail) {
         Instant now = clock.instant();
         meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
         return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
+            if (!holds(row, task)) {
+                LOG.warnf("outbox task %d was sent, but its lease was lost; its holder records it", task.id());
+                return Uni.createFrom().voidItem();
+            }
             row.status = OutboxTask.Status.DONE;
+            row.leaseToken = null;
             row.lockedUntil = null;
             row.lastError = null;
             row.updatedAt = now;
@@ -172,20 +224,26 @@ public class IncidentOutboxWorker {
         }));
     }
 
-    private Uni<Void> failed(Claimed task, Throwable failure) {
+    private Uni<Void> failed(Attempt attempt, Throwable failure) {
+        Claimed task = attempt.task();
         Instant now = clock.instant();
         String error = failure instanceof IncidentIoException ? failure.getMessage()
                 : failure.getClass().getSimpleName() + ": " + failure.getMessage();
-        boolean givingUp = task.attempts() >= config.maxAttempts();
+        boolean givingUp = attempt.attempts() >= config.maxAttempts();
         meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", givingUp ? "failed" : "retry").increment();
         LOG.warnf("outbox task %d (%s of request %s) attempt %d failed%s: %s", task.id(), task.kind(), task.requestId(),
-                task.attempts(), givingUp ? ", giving up" : "", error);
+                attempt.attempts(), givingUp ? ", giving up" : "", error);
         return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
+            if (!holds(row, task)) {
+                LOG.warnf("outbox task %d failed, but its lease was lost; its holder records it", task.id());
+                return Uni.createFrom().voidItem();
+            }
             row.lastError = truncate(error);
             row.lockedUntil = null;
+            row.leaseToken = null;
             row.updatedAt = now;
             if (!givingUp) {
-                row.nextAttemptAt = now.plus(delay(task.attempts(), failure));
+                row.nextAttemptAt = now.plus(delay(attempt.attempts(), failure));
                 return Uni.createFrom().voidItem();
             }
             row.status = OutboxTask.Status.FAILED;
@@ -198,7 +256,7 @@ public class IncidentOutboxWorker {
                     }).replaceWithVoid();
             return markRequest.call(() -> audit.record(task.orgId(), task.requestId(),
                     create ? AuditAction.INCIDENT_CREATE_FAILED : AuditAction.INCIDENT_UPDATE_FAILED, "system",
-                    "gave up after " + task.attempts() + " attempts: " + error)).replaceWithVoid();
+                    "gave up after " + attempt.attempts() + " attempts: " + error)).replaceWithVoid();
         })).onFailure().invoke(e -> LOG.errorf(e, "could not record the failure of outbox task %d", task.id()))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }

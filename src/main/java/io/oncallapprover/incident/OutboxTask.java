@@ -59,6 +59,10 @@ public class OutboxTask extends PanacheEntityBase {
     @Column(name = "locked_until")
     public Instant lockedUntil;
 
+    /** Who holds the lease: only the worker with this token may finish or fail the task. */
+    @Column(name = "lease_token")
+    public String leaseToken;
+
     @Column(name = "last_error")
     public String lastError;
 

@@ -1,20 +1,33 @@
 package io.oncallapprover.oncall;
 
-import java.util.Locale;
-
-/** Email comparison rules: incident.io and chat tools disagree on case, people are the same. */
+/**
+ * Who is the same person. Two emails are the same iff they are equal after trimming and mapping
+ * ASCII {@code A}-{@code Z} to {@code a}-{@code z}, and nothing else: Unicode case folding would make
+ * look-alikes equal (U+212A KELVIN SIGN lower-cases to {@code k}), which would let a stranger's
+ * incident.io account approve for someone else.
+ */
 public final class Emails {
 
     private Emails() {
     }
 
-    /** Canonical form used for every comparison: trimmed and lower-cased (locale independent). */
+    /** Canonical form used for every comparison: trimmed, ASCII letters lower-cased, every other character kept. */
     public static String normalize(String email) {
         if (email == null) {
             return null;
         }
         String trimmed = email.trim();
-        return trimmed.isEmpty() ? null : trimmed.toLowerCase(Locale.ROOT);
+        if (trimmed.isEmpty()) {
+            return null;
+        }
+        char[] chars = trimmed.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            char c = chars[i];
+            if (c >= 'A' && c <= 'Z') {
+                chars[i] = (char) (c + ('a' - 'A'));
+            }
+        }
+        return new String(chars);
     }
 
     public static boolean same(String a, String b) {

@@ -12,7 +12,18 @@ public record AccessPolicy(List<Rule> rules) {
         rules = List.copyOf(rules);
     }
 
+    /** A stored policy with no rules: it matches nothing. */
     public static final AccessPolicy EMPTY = new AccessPolicy(List.of());
+
+    /** The name of the one rule of {@link #DEFAULT_ROUTING}. */
+    public static final String DEFAULT_RULE_NAME = "default routing";
+
+    /**
+     * How an organization without a stored policy is routed: one rule matching everyone and
+     * everything, with a single auto step (no reason required) and no escalation.
+     */
+    public static final AccessPolicy DEFAULT_ROUTING = new AccessPolicy(List.of(new Rule(DEFAULT_RULE_NAME, false,
+            RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(new AutoApproval(false)))));
 
     /** One routing rule: who, for what, and how the request may be approved. */
     public record Rule(String name, boolean disabled, RequestorMatcher requestor, ResourceMatcher resource,

@@ -1,15 +1,9 @@
 package io.oncallapprover.policy;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
 import io.oncallapprover.oncall.Emails;
-import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
-import io.oncallapprover.policy.AccessPolicy.AutoApproval;
-import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 
 /** Pure matching of a request against the policy: which rules apply, and what they allow. */
@@ -18,10 +12,7 @@ public final class PolicyEvaluator {
     private PolicyEvaluator() {
     }
 
-    /**
-     * What the enabled rules matching a requester and resource allow. With {@code resource} null
-     * (a chat bot asking in general), resource matchers are ignored.
-     */
+    /** The enabled rules matching a requester and resource, in policy order. Options are read per step (see DecisionTable). */
     public record Routing(List<Rule> matchedRules) {
 
         public Routing {
@@ -31,65 +22,12 @@ public final class PolicyEvaluator {
         public List<String> ruleNames() {
             return matchedRules.stream().map(Rule::name).toList();
         }
-
-        /** Names of the matched rules that have an escalation step: the ones naming approvers. */
-        public List<String> escalationRuleNames() {
-            return matchedRules.stream()
-                    .filter(rule -> rule.approval().stream().anyMatch(EscalationApproval.class::isInstance))
-                    .map(Rule::name).toList();
-        }
-
-        public List<AutoApproval> autoApprovals() {
-            return steps(AutoApproval.class);
-        }
-
-        public List<EscalationApproval> escalations() {
-            return steps(EscalationApproval.class);
-        }
-
-        public boolean hasAutoApproval() {
-            return !autoApprovals().isEmpty();
-        }
-
-        /** True when some auto-approval path is open for this reason (none requiring one, or one given). */
-        public boolean autoApprovalReasonSatisfied(String reason) {
-            return autoApprovals().stream().anyMatch(a -> !a.requireReason() || hasText(reason));
-        }
-
-        public boolean hasEscalation() {
-            return !escalations().isEmpty();
-        }
-
-        /** True when some escalation path is open for this reason. */
-        public boolean escalationReasonSatisfied(String reason) {
-            return escalations().stream().anyMatch(e -> !e.requireReason() || hasText(reason));
-        }
-
-        /** The schedules whose on-call members may decide: the union over matching escalation rules. */
-        public List<String> approverSchedules() {
-            Set<String> ids = new LinkedHashSet<>();
-            escalations().forEach(e -> ids.addAll(e.services()));
-            return List.copyOf(ids);
-        }
-
-        /** The requester may decide their own request only if a matching escalation rule allows one party. */
-        public boolean allowsOneParty() {
-            return escalations().stream().anyMatch(EscalationApproval::allowOneParty);
-        }
-
-        private <T extends ApprovalStep> List<T> steps(Class<T> kind) {
-            List<T> found = new ArrayList<>();
-            for (Rule rule : matchedRules) {
-                for (ApprovalStep step : rule.approval()) {
-                    if (kind.isInstance(step)) {
-                        found.add(kind.cast(step));
-                    }
-                }
-            }
-            return found;
-        }
     }
 
+    /**
+     * The enabled rules of {@code policy} whose requestor and resource matchers match. With
+     * {@code resource} null (a chat bot asking in general), resource matchers are ignored.
+     */
     public static Routing route(AccessPolicy policy, String requester, RequestedResource resource) {
         List<Rule> matched = new ArrayList<>();
         for (Rule rule : policy.rules()) {
@@ -115,11 +53,8 @@ public final class PolicyEvaluator {
         };
     }
 
+    /** Names compare like emails: trimmed, ASCII letters case-insensitive, nothing else folded. */
     private static boolean equalsIgnoreCase(String a, String b) {
-        return a != null && b != null && a.trim().toLowerCase(Locale.ROOT).equals(b.trim().toLowerCase(Locale.ROOT));
-    }
-
-    static boolean hasText(String s) {
-        return s != null && !s.isBlank();
+        return a != null && b != null && Emails.same(a, b);
     }
 }

@@ -4,6 +4,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
@@ -55,18 +56,36 @@ public class PolicyResource {
 
     @GET
     @Produces({ MediaType.APPLICATION_JSON, YAML })
-    @Operation(summary = "The routing rules; Accept: application/yaml for YAML")
+    @Operation(summary = "The routing rules; Accept: application/yaml for YAML. Without a stored policy, the default "
+            + "routing, marked by the header " + SOURCE_HEADER + ": default")
     public Uni<Response> get(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @HeaderParam(HttpHeaders.ACCEPT) String accept) {
         return Panache.withSession(() -> policies.stored(orgId)).map(stored -> respond(stored, accept));
     }
 
+    @DELETE
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Delete the stored routing rules: the organization is routed by default again")
+    public Uni<Response> delete(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return policies.delete(orgId, Caller.of(identity)).map(deleted -> Response.noContent().build());
+    }
+
+    /** Says where the policy comes from: {@code stored}, or {@code default} (built-in default routing). */
+    public static final String SOURCE_HEADER = "Policy-Source";
+
     private static Response respond(StoredPolicy stored, String accept) {
         boolean yaml = accept != null && accept.toLowerCase().contains("yaml");
-        String json = stored == null ? PolicyDocument.toJson(AccessPolicy.EMPTY) : stored.document; // stored canonical
-        String body = yaml ? PolicyDocument.toYaml(stored == null ? AccessPolicy.EMPTY : PolicyService.parseStored(stored.document))
-                : json;
-        Response.ResponseBuilder response = Response.ok(body).type(yaml ? YAML : MediaType.APPLICATION_JSON);
+        AccessPolicy policy = stored == null ? AccessPolicy.DEFAULT_ROUTING : null;
+        String body;
+        if (yaml) {
+            body = stored == null
+                    ? "# Default routing: no policy is stored for this organization.\n" + PolicyDocument.toYaml(policy)
+                    : PolicyDocument.toYaml(PolicyService.parseStored(stored.document));
+        } else {
+            body = stored == null ? PolicyDocument.toJson(policy) : stored.document; // stored canonical
+        }
+        Response.ResponseBuilder response = Response.ok(body).type(yaml ? YAML : MediaType.APPLICATION_JSON)
+                .header(SOURCE_HEADER, stored == null ? "default" : "stored");
         if (stored != null) {
             response.tag(Long.toString(stored.version)).header("Last-Modified-By", stored.updatedBy)
                     .lastModified(java.util.Date.from(stored.updatedAt));

@@ -48,11 +48,11 @@ public class PolicyService {
      */
     private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
 
-    /** The stored policy, or an empty one. Must run inside a Hibernate Reactive session. */
+    /** The stored policy, or {@link AccessPolicy#DEFAULT_ROUTING} when none is stored. Must run inside a session. */
     public Uni<AccessPolicy> load(String orgId) {
         return StoredPolicy.<StoredPolicy> findById(orgId).map(stored -> {
             if (stored == null) {
-                return AccessPolicy.EMPTY;
+                return AccessPolicy.DEFAULT_ROUTING;
             }
             Parsed known = parsed.get(orgId);
             if (known != null && known.document().equals(stored.document)) {
@@ -67,6 +67,13 @@ public class PolicyService {
     /** The stored policy row, or null. Must run inside a session. */
     public Uni<StoredPolicy> stored(String orgId) {
         return StoredPolicy.findById(orgId);
+    }
+
+    /** Deletes the stored policy, so the organization is routed by default again; false when none was stored. */
+    public Uni<Boolean> delete(String orgId, Caller caller) {
+        return Panache.withTransaction(() -> StoredPolicy.deleteById(orgId).call(deleted -> deleted
+                ? audit.record(orgId, AuditAction.POLICY_DELETED, caller, "back to default routing")
+                : Uni.createFrom().voidItem()));
     }
 
     static AccessPolicy parseStored(String document) {

@@ -112,6 +112,8 @@ public class ProblemMappers {
         String message;
         if (e instanceof UnrecognizedPropertyException) {
             message = "is not a known field";
+        } else if (e instanceof io.oncallapprover.common.SafeText.RefusedTextException refused && !field.isEmpty()) {
+            message = refused.getOriginalMessage();
         } else if (field.isEmpty() || e instanceof StreamConstraintsException || e.getCause() instanceof StreamConstraintsException) {
             field = "";
             message = "is not valid JSON, or is nested or sized beyond the limits";

@@ -101,6 +101,32 @@ public class AccessRequest extends PanacheEntityBase {
     @Column(name = "incident_error")
     public String incidentError;
 
+    /** The approver schedules the escalation paged (the eligible steps' services), fixed at escalation. */
+    @Column(name = "paged_schedules", columnDefinition = "text[]")
+    public String[] pagedSchedules;
+
+    /** The rules of the eligible escalation steps, fixed at escalation. */
+    @Column(name = "paged_rules", columnDefinition = "text[]")
+    public String[] pagedRules;
+
+    /** A pending request lapses at this instant (EXPIRED without a decision). */
+    @Column(name = "pending_expires_at")
+    public Instant pendingExpiresAt;
+
     @Version
     public long version;
+
+    /**
+     * The status as of {@code now}: a grant that has ended, or a pending request that has lapsed,
+     * reads EXPIRED at once, before the expiry job has written it.
+     */
+    public Status statusAt(Instant now) {
+        if (status == Status.APPROVED && grantExpiresAt != null && !grantExpiresAt.isAfter(now)) {
+            return Status.EXPIRED;
+        }
+        if (status == Status.PENDING && pendingExpiresAt != null && !pendingExpiresAt.isAfter(now)) {
+            return Status.EXPIRED;
+        }
+        return status;
+    }
 }

@@ -23,7 +23,8 @@ public final class AccessRequestDtos {
     /** Names of resource types, services and resources: printable, no control characters. */
     public static final String NAME = "[A-Za-z0-9][A-Za-z0-9 _.:/@-]*";
     public static final String NAME_MESSAGE = "must start with a letter or digit and hold only letters, digits, spaces and _.:/@-";
-    public static final String HTTPS_URL = "https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s]*)?";
+    /** An https URL of printable ASCII: no spaces, controls or bidirectional overrides to disguise where it leads. */
+    public static final String HTTPS_URL = "https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\\x21-\\x7E]*)?";
 
     private AccessRequestDtos() {
     }

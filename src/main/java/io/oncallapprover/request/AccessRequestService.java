@@ -15,6 +15,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.oncallapprover.approval.ApproverCheckService;
+import io.oncallapprover.approval.ApproverCheckService.PendingRequest;
+import io.oncallapprover.approval.DecisionTable;
+import io.oncallapprover.approval.DecisionTable.EscalationPlan;
 import io.oncallapprover.approval.ApproverDecision;
 import io.oncallapprover.approval.AutoApprovalDecision;
 import io.oncallapprover.approval.AutoApprovalService;
@@ -25,7 +28,9 @@ import io.oncallapprover.incident.OutboxTask;
 import io.oncallapprover.integration.Integration;
 import io.oncallapprover.integration.IntegrationService;
 import io.oncallapprover.oncall.Emails;
+import io.oncallapprover.policy.AccessPolicy;
 import io.oncallapprover.policy.PolicyEvaluator;
+import io.oncallapprover.policy.PolicyService;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.policy.RequestedResource;
 import io.oncallapprover.problem.ApiException;
@@ -59,6 +64,12 @@ public class AccessRequestService {
     ApproverCheckService approverCheck;
 
     @Inject
+    PolicyService policies;
+
+    @Inject
+    RequestsConfig config;
+
+    @Inject
     AuditLog audit;
 
     @Inject
@@ -67,7 +78,17 @@ public class AccessRequestService {
     @Inject
     Clock clock;
 
-    private record Loaded(AccessRequest request, Optional<Integration> integration) {
+    /** What a decision about a request reads from the database before asking incident.io. */
+    private record Loaded(AccessRequest request, Optional<Integration> integration, AccessPolicy policy) {
+
+        PendingRequest pending() {
+            Routing current = PolicyEvaluator.route(policy, request.requester, resourceOf(request));
+            return new PendingRequest(request.requester, request.reason, MatchedRules.restore(request.matchedRules), current);
+        }
+    }
+
+    static RequestedResource resourceOf(AccessRequest r) {
+        return new RequestedResource(r.resourceType, r.resourceService, r.resourceName);
     }
 
     public Uni<AccessRequest> create(String orgId, CreateAccessRequest body, Caller caller) {
@@ -116,6 +137,7 @@ public class AccessRequestService {
         request.updatedAt = now;
         request.status = decision.approved() ? Status.APPROVED : Status.PENDING;
         request.grantExpiresAt = decision.approved() ? decision.expiresAt() : null;
+        request.pendingExpiresAt = decision.approved() ? null : now.plus(config.pendingTtl());
         return request;
     }
 
@@ -131,50 +153,77 @@ public class AccessRequestService {
     }
 
     /**
-     * Pages the on-call team: one CREATE_INCIDENT outbox task, written with the state change. Calling
-     * it again (or concurrently) changes nothing and answers the same.
+     * Pages the on-call team: one CREATE_INCIDENT outbox task, written with the state change. The
+     * page names exactly the schedules of the escalation steps eligible under both the request's
+     * frozen rules and the policy in force now. Calling it again (or concurrently) changes nothing
+     * and answers the same, except after the page FAILED: then the same task (same idempotency key)
+     * is armed again.
      */
     public Uni<AccessRequest> escalate(String orgId, String id, Caller caller) {
         return Panache.withTransaction(() -> require(orgId, id).flatMap(request -> {
-            if (request.incidentState != IncidentState.NONE) {
+            if (request.incidentState == IncidentState.PENDING || request.incidentState == IncidentState.CREATED) {
                 return Uni.createFrom().item(request); // already escalated: idempotent
             }
-            if (request.status != Status.PENDING) {
+            Instant now = clock.instant();
+            Status status = request.statusAt(now);
+            if (status != Status.PENDING) {
                 throw new ApiException(409, ProblemCodes.NOT_PENDING, "Request not pending",
-                        "The request is " + request.status + "; only a pending request can be escalated.");
+                        "The request is " + status + "; only a pending request can be escalated.");
             }
-            Routing routing = MatchedRules.restore(request.matchedRules);
-            if (!routing.hasEscalation()) {
-                throw ApiException.unprocessable(ProblemCodes.NO_MATCHING_RULE, "No escalation rule",
-                        "No matching rule of this request has an escalation step.", List.of());
-            }
-            if (!routing.escalationReasonSatisfied(request.reason)) {
-                throw ApiException.unprocessable(ProblemCodes.REASON_REQUIRED, "Reason required",
-                        "Every matching escalation rule requires a reason, and the request has none.",
-                        List.of(new FieldError("reason", "is required to escalate this request")));
-            }
-            return integrations.find(orgId).flatMap(integration -> {
-                if (integration.isEmpty()) {
-                    throw ApiException.notInstalled(orgId);
+            return policies.load(orgId).flatMap(policy -> {
+                Routing current = PolicyEvaluator.route(policy, request.requester, resourceOf(request));
+                EscalationPlan plan = DecisionTable.escalation(MatchedRules.restore(request.matchedRules), current,
+                        request.reason);
+                if (!plan.allowed()) {
+                    throw ApiException.unprocessable(plan.refusal().name(), plan.refusal() == CheckCode.REASON_REQUIRED
+                            ? "Reason required" : "No escalation rule", plan.explanation(),
+                            plan.refusal() == CheckCode.REASON_REQUIRED
+                                    ? List.of(new FieldError("reason", "is required to escalate this request"))
+                                    : List.of());
                 }
-                Instant now = clock.instant();
-                request.incidentState = IncidentState.PENDING;
-                request.escalatedAt = now;
-                request.escalatedBy = caller.subject();
-                request.updatedAt = now;
-                LOG.infof("escalating access request %s of org %s", request.id, orgId);
-                return OutboxTask.pending(orgId, request.id, OutboxTask.Kind.CREATE_INCIDENT, now).persist()
-                        .call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_ESCALATED, caller.subject(),
-                                "paging the on-call team of " + routing.approverSchedules()))
-                        .replaceWith(request);
+                return integrations.find(orgId).flatMap(integration -> {
+                    if (integration.isEmpty()) {
+                        throw ApiException.notInstalled(orgId);
+                    }
+                    boolean resend = request.incidentState == IncidentState.FAILED;
+                    request.incidentState = IncidentState.PENDING;
+                    request.incidentError = null;
+                    request.escalatedAt = now;
+                    request.escalatedBy = caller.subject();
+                    request.pagedSchedules = plan.schedules().toArray(String[]::new);
+                    request.pagedRules = plan.ruleNames().toArray(String[]::new);
+                    request.updatedAt = now;
+                    LOG.infof("escalating access request %s of org %s%s", request.id, orgId, resend ? " again" : "");
+                    Uni<?> task = resend ? rearm(request.id, now)
+                            : OutboxTask.pending(orgId, request.id, OutboxTask.Kind.CREATE_INCIDENT, now).persist();
+                    return task.call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_ESCALATED, caller.subject(),
+                            (resend ? "paging again after the page failed: " : "paging ") + "the on-call team of "
+                                    + plan.schedules() + " (rules " + plan.ruleNames() + ")"))
+                            .replaceWith(request);
+                });
             });
         })).onFailure(AccessRequestService::concurrentWrite).recoverWithUni(() ->
         // Lost a race with a concurrent escalation of the same request: that one did the work.
         Panache.withSession(() -> require(orgId, id)).invoke(request -> {
-            if (request.incidentState == IncidentState.NONE) {
+            if (request.incidentState != IncidentState.PENDING && request.incidentState != IncidentState.CREATED) {
                 throw new ApiException(409, ProblemCodes.CONFLICT, "Conflict", "The request changed concurrently; retry.");
             }
         }));
+    }
+
+    /** The failed CREATE_INCIDENT task of a request, armed again from its first attempt. */
+    private static Uni<OutboxTask> rearm(String requestId, Instant now) {
+        return OutboxTask.<OutboxTask> find("requestId = ?1 and kind = ?2", requestId, OutboxTask.Kind.CREATE_INCIDENT)
+                .firstResult().map(task -> {
+                    task.status = OutboxTask.Status.PENDING;
+                    task.attempts = 0;
+                    task.nextAttemptAt = now;
+                    task.lockedUntil = null;
+                    task.leaseToken = null;
+                    task.lastError = null;
+                    task.updatedAt = now;
+                    return task;
+                });
     }
 
     /**
@@ -183,22 +232,36 @@ public class AccessRequestService {
      */
     public Uni<AccessRequest> decide(String orgId, String id, DecisionRequest body, Caller caller) {
         String approver = Emails.normalize(body.approver());
+        return load(orgId, id).flatMap(loaded -> {
+            AccessRequest request = loaded.request();
+            Status status = request.statusAt(clock.instant());
+            if (status != Status.PENDING) {
+                throw alreadyDecided(request, status);
+            }
+            if (loaded.integration().isEmpty()) {
+                throw ApproverCheckService.notInstalled(orgId, clock.instant());
+            }
+            return approverCheck.forRequest(orgId, loaded.integration().get(), approver, loaded.pending())
+                    .flatMap(check -> check.allowed() ? record(orgId, request.id, body, approver, check, caller)
+                            : refuse(orgId, request.id, approver, check, caller));
+        });
+    }
+
+    /** "May {@code approver} decide this request now?", answered as a decision would be, changing nothing. */
+    public Uni<ApproverDecision> checkApprover(String orgId, String id, String approver) {
+        return load(orgId, id).flatMap(loaded -> {
+            if (loaded.integration().isEmpty()) {
+                return Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
+                        "incident.io is not installed for this organization, so nobody may approve.", clock.instant()));
+            }
+            return approverCheck.forRequest(orgId, loaded.integration().get(), approver, loaded.pending());
+        });
+    }
+
+    /** The request, the installation and the policy in force, read in one session closed before incident.io is asked. */
+    private Uni<Loaded> load(String orgId, String id) {
         return Panache.withSession(() -> require(orgId, id).flatMap(request -> integrations.find(orgId)
-                .map(integration -> new Loaded(request, integration))))
-                .flatMap(loaded -> {
-                    AccessRequest request = loaded.request();
-                    if (request.status != Status.PENDING) {
-                        throw alreadyDecided(request);
-                    }
-                    if (loaded.integration().isEmpty()) {
-                        throw ApproverCheckService.notInstalled(orgId, clock.instant());
-                    }
-                    Routing routing = MatchedRules.restore(request.matchedRules);
-                    return approverCheck.check(orgId, loaded.integration().get(), approver, request.requester, routing.allowsOneParty(),
-                            routing.approverSchedules())
-                            .flatMap(check -> check.allowed() ? record(orgId, request.id, body, approver, check, caller)
-                                    : refuse(orgId, request.id, approver, check, caller));
-                });
+                .flatMap(integration -> policies.load(orgId).map(policy -> new Loaded(request, integration, policy)))));
     }
 
     private Uni<AccessRequest> record(String orgId, String id, DecisionRequest body, String approver, ApproverDecision check,
@@ -208,12 +271,13 @@ public class AccessRequestService {
         Status status = approve ? Status.APPROVED : Status.DENIED;
         Instant grantExpiresAt = approve ? now.plus(AutoApprovalService.GRANT) : null;
         return Panache.withTransaction(() -> AccessRequest.update(
-                "status = ?1, grantExpiresAt = ?2, updatedAt = ?3, version = version + 1 where id = ?4 and status = ?5",
+                "status = ?1, grantExpiresAt = ?2, updatedAt = ?3, version = version + 1 where id = ?4 and status = ?5"
+                        + " and (pendingExpiresAt is null or pendingExpiresAt > ?3)",
                 status, grantExpiresAt, now, id, Status.PENDING)
                 .flatMap(updated -> {
                     if (updated == 0) {
                         return require(orgId, id).map(current -> {
-                            throw alreadyDecided(current);
+                            throw alreadyDecided(current, current.statusAt(now));
                         });
                     }
                     AccessDecision decision = new AccessDecision();
@@ -235,7 +299,7 @@ public class AccessRequestService {
                 }))
                 .onFailure(AccessRequestService::concurrentWrite)
                 .recoverWithUni(() -> Panache.withSession(() -> require(orgId, id)).map(current -> {
-                    throw alreadyDecided(current);
+                    throw alreadyDecided(current, current.statusAt(clock.instant()));
                 }));
     }
 
@@ -243,17 +307,26 @@ public class AccessRequestService {
         return Panache.withTransaction(() -> audit.record(orgId, id, AuditAction.DECISION_REFUSED, caller.subject(),
                 approver + ": " + check.code() + " (" + check.explanation() + ")"))
                 .map(ignored -> {
+                    java.util.Map<String, Object> extensions = new java.util.HashMap<>(java.util.Map.of("allowed", false,
+                            "explanation", check.explanation(), "evidence", check.evidence(),
+                            "checkedAt", check.checkedAt().toString()));
+                    if (check.rule() != null) {
+                        extensions.put("rule", check.rule());
+                    }
                     throw new ApiException(403, check.code().name(), "Not allowed to decide", check.explanation(),
-                            List.of(new FieldError("approver", check.explanation())), null,
-                            java.util.Map.of("allowed", false, "explanation", check.explanation(),
-                                    "evidence", check.evidence(), "checkedAt", check.checkedAt().toString()));
+                            List.of(new FieldError("approver", check.explanation())), null, extensions);
                 });
     }
 
-    private static ApiException alreadyDecided(AccessRequest request) {
+    private static ApiException alreadyDecided(AccessRequest request, Status status) {
+        if (request.status == Status.PENDING) { // lapsed while pending: nobody decided it
+            return new ApiException(409, ProblemCodes.NOT_PENDING, "Request expired",
+                    "The request lapsed at " + request.pendingExpiresAt + " without a decision; make a new one.", List.of(),
+                    null, java.util.Map.of("requestStatus", status.name()));
+        }
         return new ApiException(409, ProblemCodes.ALREADY_DECIDED, "Already decided",
-                "The request is already " + request.status + "; the first decision stands.", List.of(), null,
-                java.util.Map.of("status", request.status.name()));
+                "The request is already " + status + "; the first decision stands.", List.of(), null,
+                java.util.Map.of("requestStatus", status.name()));
     }
 
     static boolean concurrentWrite(Throwable failure) {

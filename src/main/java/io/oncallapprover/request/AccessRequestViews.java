@@ -9,7 +9,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.oncallapprover.approval.CheckCode;
+import io.oncallapprover.approval.DecisionTable;
+import io.oncallapprover.approval.DecisionTable.EscalationPlan;
 import io.oncallapprover.approval.Evidence;
+import io.oncallapprover.approval.RuleRef;
 import io.oncallapprover.audit.AuditEvent;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.request.AccessRequestDtos.AccessRequestView;
@@ -28,6 +32,9 @@ public class AccessRequestViews {
     @Inject
     ObjectMapper json;
 
+    @Inject
+    java.time.Clock clock;
+
     /** Must run inside a Hibernate Reactive session. */
     public Uni<AccessRequestView> of(AccessRequest r) {
         return AccessDecision.<AccessDecision> findById(r.id)
@@ -37,9 +44,11 @@ public class AccessRequestViews {
 
     private AccessRequestView build(AccessRequest r, AccessDecision decision, List<AuditEvent> events) {
         Routing routing = MatchedRules.restore(r.matchedRules);
-        EscalationView escalation = new EscalationView(routing.hasEscalation(),
-                routing.hasEscalation() && !routing.escalationReasonSatisfied(r.reason), routing.approverSchedules(),
-                routing.allowsOneParty(), r.escalatedAt, r.escalatedBy);
+        // What the frozen rules allow; the policy in force now is applied when escalating or deciding.
+        EscalationPlan plan = DecisionTable.escalation(routing, r.reason, RuleRef.FROZEN);
+        List<String> approverSchedules = r.pagedSchedules != null ? List.of(r.pagedSchedules) : plan.schedules();
+        EscalationView escalation = new EscalationView(plan.allowed(), plan.refusal() == CheckCode.REASON_REQUIRED,
+                approverSchedules, plan.allowsOneParty(), r.escalatedAt, r.escalatedBy);
         IncidentView incident = new IncidentView(r.incidentState.name(), r.incidentId, r.incidentReference, r.incidentUrl,
                 r.incidentError);
         List<DecisionView> decisions = decision == null ? List.of()
@@ -47,7 +56,7 @@ public class AccessRequestViews {
                         decision.decidedBy, read(decision.evidence, new TypeReference<List<Evidence>>() {
                         })));
         List<AuditEntry> trail = events.stream().map(e -> new AuditEntry(e.action, e.subject, e.detail, e.occurredAt)).toList();
-        return new AccessRequestView(r.id, r.status.name(), r.requester, new ResourceRef(r.resourceType, r.resourceService,
+        return new AccessRequestView(r.id, r.statusAt(clock.instant()).name(), r.requester, new ResourceRef(r.resourceType, r.resourceService,
                 r.resourceName), r.reason, r.conversationUrl, r.requestedBy, r.createdAt, r.updatedAt, r.grantExpiresAt,
                 routing.ruleNames(), read(r.evaluation, new TypeReference<com.fasterxml.jackson.databind.JsonNode>() {
                 }), escalation, incident, decisions, trail);

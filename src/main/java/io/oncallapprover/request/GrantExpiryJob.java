@@ -14,7 +14,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
-/** Moves approved requests whose grant has ended to EXPIRED, with an audit record each. */
+/** Moves ended grants and lapsed pending requests to EXPIRED, with an audit record each. */
 @ApplicationScoped
 public class GrantExpiryJob {
 
@@ -30,18 +30,24 @@ public class GrantExpiryJob {
         return expireDue().replaceWithVoid();
     }
 
-    /** Expires every approved request whose grant ended by now; returns how many. */
+    /**
+     * Expires every approved request whose grant ended by now, and every pending request that lapsed
+     * undecided; returns how many. (Reads already show them EXPIRED; this makes it durable and audited.)
+     */
     public Uni<Integer> expireDue() {
         Instant now = clock.instant();
         return Panache.withTransaction(() -> AccessRequest.<AccessRequest> find(
-                "status = ?1 and grantExpiresAt <= ?2 order by grantExpiresAt", AccessRequest.Status.APPROVED, now)
+                "(status = ?1 and grantExpiresAt <= ?3) or (status = ?2 and pendingExpiresAt <= ?3) order by id",
+                AccessRequest.Status.APPROVED, AccessRequest.Status.PENDING, now)
                 .page(Page.ofSize(500)).list()
                 .flatMap(due -> Multi.createFrom().iterable(due)
                         .onItem().transformToUniAndConcatenate(request -> {
+                            String detail = request.status == AccessRequest.Status.APPROVED
+                                    ? "grant ended at " + request.grantExpiresAt
+                                    : "lapsed undecided at " + request.pendingExpiresAt;
                             request.status = AccessRequest.Status.EXPIRED;
                             request.updatedAt = now;
-                            return audit.record(request.orgId, request.id, AuditAction.REQUEST_EXPIRED, "system",
-                                    "grant ended at " + request.grantExpiresAt);
+                            return audit.record(request.orgId, request.id, AuditAction.REQUEST_EXPIRED, "system", detail);
                         })
                         .collect().asList()
                         .map(java.util.List::size)));

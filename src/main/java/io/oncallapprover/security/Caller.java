@@ -10,6 +10,7 @@ import jakarta.json.JsonValue;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import io.oncallapprover.common.SafeText;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /** What the service needs of the authenticated caller: who it is and which organizations it may act for. */
@@ -26,7 +27,8 @@ public record Caller(String subject, Set<String> orgs) {
         }
         if (identity.getPrincipal() instanceof JsonWebToken jwt) {
             String subject = jwt.getSubject() != null ? jwt.getSubject() : jwt.getName();
-            return new Caller(subject, orgsOf(jwt.getClaim(ORGS_CLAIM)));
+            // Recorded whole whatever its length; characters no text column may hold are escaped.
+            return new Caller(SafeText.escape(subject == null ? "unknown" : subject), orgsOf(jwt.getClaim(ORGS_CLAIM)));
         }
         return new Caller(identity.getPrincipal().getName(), Set.of());
     }

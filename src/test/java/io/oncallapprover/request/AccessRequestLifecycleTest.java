@@ -211,7 +211,7 @@ class AccessRequestLifecycleTest extends ApiTestBase {
         assertThat(body.path("visibility").asText()).isEqualTo("private");
         assertThat(body.path("name").asText()).contains("bob@example.com").contains("postgres/prod-db");
         assertThat(body.path("summary").asText()).contains("bob@example.com").contains("role access to postgres/prod-db")
-                .contains("Reason: Fix the stuck migration").contains("https://acme.slack.com/archives/C0123/p456")
+                .contains("Reason, as the requester wrote it:\n> Fix the stuck migration").contains("https://acme.slack.com/archives/C0123/p456")
                 .contains(APPROVERS).contains("(rules: production databases)");
         assertThat(body.path("custom_field_entries").get(0).path("custom_field_id").asText()).isEqualTo("01CFAPPROVERS0000000000001");
         assertThat(body.path("custom_field_entries").get(0).path("values").get(0).path("value_catalog_entry_id").asText())
@@ -395,7 +395,7 @@ class AccessRequestLifecycleTest extends ApiTestBase {
         JsonNode edit = new ObjectMapper().readTree(edits.get(0).getBodyAsString());
         assertThat(edit.path("notify_incident_channel").isBoolean()).isTrue();
         assertThat(edit.path("incident").path("summary").asText())
-                .contains("Decision: APPROVED by grace@example.com at " + NOW).contains("Comment: ok");
+                .contains("Decision: APPROVED by grace@example.com at " + NOW).contains("Comment, as the approver wrote it:\n> ok");
         List<String> editedFields = new ArrayList<>();
         edit.path("incident").fieldNames().forEachRemaining(editedFields::add);
         assertThat(editedFields).as("the status is never touched").containsExactly("summary");

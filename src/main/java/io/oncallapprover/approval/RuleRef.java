@@ -1,0 +1,16 @@
+package io.oncallapprover.approval;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * The rule and step an answer rests on: {@code policy} says which policy it was read from
+ * ({@code current}: the policy in force now; {@code frozen}: the rules a request matched when it was
+ * made), {@code rule} its name, {@code step} the index of the step in the rule's {@code approval}
+ * list (null when the answer is about the rule as a whole).
+ */
+@RegisterForReflection
+public record RuleRef(String policy, String rule, Integer step) {
+
+    public static final String CURRENT = "current";
+    public static final String FROZEN = "frozen";
+}
