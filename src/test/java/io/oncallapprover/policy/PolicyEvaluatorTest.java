@@ -16,6 +16,9 @@ import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
+import io.oncallapprover.approval.DecisionTable;
+import io.oncallapprover.approval.DecisionTable.EscalationPlan;
+import io.oncallapprover.approval.RuleRef;
 
 class PolicyEvaluatorTest {
 
@@ -125,13 +128,29 @@ class PolicyEvaluatorTest {
         void emptyPolicyRoutesNothing() {
             Routing routing = PolicyEvaluator.route(AccessPolicy.EMPTY, ALICE, PROD_DB);
             assertThat(routing.matchedRules()).isEmpty();
-            assertThat(routing.hasAutoApproval()).isFalse();
-            assertThat(routing.hasEscalation()).isFalse();
-            assertThat(routing.approverSchedules()).isEmpty();
-            assertThat(routing.allowsOneParty()).isFalse();
-            assertThat(routing.autoApprovalReasonSatisfied("reason")).isFalse();
-            assertThat(routing.escalationReasonSatisfied("reason")).isFalse();
+            assertThat(DecisionTable.steps(routing, AutoApproval.class)).isEmpty();
+            assertThat(plan(routing, "reason").allowed()).isFalse();
+            assertThat(plan(routing, "reason").schedules()).isEmpty();
+            assertThat(autoOpen(routing, "reason")).isFalse();
         }
+
+        @Test
+        void defaultRoutingMatchesEveryoneWithOneAutoStepAndNoEscalation() {
+            Routing routing = PolicyEvaluator.route(AccessPolicy.DEFAULT_ROUTING, "anyone@example.com", PROD_DB);
+            assertThat(routing.ruleNames()).containsExactly(AccessPolicy.DEFAULT_RULE_NAME);
+            assertThat(autoOpen(routing, null)).isTrue();
+            assertThat(plan(routing, "reason").allowed()).isFalse();
+            assertThat(PolicyEvaluator.route(AccessPolicy.DEFAULT_ROUTING, BOB, null).ruleNames())
+                    .containsExactly(AccessPolicy.DEFAULT_RULE_NAME);
+        }
+    }
+
+    private static EscalationPlan plan(Routing routing, String reason) {
+        return DecisionTable.escalation(routing, reason, RuleRef.CURRENT);
+    }
+
+    private static boolean autoOpen(Routing routing, String reason) {
+        return !DecisionTable.eligibleSteps(routing, AutoApproval.class, reason).isEmpty();
     }
 
     @Nested
@@ -146,9 +165,9 @@ class PolicyEvaluatorTest {
                     rule("not bob", user(BOB), ResourceMatcher.ANY, escalation("S8")),
                     anyRule("third", escalation("S5", "S2")));
             Routing routing = route(rules, ALICE, PROD_DB);
-            assertThat(routing.approverSchedules()).containsExactly("S3", "S1", "S4", "S2", "S5");
-            assertThat(routing.escalations()).hasSize(4);
-            assertThat(routing.hasEscalation()).isTrue();
+            assertThat(plan(routing, null).schedules()).containsExactly("S3", "S1", "S4", "S2", "S5");
+            assertThat(plan(routing, null).steps()).hasSize(4);
+            assertThat(plan(routing, null).allowed()).isTrue();
         }
 
         @Test
@@ -156,29 +175,36 @@ class PolicyEvaluatorTest {
             List<Rule> rules = List.of(anyRule("a", new AutoApproval(true)), anyRule("b", escalation("S1")),
                     anyRule("c", new AutoApproval(false), escalation("S2")));
             Routing routing = route(rules, ALICE, PROD_DB);
-            assertThat(routing.autoApprovals()).containsExactly(new AutoApproval(true), new AutoApproval(false));
-            assertThat(routing.hasAutoApproval()).isTrue();
-            assertThat(routing.escalations()).containsExactly(escalation("S1"), escalation("S2"));
+            assertThat(DecisionTable.steps(routing, AutoApproval.class)).extracting(DecisionTable.Step::approval)
+                    .containsExactly(new AutoApproval(true), new AutoApproval(false));
+            assertThat(DecisionTable.steps(routing, EscalationApproval.class)).extracting(DecisionTable.Step::approval)
+                    .containsExactly(escalation("S1"), escalation("S2"));
+            assertThat(DecisionTable.steps(routing, EscalationApproval.class))
+                    .extracting(DecisionTable.Step::rule, DecisionTable.Step::index)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("b", 0), org.assertj.core.groups.Tuple.tuple("c", 1));
 
             Routing escalationOnly = route(List.of(anyRule("b", escalation("S1"))), ALICE, PROD_DB);
-            assertThat(escalationOnly.hasAutoApproval()).isFalse();
-            assertThat(escalationOnly.autoApprovals()).isEmpty();
+            assertThat(DecisionTable.steps(escalationOnly, AutoApproval.class)).isEmpty();
         }
 
         @Test
-        void allowsOnePartyWhenAnyMatchedEscalationAllowsIt() {
+        void onePartyIsAllowedOnlyByAnEligibleStepOfAMatchedEnabledRule() {
             EscalationApproval strict = escalation("S1");
             EscalationApproval lenient = new EscalationApproval(List.of("S2"), true, false);
-            assertThat(route(List.of(anyRule("a", strict), anyRule("b", lenient)), ALICE, PROD_DB).allowsOneParty())
+            assertThat(plan(route(List.of(anyRule("a", strict), anyRule("b", lenient)), ALICE, PROD_DB), null).allowsOneParty())
                     .isTrue();
-            assertThat(route(List.of(anyRule("a", strict)), ALICE, PROD_DB).allowsOneParty()).isFalse();
+            assertThat(plan(route(List.of(anyRule("a", strict)), ALICE, PROD_DB), null).allowsOneParty()).isFalse();
             // a lenient rule that does not match does not count
             List<Rule> lenientForBob = List.of(anyRule("a", strict), rule("b", user(BOB), ResourceMatcher.ANY, lenient));
-            assertThat(route(lenientForBob, ALICE, PROD_DB).allowsOneParty()).isFalse();
-            assertThat(route(lenientForBob, BOB, PROD_DB).allowsOneParty()).isTrue();
+            assertThat(plan(route(lenientForBob, ALICE, PROD_DB), null).allowsOneParty()).isFalse();
+            assertThat(plan(route(lenientForBob, BOB, PROD_DB), null).allowsOneParty()).isTrue();
             // nor does a disabled one
-            assertThat(route(List.of(new Rule("off", true, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(lenient))),
-                    ALICE, PROD_DB).allowsOneParty()).isFalse();
+            assertThat(plan(route(List.of(new Rule("off", true, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(lenient))),
+                    ALICE, PROD_DB), null).allowsOneParty()).isFalse();
+            // nor a lenient step that requires a reason the request lacks
+            EscalationApproval lenientWithReason = new EscalationApproval(List.of("S2"), true, true);
+            assertThat(plan(route(List.of(anyRule("a", strict), anyRule("b", lenientWithReason)), ALICE, PROD_DB), null)
+                    .allowsOneParty()).isFalse();
         }
 
         @Test
@@ -186,39 +212,41 @@ class PolicyEvaluatorTest {
             Routing open = route(List.of(anyRule("a", new AutoApproval(true)), anyRule("b", new AutoApproval(false))),
                     ALICE, PROD_DB);
             // one path does not require a reason: open even without one
-            assertThat(open.autoApprovalReasonSatisfied(null)).isTrue();
-            assertThat(open.autoApprovalReasonSatisfied("  ")).isTrue();
+            assertThat(autoOpen(open, null)).isTrue();
+            assertThat(autoOpen(open, "  ")).isTrue();
 
             Routing strict = route(List.of(anyRule("a", new AutoApproval(true)), anyRule("b", new AutoApproval(true))),
                     ALICE, PROD_DB);
-            assertThat(strict.autoApprovalReasonSatisfied(null)).isFalse();
-            assertThat(strict.autoApprovalReasonSatisfied("")).isFalse();
-            assertThat(strict.autoApprovalReasonSatisfied(" \t\n")).isFalse();
-            assertThat(strict.autoApprovalReasonSatisfied("deploy hotfix")).isTrue();
+            assertThat(autoOpen(strict, null)).isFalse();
+            assertThat(autoOpen(strict, "")).isFalse();
+            assertThat(autoOpen(strict, " \t\n")).isFalse();
+            assertThat(autoOpen(strict, "deploy hotfix")).isTrue();
 
             // an escalation that does not require a reason does not open auto-approval
             Routing mixed = route(List.of(anyRule("a", new AutoApproval(true), escalation("S1"))), ALICE, PROD_DB);
-            assertThat(mixed.autoApprovalReasonSatisfied("")).isFalse();
-            assertThat(mixed.escalationReasonSatisfied("")).isTrue();
+            assertThat(autoOpen(mixed, "")).isFalse();
+            assertThat(plan(mixed, "").allowed()).isTrue();
         }
 
         @Test
-        void escalationReasonSatisfied() {
+        void escalationReasonSatisfiedPagesOnlyTheEligibleSteps() {
             EscalationApproval needsReason = new EscalationApproval(List.of("S1"), false, true);
             Routing open = route(List.of(anyRule("a", needsReason), anyRule("b", escalation("S2"))), ALICE, PROD_DB);
-            assertThat(open.escalationReasonSatisfied(null)).isTrue();
-            assertThat(open.escalationReasonSatisfied("")).isTrue();
+            assertThat(plan(open, null).allowed()).isTrue();
+            assertThat(plan(open, null).schedules()).containsExactly("S2");
+            assertThat(plan(open, "").schedules()).containsExactly("S2");
+            assertThat(plan(open, "why").schedules()).containsExactly("S1", "S2");
 
             Routing strict = route(List.of(anyRule("a", needsReason),
                     anyRule("b", new EscalationApproval(List.of("S2"), true, true))), ALICE, PROD_DB);
-            assertThat(strict.escalationReasonSatisfied(null)).isFalse();
-            assertThat(strict.escalationReasonSatisfied("   ")).isFalse();
-            assertThat(strict.escalationReasonSatisfied("incident INC-42")).isTrue();
+            assertThat(plan(strict, null).allowed()).isFalse();
+            assertThat(plan(strict, "   ").allowed()).isFalse();
+            assertThat(plan(strict, "incident INC-42").allowed()).isTrue();
 
             // an auto-approval that does not require a reason does not open escalation
             Routing mixed = route(List.of(anyRule("a", new AutoApproval(false), needsReason)), ALICE, PROD_DB);
-            assertThat(mixed.escalationReasonSatisfied(null)).isFalse();
-            assertThat(mixed.autoApprovalReasonSatisfied(null)).isTrue();
+            assertThat(plan(mixed, null).allowed()).isFalse();
+            assertThat(autoOpen(mixed, null)).isTrue();
         }
 
         @Test
@@ -226,9 +254,9 @@ class PolicyEvaluatorTest {
             AccessPolicy policy = PolicyParserTest.PRODUCT_EXAMPLE;
             Routing alice = PolicyEvaluator.route(policy, "ALICE@example.com", PROD_DB);
             assertThat(alice.ruleNames()).containsExactly("Prod databases"); // "everyone else" is disabled
-            assertThat(alice.approverSchedules()).containsExactly("01SCHEDULEID", "01OTHERID");
-            assertThat(alice.autoApprovalReasonSatisfied("")).isFalse();
-            assertThat(alice.escalationReasonSatisfied("")).isTrue();
+            assertThat(plan(alice, "").schedules()).containsExactly("01SCHEDULEID", "01OTHERID");
+            assertThat(autoOpen(alice, "")).isFalse();
+            assertThat(plan(alice, "").allowed()).isTrue();
             assertThat(PolicyEvaluator.route(policy, BOB, PROD_DB).matchedRules()).isEmpty();
             assertThat(PolicyEvaluator.route(policy, ALICE, STAGING_DB).matchedRules()).isEmpty();
         }
