@@ -63,6 +63,7 @@ class AuthorizationMatrixTest extends ApiTestBase {
             Map.entry("GET " + API + "/audit-events", new Route(Access.READ, null)),
             Map.entry("PUT " + API + "/access-policy", new Route(Access.ADMIN, "{\"rules\": []}")),
             Map.entry("GET " + API + "/access-policy", new Route(Access.READ, null)),
+            Map.entry("DELETE " + API + "/access-policy", new Route(Access.ADMIN, null)),
             Map.entry("POST " + API + "/access-requests", new Route(Access.SERVICE,
                     "{\"requester\": \"ada@example.com\", \"resource\": {\"type\": \"role\", \"service\": \"db\", \"name\": \"prod\"}}")),
             Map.entry("GET " + API + "/access-requests/{id}", new Route(Access.READ, null)),
