@@ -31,6 +31,7 @@ public class RequestIdFilter {
         String given = ctx.request().getHeader(HEADER);
         String id = given != null && WELL_FORMED.matcher(given).matches() ? given : UUID.randomUUID().toString();
         MDC.put(MDC_KEY, id);
+        RequestDeadline.markArrival();
         ctx.response().putHeader(HEADER, id);
         ctx.next();
     }

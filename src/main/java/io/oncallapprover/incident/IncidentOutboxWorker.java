@@ -77,14 +77,84 @@ public class IncidentOutboxWorker {
         return drainOnce().replaceWithVoid();
     }
 
+    /** Set on shutdown: no more claims, no more sends; what is claimed and unsent is released. */
+    private volatile boolean stopping;
+
+    /** Lease tokens of batches this worker is working on now. */
+    private final java.util.Set<String> activeLeases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Claims due tasks and works them one by one; returns how many were claimed. */
     public Uni<Integer> drainOnce() {
+        if (stopping) {
+            return Uni.createFrom().item(0);
+        }
         Instant now = clock.instant();
-        return claim(now).flatMap(tasks -> Multi.createFrom().iterable(tasks)
-                .onItem().transformToUniAndConcatenate(this::attempt)
-                .collect().asList()
-                .map(done -> tasks.size()));
+        return claim(now).flatMap(tasks -> {
+            if (tasks.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            String token = tasks.get(0).leaseToken();
+            activeLeases.add(token);
+            return Multi.createFrom().iterable(tasks)
+                    .onItem().transformToUniAndConcatenate(this::attempt)
+                    .collect().asList()
+                    .map(done -> tasks.size())
+                    // Kept while stopping, so stopForShutdown releases what this batch left unsent.
+                    .onTermination().invoke(() -> {
+                        if (!stopping) {
+                            activeLeases.remove(token);
+                        }
+                    });
+        });
     }
+
+    /**
+     * On a normal shutdown (SIGTERM): stop claiming and sending, let the call in flight finish, then
+     * hand back the leases of what was claimed but not sent, so another replica sends it at once
+     * instead of after the lease. A rolling restart delays no page by a lease period.
+     */
+    void onShutdown(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        stopForShutdown(config.shutdownWait());
+    }
+
+    /** Stops the worker and releases its leases; waits at most {@code wait} for the task in flight. */
+    public void stopForShutdown(Duration wait) {
+        stopping = true;
+        long until = System.nanoTime() + wait.toNanos();
+        while (!activeLeases.isEmpty() && inFlight.get() > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        List<String> tokens = List.copyOf(activeLeases);
+        if (tokens.isEmpty()) {
+            return;
+        }
+        try {
+            int released = pool.preparedQuery("update outbox_task set locked_until = null, lease_token = null"
+                    + " where lease_token = any($1) and status = 'PENDING'")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(tokens.toArray(String[]::new)))
+                    .await().atMost(Duration.ofSeconds(5)).rowCount();
+            LOG.infof("outbox worker stopped: released %d claimed task(s) for other replicas", released);
+        } catch (RuntimeException e) {
+            LOG.warnf("outbox worker stopped without releasing its leases (they lapse after %d s): %s",
+                    config.lease().toSeconds(), e.getMessage());
+        }
+    }
+
+    /** Resumes after {@link #stopForShutdown} (tests). */
+    public void resume() {
+        stopping = false;
+    }
+
+    /** Calls to incident.io in flight now. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
 
     Uni<List<Claimed>> claim(Instant now) {
         String token = UUID.randomUUID().toString();
@@ -112,7 +182,16 @@ public class IncidentOutboxWorker {
      * spends no attempt. A task whose lease was lost (taken over, or re-armed) is left alone.
      */
     Uni<Void> attempt(Claimed task) {
-        return begin(task).flatMap(attempt -> attempt == null ? Uni.createFrom().voidItem() : process(attempt));
+        if (stopping) {
+            return Uni.createFrom().voidItem(); // left claimed; released by stopForShutdown
+        }
+        return begin(task).flatMap(attempt -> {
+            if (attempt == null) {
+                return Uni.createFrom().voidItem();
+            }
+            inFlight.incrementAndGet();
+            return process(attempt).onTermination().invoke(inFlight::decrementAndGet);
+        });
     }
 
     private Uni<Attempt> begin(Claimed task) {

@@ -39,6 +39,10 @@ public interface IncidentsConfig {
     @WithDefault("60s")
     Duration lease();
 
+    /** On shutdown, how long the worker waits for the incident.io call in flight before releasing its leases. */
+    @WithDefault("10s")
+    Duration shutdownWait();
+
     /** Tasks claimed per poll. */
     @WithDefault("10")
     int batchSize();

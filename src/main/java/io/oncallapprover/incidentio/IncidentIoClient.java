@@ -56,13 +56,16 @@ public class IncidentIoClient {
     private final IncidentIoConfig config;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final KeyCircuitBreaker breaker;
 
     @Inject
-    public IncidentIoClient(@RestClient IncidentIoApi api, IncidentIoConfig config, Clock clock, MeterRegistry meters) {
+    public IncidentIoClient(@RestClient IncidentIoApi api, IncidentIoConfig config, Clock clock, MeterRegistry meters,
+            KeyCircuitBreaker breaker) {
         this.api = api;
         this.config = config;
         this.clock = clock;
         this.meters = meters;
+        this.breaker = breaker;
     }
 
     @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
@@ -79,10 +82,10 @@ public class IncidentIoClient {
     /** Every schedule of the account, following all pages. */
     @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<List<Schedule>> allSchedules(ApiKey key) {
-        return schedulesFrom(key, null, new ArrayList<>(), 1);
+        return schedulesFrom(key, null, new ArrayList<>(), 1, new java.util.HashSet<>());
     }
 
-    private Uni<List<Schedule>> schedulesFrom(ApiKey key, String after, List<Schedule> acc, int page) {
+    private Uni<List<Schedule>> schedulesFrom(ApiKey key, String after, List<Schedule> acc, int page, java.util.Set<String> seen) {
         if (page > config.maxPages()) {
             return Uni.createFrom().failure(malformed("schedules", "more than " + config.maxPages() + " pages"));
         }
@@ -98,10 +101,13 @@ public class IncidentIoClient {
                         acc.add(s);
                     }
                     String next = nextCursor(p.paginationMeta());
-                    if (next == null || next.equals(after) || p.schedules().isEmpty()) {
+                    if (next == null || p.schedules().isEmpty()) {
                         return Uni.createFrom().item(acc);
                     }
-                    return schedulesFrom(key, next, acc, page + 1);
+                    if (!seen.add(next) || next.equals(after)) {
+                        throw malformed("schedules", "the pagination cursor repeats");
+                    }
+                    return schedulesFrom(key, next, acc, page + 1, seen);
                 });
     }
 
@@ -121,19 +127,30 @@ public class IncidentIoClient {
 
     /**
      * The {@code final} entries of a schedule overlapping {@code [from, to]}, all pages: the cursor
-     * moves into {@code entry_window_start} while {@code entry_window_end} stays fixed.
+     * moves into {@code entry_window_start} while {@code entry_window_end} stays fixed. A cursor
+     * seen before (one pointing to its own page, or a loop) is a malformed answer, never the end of
+     * the list. {@code wanted} is asked before each next page: once nobody waits, the fetch stops.
      */
     @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<List<ScheduleEntry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to,
+            java.util.function.BooleanSupplier wanted) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        seen.add(from.toString());
+        return entriesFrom(key, scheduleId, from.toString(), to.toString(), new ArrayList<>(), 1, seen, wanted);
+    }
+
     public Uni<List<ScheduleEntry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to) {
-        return entriesFrom(key, scheduleId, from.toString(), to.toString(), new ArrayList<>(), 1);
+        return finalEntries(key, scheduleId, from, to, () -> true);
     }
 
     private Uni<List<ScheduleEntry>> entriesFrom(ApiKey key, String scheduleId, String windowStart, String windowEnd,
-            List<ScheduleEntry> acc, int page) {
+            List<ScheduleEntry> acc, int page, java.util.Set<String> seen, java.util.function.BooleanSupplier wanted) {
         if (page > config.maxPages()) {
-            return Uni.createFrom().failure(malformed("schedule_entries", "more than " + config.maxPages() + " pages"));
+            return Uni.createFrom().failure(malformed("schedule_entries",
+                    "schedule " + scheduleId + ": more than " + config.maxPages() + " pages"));
         }
-        return call("schedule_entries", true, () -> api.scheduleEntries(bearer(key), scheduleId, windowStart, windowEnd))
+        return breaker.guard(key, "schedule_entries",
+                call("schedule_entries", true, () -> api.scheduleEntries(bearer(key), scheduleId, windowStart, windowEnd)))
                 .flatMap(p -> {
                     List<Entry> entries = finalEntriesOf(p);
                     for (Entry e : entries) {
@@ -146,10 +163,18 @@ public class IncidentIoClient {
                                 e.user() == null ? null : e.user().email()));
                     }
                     String next = nextCursor(p.paginationMeta());
-                    if (next == null || next.equals(windowStart)) {
+                    if (next == null) {
                         return Uni.createFrom().item(acc);
                     }
-                    return entriesFrom(key, scheduleId, next, windowEnd, acc, page + 1);
+                    if (!seen.add(next)) {
+                        LOG.warnf("incident.io pagination of schedule %s repeats cursor %s on page %d", scheduleId, next, page);
+                        throw malformed("schedule_entries", "schedule " + scheduleId + ": the pagination cursor repeats");
+                    }
+                    if (!wanted.getAsBoolean()) {
+                        throw IncidentIoException.of(Kind.ABANDONED, "schedule_entries: schedule " + scheduleId
+                                + ": nobody waits for the answer any more; stopped before page " + (page + 1));
+                    }
+                    return entriesFrom(key, scheduleId, next, windowEnd, acc, page + 1, seen, wanted);
                 });
     }
 
@@ -185,7 +210,7 @@ public class IncidentIoClient {
     /** Not idempotent upstream: retried only on 429, where incident.io did not process the request. */
     @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<CustomField> createCustomField(ApiKey key, CreateCustomFieldRequest request) {
-        return call("create_custom_field", false, () -> api.createCustomField(bearer(key), request))
+        return write("create_custom_field", false, () -> api.createCustomField(bearer(key), request))
                 .map(r -> {
                     if (r == null || r.customField() == null || r.customField().id() == null) {
                         throw malformed("create_custom_field", "no custom_field in the answer");
@@ -200,13 +225,14 @@ public class IncidentIoClient {
      */
     @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<Incident> createIncident(ApiKey key, CreateIncidentRequest request) {
-        return call("create_incident", true, () -> api.createIncident(bearer(key), request)).map(r -> incidentOf("create_incident", r));
+        return write("create_incident", true, () -> api.createIncident(bearer(key), request))
+                .map(r -> incidentOf("create_incident", r));
     }
 
     /** Edits an incident; setting the same fields again is harmless, so it is retried like a read. */
     @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<Incident> editIncident(ApiKey key, String incidentId, EditIncidentRequest request) {
-        return call("edit_incident", true, () -> api.editIncident(bearer(key), incidentId, request))
+        return write("edit_incident", true, () -> api.editIncident(bearer(key), incidentId, request))
                 .map(r -> incidentOf("edit_incident", r));
     }
 
@@ -238,18 +264,44 @@ public class IncidentIoClient {
      * One logical call: attempts with timeout and retry, metrics, and emission back on the caller's
      * Vert.x context (Hibernate Reactive sessions are bound to it).
      */
+    /** A read: callers wait for it, so its retries must fit in the read budget. */
     private <T> Uni<T> call(String operation, boolean idempotent, Supplier<Uni<T>> request) {
-        Context context = Vertx.currentContext();
-        return attempt(operation, idempotent, request, 1, context).plug(CallerContext.resumeOnCaller());
+        return call(operation, idempotent, config.requestTimeout(), config.readBudget(), request);
     }
 
-    private <T> Uni<T> attempt(String operation, boolean idempotent, Supplier<Uni<T>> request, int attempt,
-            Context context) {
+    /** A write, made in the background: longer attempts, retried up to the attempt limit. */
+    private <T> Uni<T> write(String operation, boolean idempotent, Supplier<Uni<T>> request) {
+        return call(operation, idempotent, config.writeTimeout(), null, request);
+    }
+
+    private <T> Uni<T> call(String operation, boolean idempotent, Duration timeout, Duration budget,
+            Supplier<Uni<T>> request) {
+        Context context = Vertx.currentContext();
+        return attempt(operation, idempotent, new Budget(System.nanoTime(), budget, timeout), request, 1, context)
+                .plug(CallerContext.resumeOnCaller());
+    }
+
+    /** How long each attempt may take, and how long all attempts of one call may take together (null: no bound). */
+    private record Budget(long startNanos, Duration total, Duration timeout) {
+
+        /** Whether another attempt, after {@code wait}, can still finish within the total. */
+        boolean allows(Duration wait) {
+            if (total == null) {
+                return true;
+            }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+            return elapsed.plus(wait).plus(timeout).compareTo(total) <= 0;
+        }
+    }
+
+    private <T> Uni<T> attempt(String operation, boolean idempotent, Budget budget, Supplier<Uni<T>> request,
+            int attempt, Context context) {
+        Duration timeout = budget.timeout();
         Timer.Sample sample = Timer.start(meters);
         return Uni.createFrom().<T> deferred(request::get)
-                .ifNoItem().after(config.requestTimeout())
+                .ifNoItem().after(timeout)
                 .failWith(() -> IncidentIoException.of(Kind.TIMEOUT,
-                        "no answer within " + config.requestTimeout().toMillis() + " ms"))
+                        "no answer within " + timeout.toMillis() + " ms"))
                 .onFailure().transform(IncidentIoClient::classify)
                 .onItemOrFailure().invoke((item, failure) -> sample.stop(meters.timer("incidentio.requests",
                         "operation", operation,
@@ -257,12 +309,17 @@ public class IncidentIoClient {
                 .onFailure().recoverWithUni(failure -> {
                     IncidentIoException e = (IncidentIoException) failure;
                     Duration wait = retryDelay(e, attempt, idempotent);
+                    if (wait != null && !budget.allows(wait)) {
+                        LOG.debugf("incident.io %s failed (%s); no retry fits in the %d ms budget", operation, e.kind(),
+                                budget.total().toMillis());
+                        wait = null;
+                    }
                     if (wait == null) {
                         return Uni.createFrom().failure(e.withMessagePrefix(operation));
                     }
                     LOG.debugf("incident.io %s failed (%s), attempt %d, retrying in %d ms", operation, e.kind(), attempt,
                             wait.toMillis());
-                    return delay(wait, context).chain(() -> attempt(operation, idempotent, request, attempt + 1, context));
+                    return delay(wait, context).chain(() -> attempt(operation, idempotent, budget, request, attempt + 1, context));
                 });
     }
 

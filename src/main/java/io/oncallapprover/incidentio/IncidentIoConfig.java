@@ -9,9 +9,24 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "oncall.incidentio")
 public interface IncidentIoConfig {
 
-    /** Deadline of one HTTP attempt. */
-    @WithDefault("3s")
+    /**
+     * Deadline of one HTTP attempt of a read. Short enough that a retry fits inside a check's
+     * deadline ({@code oncall.on-call.deadline}, 2.5 s).
+     */
+    @WithDefault("1s")
     Duration requestTimeout();
+
+    /**
+     * Longest time all attempts of one read may take together: no retry starts that could not end
+     * within it. Below a check's deadline, so a failure is known (and counted by the circuit
+     * breaker) before the caller gives up.
+     */
+    @WithDefault("2300ms")
+    Duration readBudget();
+
+    /** Deadline of one HTTP attempt of a write (incident create and edit, custom field); run in the background. */
+    @WithDefault("5s")
+    Duration writeTimeout();
 
     /** Attempts per call, the first included, for retryable failures (429, 5xx, timeouts, network). */
     @WithDefault("3")

@@ -21,7 +21,11 @@ public class IncidentIoException extends RuntimeException {
         TIMEOUT,
         NETWORK,
         /** 2xx with a body we cannot use. */
-        MALFORMED;
+        MALFORMED,
+        /** Not asked: incident.io is known to be down for this key (its circuit breaker is open). */
+        UNAVAILABLE,
+        /** A shared fetch stopped because nobody waits for it any more; never reaches a caller. */
+        ABANDONED;
 
         boolean retryable() {
             return this == RATE_LIMITED || this == SERVER_ERROR || this == TIMEOUT || this == NETWORK;

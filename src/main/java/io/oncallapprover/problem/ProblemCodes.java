@@ -10,6 +10,8 @@ public final class ProblemCodes {
     public static final String MISSING_ROLES = "MISSING_ROLES";
     public static final String UNKNOWN_SCHEDULES = "UNKNOWN_SCHEDULES";
     public static final String UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE";
+    /** The database cannot be reached: 503 with Retry-After; nothing was changed. */
+    public static final String DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE";
     public static final String UPSTREAM_REJECTED = "UPSTREAM_REJECTED";
     public static final String NOT_FOUND = "NOT_FOUND";
     public static final String METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED";

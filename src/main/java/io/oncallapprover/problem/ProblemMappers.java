@@ -165,8 +165,17 @@ public class ProblemMappers {
         return apiException(new ApiException(status, code, title, title + ".", List.of(), null, null), uri);
     }
 
+    /** Retry-After of a database outage: long enough for a restart or fail-over to be noticed. */
+    static final java.time.Duration DATABASE_RETRY_AFTER = java.time.Duration.ofSeconds(5);
+
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
+        if (io.oncallapprover.common.DatabaseFailures.isOutage(e)) {
+            LOG.warnf("database unavailable on %s: %s", path(uri), e.getMessage());
+            return apiException(new ApiException(503, ProblemCodes.DATABASE_UNAVAILABLE, "Database unavailable",
+                    "The database cannot be reached; nothing was changed or approved. Retry later.", List.of(),
+                    DATABASE_RETRY_AFTER, null), uri);
+        }
         LOG.errorf(e, "Unexpected failure on %s", path(uri));
         return apiException(new ApiException(500, ProblemCodes.INTERNAL_ERROR, "Internal error",
                 "The service failed unexpectedly; nothing was approved. Retry later.", List.of(), null, null), uri);

@@ -48,6 +48,22 @@ class OnCallServiceConcurrencyTest {
         OnCallService service = new OnCallService();
         service.entriesCache = cache;
         service.clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        service.config = new OnCallConfig() {
+            @Override
+            public Duration staleness() {
+                return Duration.ofSeconds(10);
+            }
+
+            @Override
+            public Duration deadline() {
+                return Duration.ofSeconds(30);
+            }
+
+            @Override
+            public int maxSchedules() {
+                return 100;
+            }
+        };
         return service;
     }
 

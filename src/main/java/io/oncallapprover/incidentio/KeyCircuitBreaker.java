@@ -1,0 +1,155 @@
+package io.oncallapprover.incidentio;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.oncallapprover.incidentio.IncidentIoException.Kind;
+import io.oncallapprover.security.ApiKey;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * A circuit breaker per incident.io key, so that while incident.io is known to be down for a key a
+ * check fails closed in milliseconds instead of waiting out its deadline. Only signs that
+ * incident.io itself is down count: timeouts, network failures and 502/503/504. A 500 about one
+ * schedule, a 4xx or a malformed page says nothing about the others, and neither does a 429 (that
+ * is the key's budget). After {@link BreakerConfig#failureThreshold()} such failures in a row the
+ * breaker opens for {@link BreakerConfig#openFor()}; then one call goes through as a probe: success
+ * closes it, another such failure opens it again.
+ */
+@ApplicationScoped
+public class KeyCircuitBreaker {
+
+    private static final Logger LOG = Logger.getLogger(KeyCircuitBreaker.class);
+
+    /** The breaker of one key. Guarded by its own monitor; held briefly, never across I/O. */
+    static final class State {
+        int failures;
+        Instant openUntil;
+        boolean probing;
+    }
+
+    @Inject
+    BreakerConfig config;
+
+    @Inject
+    Clock clock;
+
+    @Inject
+    MeterRegistry meters;
+
+    private final Map<String, State> states = new ConcurrentHashMap<>();
+
+    /** Runs {@code call} unless the key's breaker is open; records how it ended. */
+    public <T> Uni<T> guard(ApiKey key, String operation, Uni<T> call) {
+        if (!config.enabled()) {
+            return call;
+        }
+        return Uni.createFrom().deferred(() -> {
+            String id = idOf(key);
+            State state = states.computeIfAbsent(id, k -> new State());
+            Duration wait = admit(state);
+            if (wait != null) {
+                meters.counter("incidentio.breaker.rejected", "operation", operation).increment();
+                return Uni.createFrom().failure(new IncidentIoException(Kind.UNAVAILABLE, 0,
+                        "incident.io is known to be down for this key (circuit open); not asked", wait, null, null));
+            }
+            return call.onItemOrFailure().invoke((item, failure) -> record(id, state, failure));
+        });
+    }
+
+    /** Null to let the call through, else how long until the breaker lets one through again. */
+    private Duration admit(State state) {
+        Instant now = clock.instant();
+        synchronized (state) {
+            if (state.openUntil == null) {
+                return null;
+            }
+            if (now.isBefore(state.openUntil)) {
+                return atLeastOneSecond(Duration.between(now, state.openUntil));
+            }
+            if (state.probing) {
+                return Duration.ofSeconds(1);
+            }
+            state.probing = true; // half-open: this call is the probe
+            return null;
+        }
+    }
+
+    private void record(String id, State state, Throwable failure) {
+        boolean down = failure instanceof IncidentIoException e && signalsDown(e);
+        synchronized (state) {
+            if (!down) {
+                if (state.openUntil != null) {
+                    LOG.infof("incident.io answers again for key %s: circuit closed", id);
+                    meters.counter("incidentio.breaker.transitions", "to", "closed").increment();
+                }
+                state.failures = 0;
+                state.openUntil = null;
+                state.probing = false;
+                return;
+            }
+            state.failures++;
+            if (state.probing || state.failures >= config.failureThreshold()) {
+                boolean wasOpen = state.openUntil != null;
+                state.openUntil = clock.instant().plus(config.openFor());
+                state.probing = false;
+                if (!wasOpen || state.failures == config.failureThreshold()) {
+                    LOG.warnf("incident.io looks down for key %s (%d failures in a row, last: %s): circuit open for %d ms", id,
+                            state.failures, failure.getMessage(), config.openFor().toMillis());
+                }
+                meters.counter("incidentio.breaker.transitions", "to", "open").increment();
+            }
+        }
+    }
+
+    /** Whether a failure says incident.io itself is down, not that one request of ours went wrong. */
+    static boolean signalsDown(IncidentIoException e) {
+        return switch (e.kind()) {
+            case TIMEOUT, NETWORK -> true;
+            case SERVER_ERROR -> e.status() == 502 || e.status() == 503 || e.status() == 504;
+            default -> false;
+        };
+    }
+
+    /** Whether the breaker of {@code key} is open now (for tests and health). */
+    public boolean isOpen(ApiKey key) {
+        State state = states.get(idOf(key));
+        if (state == null) {
+            return false;
+        }
+        synchronized (state) {
+            return state.openUntil != null && clock.instant().isBefore(state.openUntil);
+        }
+    }
+
+    public void reset() {
+        states.clear();
+    }
+
+    private static Duration atLeastOneSecond(Duration d) {
+        return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
+    }
+
+    /** A stable, non-reversible id of a key, safe to log and to keep in memory. */
+    static String idOf(ApiKey key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.reveal().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
