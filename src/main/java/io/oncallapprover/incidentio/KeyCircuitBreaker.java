@@ -66,7 +66,12 @@ public class KeyCircuitBreaker {
                 return Uni.createFrom().failure(new IncidentIoException(Kind.UNAVAILABLE, 0,
                         "incident.io is known to be down for this key (circuit open); not asked", wait, null, null));
             }
-            return call.onItemOrFailure().invoke((item, failure) -> record(id, state, failure));
+            return call.onItemOrFailure().invoke((item, failure) -> record(id, state, failure))
+                    .onCancellation().invoke(() -> {
+                        synchronized (state) {
+                            state.probing = false; // a probe nobody waited for decided nothing
+                        }
+                    });
         });
     }
 
