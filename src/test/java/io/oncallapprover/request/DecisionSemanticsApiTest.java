@@ -333,6 +333,20 @@ class DecisionSemanticsApiTest extends ApiTestBase {
                 .body("evidence.email", contains("kate@example.com"));
     }
 
+    /** Drains, moving the clock past every back-off, until the outbox gives up on the page. */
+    private void drainUntilFailed(String id) throws Throwable {
+        for (int i = 0; i < 20 && !"FAILED".equals(show(id).extract().path("incident.state")); i++) {
+            drain();
+            clock.advance(Duration.ofMinutes(10)); // past any back-off
+        }
+    }
+
+    private void incidentIoFailing() {
+        wiremock.register(post(urlEqualTo("/v2/incidents")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"type\": \"internal_error\", \"status\": 500, \"request_id\": \"r-500\"}")));
+    }
+
     // ---------------------------------------------------------------------------------------------
     // 6. A failed page is armed again under the same idempotency key.
 
@@ -343,15 +357,10 @@ class DecisionSemanticsApiTest extends ApiTestBase {
                 .statusCode(200);
         stubs.entries(AUTO, NOW);
         String id = pending("bob@example.com", "Fix the stuck migration");
-        wiremock.register(post(urlEqualTo("/v2/incidents")).willReturn(aResponse().withStatus(500)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"type\": \"internal_error\", \"status\": 500, \"request_id\": \"r-500\"}")));
+        incidentIoFailing();
         escalate(id).statusCode(202).body("incident.state", equalTo("PENDING"));
 
-        for (int i = 0; i < 20 && !"FAILED".equals(show(id).extract().path("incident.state")); i++) {
-            drain();
-            clock.advance(Duration.ofMinutes(10)); // past any back-off
-        }
+        drainUntilFailed(id);
         show(id).body("incident.state", equalTo("FAILED"))
                 .body("auditTrail.action", contains("REQUEST_CREATED", "REQUEST_ESCALATED", "INCIDENT_CREATE_FAILED"));
         List<LoggedRequest> failedCalls = incidentCreates();
@@ -460,6 +469,29 @@ class DecisionSemanticsApiTest extends ApiTestBase {
         assertThat(decisionRows()).isZero();
         assertThat(count("select count(*) from outbox_task")).isZero();
         wiremock.verifyThat(0, postRequestedFor(urlEqualTo("/v2/incidents")));
+    }
+
+    @Test
+    void aFailedPageOfARequestPastItsTtlIsNotArmedAgain() throws Throwable {
+        installed();
+        putPolicy(ORG, "{\"rules\": [{\"name\": \"prod\", \"approval\": [" + escalationStep(DB, false, false) + "]}]}")
+                .statusCode(200);
+        stubs.entries(AUTO, NOW);
+        String id = pending("bob@example.com", "Fix the stuck migration");
+        incidentIoFailing();
+        escalate(id).statusCode(202);
+        drainUntilFailed(id);
+        show(id).body("incident.state", equalTo("FAILED"));
+        int calls = incidentCreates().size();
+
+        clock.set(NOW.plus(Duration.ofHours(24)).plusSeconds(1));
+        escalate(id).statusCode(409).body("code", equalTo("NOT_PENDING"));
+        show(id).body("status", equalTo("EXPIRED")).body("incident.state", equalTo("FAILED"))
+                .body("auditTrail.action", contains("REQUEST_CREATED", "REQUEST_ESCALATED", "INCIDENT_CREATE_FAILED"));
+        assertThat(count("select count(*) from outbox_task where status = 'FAILED'")).isEqualTo(1);
+        wiremock.register(post(urlEqualTo("/v2/incidents")).willReturn(okJson(IncidentIoStubs.incident(INCIDENT_ID, "INC-8"))));
+        assertThat(drain()).isZero();
+        assertThat(incidentCreates()).hasSize(calls);
     }
 
     @Test
