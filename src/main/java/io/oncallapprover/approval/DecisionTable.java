@@ -213,7 +213,8 @@ public final class DecisionTable {
         List<Step> steps = steps(routing, EscalationApproval.class);
         if (steps.isEmpty()) {
             return ApproverDecision.refused(CheckCode.NO_MATCHING_RULE,
-                    "No matching rule " + of(policy) + " has an escalation step, so nobody may decide this request.", now);
+                    "No matching rule " + of(policy) + " has an escalation step, so nobody may decide this request.", now,
+                    new RuleRef(policy, null, null));
         }
         List<Step> eligible = steps.stream().filter(s -> reasonSatisfied(s.approval(), reason)).toList();
         if (eligible.isEmpty()) {
@@ -249,7 +250,7 @@ public final class DecisionTable {
             }
         }
         return ApproverDecision.refused(CheckCode.NOT_ON_CALL, who + " is not on call now for any of "
-                + String.join(", ", servicesOf(usable)) + " " + of(policy) + ".", now);
+                + String.join(", ", servicesOf(usable)) + " " + of(policy) + ".", now, usable.get(0).ref(policy));
     }
 
     /**

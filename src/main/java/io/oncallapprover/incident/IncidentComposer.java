@@ -78,10 +78,12 @@ public final class IncidentComposer {
 
     /**
      * Text a person wrote, quoted line by line ("> "), so that nothing in it can pass for a line of
-     * ours (a forged "Decision: APPROVED").
+     * ours (a forged "Decision: APPROVED"). Every Unicode line break counts ({@code \R}: also U+2028 and
+     * U+2029, which renderers break lines at), not just the ones {@link String#lines()} knows.
      */
     static String quote(String text) {
-        return text.strip().lines().map(line -> "> " + line).collect(java.util.stream.Collectors.joining("\n"));
+        return java.util.Arrays.stream(text.strip().split("\\R", -1)).map(line -> "> " + line)
+                .collect(java.util.stream.Collectors.joining("\n"));
     }
 
     private static String resource(Escalation e) {
