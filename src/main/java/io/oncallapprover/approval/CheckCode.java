@@ -10,5 +10,7 @@ public enum CheckCode {
     NOT_INSTALLED,
     UPSTREAM_UNAVAILABLE,
     /** No enabled access-policy rule matching the request allows this path (auto-approval, escalation). */
-    NO_MATCHING_RULE
+    NO_MATCHING_RULE,
+    /** The request is no longer pending (decided, or lapsed): nobody may decide it any more. */
+    NOT_PENDING
 }

@@ -250,6 +250,11 @@ public class AccessRequestService {
     /** "May {@code approver} decide this request now?", answered as a decision would be, changing nothing. */
     public Uni<ApproverDecision> checkApprover(String orgId, String id, String approver) {
         return load(orgId, id).flatMap(loaded -> {
+            Status status = loaded.request().statusAt(clock.instant());
+            if (status != Status.PENDING) {
+                return Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_PENDING,
+                        "The request is " + status + "; nobody may decide it any more.", clock.instant()));
+            }
             if (loaded.integration().isEmpty()) {
                 return Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
                         "incident.io is not installed for this organization, so nobody may approve.", clock.instant()));

@@ -461,6 +461,8 @@ class DecisionSemanticsApiTest extends ApiTestBase {
         decide(id, "grace@example.com", "APPROVE").statusCode(409)
                 .body("code", equalTo("NOT_PENDING")).body("requestStatus", equalTo("EXPIRED"));
         decide(id, "grace@example.com", "DENY").statusCode(409).body("code", equalTo("NOT_PENDING"));
+        approverCheck(id, "grace@example.com").statusCode(200).body("allowed", equalTo(false))
+                .body("code", equalTo("NOT_PENDING"));
         escalate(id).statusCode(409).body("code", equalTo("NOT_PENDING"));
 
         show(id).body("status", equalTo("EXPIRED")).body("decisions", empty())
@@ -523,6 +525,8 @@ class DecisionSemanticsApiTest extends ApiTestBase {
         stubs.entries(DB, NOW, onCall("Grace", "grace@example.com"));
         String id = pending("bob@example.com", "Fix the stuck migration");
         decide(id, "grace@example.com", "APPROVE").statusCode(201).body("status", equalTo("APPROVED"));
+        approverCheck(id, "grace@example.com").statusCode(200).body("allowed", equalTo(false))
+                .body("code", equalTo("NOT_PENDING"));
 
         String raw = decide(id, "grace@example.com", "DENY").statusCode(409)
                 .contentType("application/problem+json")
