@@ -26,6 +26,7 @@ public final class IncidentIoStubs {
             "manage_settings", "catalog_viewer", "schedules_reader", "a_role_added_later");
 
     public static final String SCHEDULE_TYPE_ID = "01CATTYPESCHEDULE000000001";
+    public static final String SERVICE_TYPE_ID = "01CATTYPESERVICE0000000001";
 
     private final WireMock wiremock;
 
@@ -54,6 +55,14 @@ public final class IncidentIoStubs {
         return """
                 {"id": %s, "name": %s, "description": "", "field_type": %s, "options": [],
                  "required": "never", "show_before_creation": false}""".formatted(q(id), q(name), q(type));
+    }
+
+    /** A field backed by a catalog type, as incident.io lists it (no options of its own). */
+    public static String catalogField(String id, String name, String type, String catalogTypeId) {
+        return """
+                {"id": %s, "name": %s, "description": "", "field_type": %s, "catalog_type_id": %s,
+                 "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}""".formatted(q(id), q(name), q(type),
+                q(catalogTypeId));
     }
 
     public void catalogTypes(boolean withSchedule) {
