@@ -1,5 +1,7 @@
 package io.oncallapprover.incident;
 
+import io.oncallapprover.integration.Integration;
+
 /**
  * The severity, incident type and mode an organization's escalation incidents are created with.
  * Null ids are left out of the create body (incident.io then applies its own defaults).
@@ -12,6 +14,11 @@ public record IncidentSettings(String severityId, String incidentTypeId, String 
     /** The global {@code oncall.incidents.*} settings: what an organization that set nothing gets. */
     public static IncidentSettings defaults(IncidentsConfig config) {
         return new IncidentSettings(config.severityId().orElse(null), config.incidentTypeId().orElse(null), config.mode());
+    }
+
+    /** The settings of an installed organization's escalation incidents. */
+    public static IncidentSettings of(Integration integration, IncidentsConfig config) {
+        return effective(integration.incidentSeverityId, integration.incidentTypeId, integration.incidentMode, config);
     }
 
     /** An organization's own settings, each falling back to the global one where the organization set none. */

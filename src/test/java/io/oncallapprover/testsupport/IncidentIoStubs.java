@@ -146,6 +146,30 @@ public final class IncidentIoStubs {
         entriesPage(scheduleId, now, now.toString(), null, finalEntries);
     }
 
+    /** {@code GET /v1/severities}: one severity per id, shaped like the real list. */
+    public void severities(String... ids) {
+        List<String> items = new java.util.ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            items.add("""
+                    {"id": %s, "name": "Sev %d", "description": "Issues with **impact %d**.", "rank": %d,
+                     "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}""".formatted(q(ids[i]), i + 1, i + 1,
+                    i + 1));
+        }
+        wiremock.register(get(urlEqualTo("/v1/severities")).willReturn(okJson("{\"severities\": [" + String.join(",", items) + "]}")));
+    }
+
+    /** {@code GET /v1/incident_types}: one type per id, the first the default. */
+    public void incidentTypes(String... ids) {
+        List<String> items = new java.util.ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            items.add("""
+                    {"id": %s, "name": "Type %d", "description": "", "is_default": %s, "private_incidents_only": false,
+                     "create_in_triage": "optional", "owning_team_ids": [],
+                     "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}""".formatted(q(ids[i]), i + 1, i == 0));
+        }
+        wiremock.register(get(urlEqualTo("/v1/incident_types")).willReturn(okJson("{\"incident_types\": [" + String.join(",", items) + "]}")));
+    }
+
     public static String incident(String id, String reference) {
         return """
                 {"incident": {"id": %s, "reference": %s, "name": "Access request", "visibility": "private", "mode": "standard",
