@@ -163,7 +163,7 @@ public class IncidentOutboxWorker {
         }
         var body = IncidentComposer.create(escalation(request),
                 new ScheduleField(work.integration().customFieldId, work.integration().customFieldType),
-                IncidentSettings.defaults(config));
+                IncidentSettings.of(work.integration(), config));
         return client.createIncident(integrations.keyOf(work.integration()), body)
                 .flatMap(incident -> done(task, incident, "incident " + incident.reference() + " (" + incident.id() + ")"));
     }
