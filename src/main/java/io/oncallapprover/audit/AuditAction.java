@@ -7,6 +7,8 @@ public enum AuditAction {
     INTEGRATION_REFRESHED,
     INTEGRATION_UNINSTALLED,
     AUTO_APPROVAL_SCHEDULES_CHANGED,
+    /** The severity, incident type or mode of the organization's escalation incidents was set. */
+    INCIDENT_SETTINGS_CHANGED,
     SECRET_REENCRYPTED,
     POLICY_CHANGED,
     /** The stored policy was deleted: the organization is back on default routing. */

@@ -11,6 +11,10 @@ public final class Ids {
     public static final String SCHEDULE_ID = "[A-Za-z0-9]{1,64}";
     public static final String SCHEDULE_ID_MESSAGE = "must be an incident.io schedule id (1-64 letters or digits)";
 
+    /** Other incident.io ids (severities, incident types): the same shape. */
+    public static final String INCIDENTIO_ID = "[A-Za-z0-9]{1,64}";
+    public static final String INCIDENTIO_ID_MESSAGE = "must be an incident.io id (1-64 letters or digits)";
+
     /** A plain, routable email address (ASCII): what incident.io and chat tools hold for people. */
     public static final String EMAIL = "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+";
     public static final String EMAIL_MESSAGE = "must be an email address";

@@ -1,7 +1,6 @@
 package io.oncallapprover.incident;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateIncidentRequest;
@@ -27,12 +26,11 @@ public final class IncidentComposer {
             List<String> ruleNames) {
     }
 
-    /** The custom field tying the incident to the approver schedules, as created at install. */
+    /**
+     * The custom field tying the incident to the approver schedules: created at install, or an
+     * existing one install found able to hold them (see {@code CustomFieldFit}).
+     */
     public record ScheduleField(String id, String fieldType) {
-
-        boolean catalogBacked() {
-            return fieldType != null && fieldType.endsWith("select");
-        }
     }
 
     /** The idempotency key of a request's incident: derived from the request id, so every retry reuses it. */
@@ -40,9 +38,10 @@ public final class IncidentComposer {
         return "oncall-approver:access-request:" + requestId;
     }
 
-    public static CreateIncidentRequest create(Escalation e, ScheduleField field, IncidentsConfig config) {
-        return new CreateIncidentRequest(idempotencyKey(e.requestId()), "private", config.mode(), name(e), summary(e),
-                config.severityId().orElse(null), config.incidentTypeId().orElse(null), fieldEntries(e, field));
+    /** The create body: the organization's severity, type and mode, and the schedules in the form the field takes. */
+    public static CreateIncidentRequest create(Escalation e, ScheduleField field, IncidentSettings settings) {
+        return new CreateIncidentRequest(idempotencyKey(e.requestId()), "private", settings.mode(), name(e), summary(e),
+                settings.severityId(), settings.incidentTypeId(), fieldEntries(e, field));
     }
 
     /** The summary after a decision: the original, then who decided what and when. The status is never touched. */
@@ -90,19 +89,24 @@ public final class IncidentComposer {
         return e.resourceService() + "/" + e.resourceName();
     }
 
-    private static List<CustomFieldEntry> fieldEntries(Escalation e, ScheduleField field) {
-        if (field == null || field.id() == null) {
+    /**
+     * The approver schedules in the form the field's type takes: catalog entries of a select field
+     * (backed by the Schedule catalog type; a single_select takes only the first), or one text. A
+     * field of any other type (link, numeric, or a type added later) can hold none of it, so it is
+     * left out rather than sent a value incident.io would refuse for ever; install refuses such
+     * fields, so only an installation from before that check can have one. No schedules, no entry.
+     */
+    static List<CustomFieldEntry> fieldEntries(Escalation e, ScheduleField field) {
+        List<String> schedules = e.approverSchedules();
+        if (field == null || field.id() == null || schedules == null || schedules.isEmpty()) {
             return null;
         }
-        List<CustomFieldValue> values = new ArrayList<>();
-        if (field.catalogBacked()) {
-            List<String> ids = "single_select".equals(field.fieldType())
-                    ? e.approverSchedules().subList(0, Math.min(1, e.approverSchedules().size()))
-                    : e.approverSchedules();
-            ids.forEach(id -> values.add(CustomFieldValue.catalogEntry(id)));
-        } else {
-            values.add(CustomFieldValue.text(String.join(", ", e.approverSchedules())));
-        }
-        return List.of(new CustomFieldEntry(field.id(), values));
+        List<CustomFieldValue> values = switch (field.fieldType() == null ? "" : field.fieldType()) {
+            case "multi_select" -> schedules.stream().map(CustomFieldValue::catalogEntry).toList();
+            case "single_select" -> List.of(CustomFieldValue.catalogEntry(schedules.get(0)));
+            case "text" -> List.of(CustomFieldValue.text(String.join(", ", schedules)));
+            default -> null;
+        };
+        return values == null ? null : List.of(new CustomFieldEntry(field.id(), values));
     }
 }

@@ -241,7 +241,8 @@ public class IncidentOutboxWorker {
             return done(task, null, null); // created by an earlier attempt whose bookkeeping was lost
         }
         var body = IncidentComposer.create(escalation(request),
-                new ScheduleField(work.integration().customFieldId, work.integration().customFieldType), config);
+                new ScheduleField(work.integration().customFieldId, work.integration().customFieldType),
+                IncidentSettings.of(work.integration(), config));
         return client.createIncident(integrations.keyOf(work.integration()), body)
                 .flatMap(incident -> done(task, incident, "incident " + incident.reference() + " (" + incident.id() + ")"));
     }

@@ -21,6 +21,8 @@ import io.oncallapprover.incidentio.IncidentIoDtos.IncidentResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldsResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.IdentityResponse;
+import io.oncallapprover.incidentio.IncidentIoDtos.IncidentTypesResponse;
+import io.oncallapprover.incidentio.IncidentIoDtos.SeveritiesResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleEntriesPage;
 import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.SchedulesPage;
@@ -69,6 +71,14 @@ public interface IncidentIoApi {
     @Path("/v2/custom_fields")
     Uni<CustomFieldResponse> createCustomField(@HeaderParam("Authorization") String authorization,
             CreateCustomFieldRequest request);
+
+    @GET
+    @Path("/v1/severities")
+    Uni<SeveritiesResponse> severities(@HeaderParam("Authorization") String authorization);
+
+    @GET
+    @Path("/v1/incident_types")
+    Uni<IncidentTypesResponse> incidentTypes(@HeaderParam("Authorization") String authorization);
 
     @POST
     @Path("/v2/incidents")

@@ -30,6 +30,8 @@ import io.oncallapprover.incidentio.IncidentIoDtos.IncidentResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomField;
 import io.oncallapprover.incidentio.IncidentIoDtos.Entry;
 import io.oncallapprover.incidentio.IncidentIoDtos.Identity;
+import io.oncallapprover.incidentio.IncidentIoDtos.IncidentType;
+import io.oncallapprover.incidentio.IncidentIoDtos.Severity;
 import io.oncallapprover.incidentio.IncidentIoDtos.PaginationMeta;
 import io.oncallapprover.incidentio.IncidentIoDtos.Schedule;
 import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleEntriesPage;
@@ -204,6 +206,30 @@ public class IncidentIoClient {
                         throw malformed("custom_fields", "no custom_fields in the answer");
                     }
                     return r.customFields();
+                });
+    }
+
+    /** The organization's severities (an unpaginated list). */
+    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<List<Severity>> severities(ApiKey key) {
+        return call("severities", true, () -> api.severities(bearer(key)))
+                .map(r -> {
+                    if (r == null || r.severities() == null) {
+                        throw malformed("severities", "no severities in the answer");
+                    }
+                    return r.severities();
+                });
+    }
+
+    /** The organization's incident types (an unpaginated list). */
+    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
+    public Uni<List<IncidentType>> incidentTypes(ApiKey key) {
+        return call("incident_types", true, () -> api.incidentTypes(bearer(key)))
+                .map(r -> {
+                    if (r == null || r.incidentTypes() == null) {
+                        throw malformed("incident_types", "no incident_types in the answer");
+                    }
+                    return r.incidentTypes();
                 });
     }
 

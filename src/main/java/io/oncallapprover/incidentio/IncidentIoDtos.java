@@ -125,6 +125,32 @@ public final class IncidentIoDtos {
             @JsonProperty("catalog_type_id") String catalogTypeId) {
     }
 
+    // --- severities and incident types ------------------------------------------------------------
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Severity(String id, String name, Long rank) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record SeveritiesResponse(List<Severity> severities) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record IncidentType(
+            String id,
+            String name,
+            @JsonProperty("is_default") Boolean isDefault,
+            @JsonProperty("private_incidents_only") Boolean privateIncidentsOnly) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record IncidentTypesResponse(@JsonProperty("incident_types") List<IncidentType> incidentTypes) {
+    }
+
     // --- incidents -------------------------------------------------------------------------------
 
     @RegisterForReflection

@@ -49,6 +49,18 @@ public class Integration extends PanacheEntityBase {
         return List.of(autoApprovalScheduleIds);
     }
 
+    /** The organization's severity of escalation incidents; null: {@code oncall.incidents.severity-id}. */
+    @Column(name = "incident_severity_id")
+    public String incidentSeverityId;
+
+    /** The organization's incident type of escalation incidents; null: {@code oncall.incidents.incident-type-id}. */
+    @Column(name = "incident_type_id")
+    public String incidentTypeId;
+
+    /** {@code standard} or {@code test}; null: {@code oncall.incidents.mode}. */
+    @Column(name = "incident_mode")
+    public String incidentMode;
+
     @Column(name = "installed_at", nullable = false)
     public Instant installedAt;
 

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
 import io.oncallapprover.common.Ids;
+import io.oncallapprover.incident.IncidentSettings;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** Request bodies of the integration endpoints, validated before anything else happens. */
@@ -30,5 +31,13 @@ public final class IntegrationRequests {
     public record AutoApprovalRequest(
             @NotNull @Size(max = Ids.MAX_SCHEDULES) List<@NotBlank @Pattern(regexp = Ids.SCHEDULE_ID,
                     message = Ids.SCHEDULE_ID_MESSAGE) String> scheduleIds) {
+    }
+
+    /** The settings of the organization's escalation incidents; a null id falls back to the global setting. */
+    @RegisterForReflection
+    public record IncidentSettingsRequest(
+            @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String severityId,
+            @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String incidentTypeId,
+            @NotNull @Pattern(regexp = IncidentSettings.MODES, message = "must be standard or test") String mode) {
     }
 }

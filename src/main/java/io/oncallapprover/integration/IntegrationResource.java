@@ -31,6 +31,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.integration.IntegrationRequests.AutoApprovalRequest;
+import io.oncallapprover.integration.IntegrationRequests.IncidentSettingsRequest;
 import io.oncallapprover.integration.IntegrationRequests.InstallRequest;
 import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
@@ -39,7 +40,10 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
-/** The incident.io installation of an organization: key, schedules, auto-approval schedules, on-call view. */
+/**
+ * The incident.io installation of an organization: key, schedules, auto-approval schedules, incident
+ * settings, on-call view.
+ */
 @Path("/api/v1/orgs/{orgId}/integrations/incidentio")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -52,6 +56,9 @@ public class IntegrationResource {
 
     @Inject
     IntegrationService integrations;
+
+    @Inject
+    IncidentSettingsService settings;
 
     @Inject
     OnCallService onCall;
@@ -136,6 +143,24 @@ public class IntegrationResource {
         return Panache.withSession(() -> integrations.require(orgId))
                 .map(i -> new AutoApprovalView(i.autoApprovalSchedules(), i.autoApprovalScheduleIds.length == 0,
                         i.updatedAt));
+    }
+
+    @PUT
+    @Path("/incident-settings")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Set the severity, incident type and mode of escalation incidents (ids checked against incident.io; null: the global default)")
+    public Uni<IncidentSettingsView> setIncidentSettings(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Valid @NotNull IncidentSettingsRequest body) {
+        return settings.set(orgId, body, Caller.of(identity));
+    }
+
+    @GET
+    @Path("/incident-settings")
+    @Operation(summary = "The severity, incident type and mode escalation incidents are created with")
+    public Uni<IncidentSettingsView> showIncidentSettings(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return settings.show(orgId);
     }
 
     @GET

@@ -16,6 +16,7 @@ import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
 import io.oncallapprover.incidentio.IncidentIoClient;
 import io.oncallapprover.incidentio.IncidentIoConfig;
+import io.oncallapprover.incidentio.IncidentIoDtos.CatalogType;
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateCustomFieldRequest;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomField;
 import io.oncallapprover.incidentio.IncidentIoDtos.Identity;
@@ -118,28 +119,51 @@ public class IntegrationService {
     }
 
     /**
-     * Reuses the organization's custom field of our name when it exists; otherwise creates it, backed
-     * by the built-in "Schedule" catalog type when incident.io has one, else as a text field.
+     * Reuses the organization's custom field of our name when it exists and can hold what incident
+     * creation sends (see {@link CustomFieldFit}), and refuses the install (422
+     * {@code CUSTOM_FIELD_UNUSABLE}) when it cannot; otherwise creates it, backed by the built-in
+     * "Schedule" catalog type when incident.io has one, else as a text field.
      */
     private Uni<CustomField> ensureCustomField(ApiKey key) {
         String name = config.customFieldName();
         return client.customFields(key).flatMap(fields -> {
-            Optional<CustomField> existing = fields.stream()
+            List<CustomField> named = fields.stream()
                     .filter(f -> f != null && f.id() != null && name.equalsIgnoreCase(f.name()))
-                    .findFirst();
-            if (existing.isPresent()) {
-                return Uni.createFrom().item(existing.get());
+                    .toList();
+            if (!named.isEmpty()) {
+                return reusable(key, named);
             }
             return client.catalogTypes(key).flatMap(types -> {
-                Optional<String> scheduleType = types.stream()
-                        .filter(t -> t != null && t.id() != null && config.scheduleCatalogTypeName().equals(t.name()))
-                        .map(t -> t.id())
-                        .findFirst();
+                Optional<String> scheduleType = CustomFieldFit.scheduleTypeId(types, config.scheduleCatalogTypeName());
                 String description = "On-call schedules whose members may approve the access request this incident pages for.";
                 CreateCustomFieldRequest request = scheduleType
                         .map(typeId -> new CreateCustomFieldRequest(name, description, "multi_select", typeId))
                         .orElseGet(() -> new CreateCustomFieldRequest(name, description, "text", null));
                 return client.createCustomField(key, request);
+            });
+        });
+    }
+
+    /**
+     * The first of the fields of our name that can hold the approver schedules; the catalog types
+     * are asked only when a select field's backing has to be checked.
+     */
+    private Uni<CustomField> reusable(ApiKey key, List<CustomField> named) {
+        boolean needTypes = named.stream().noneMatch(CustomFieldFit::isText)
+                && named.stream().anyMatch(f -> CustomFieldFit.isSelect(f) && f.catalogTypeId() != null);
+        Uni<List<CatalogType>> types = needTypes ? client.catalogTypes(key) : Uni.createFrom().item(List.of());
+        return types.map(list -> {
+            CustomFieldFit fit = new CustomFieldFit(list, config.scheduleCatalogTypeName());
+            return named.stream().filter(f -> fit.problem(f).isEmpty()).findFirst().orElseThrow(() -> {
+                CustomField field = named.get(0);
+                String problem = fit.problem(field).orElseThrow();
+                return ApiException.unprocessable(ProblemCodes.CUSTOM_FIELD_UNUSABLE, "Custom field unusable",
+                        "incident.io already has a custom field named \"" + field.name() + "\" (" + field.id() + "), and "
+                                + problem + ". Only a text field, or a single_select or multi_select field backed by the \""
+                                + config.scheduleCatalogTypeName() + "\" catalog type, can hold the approver schedules."
+                                + " Rename or delete that field in incident.io, or configure another name"
+                                + " (oncall.incidentio.custom-field-name), then install again.",
+                        List.of(new FieldError("customField", "\"" + field.name() + "\" " + problem)));
             });
         });
     }

@@ -26,6 +26,10 @@ public final class ProblemCodes {
     public static final String NOT_PENDING = "NOT_PENDING";
     public static final String ALREADY_DECIDED = "ALREADY_DECIDED";
     public static final String REASON_REQUIRED = "REASON_REQUIRED";
+    /** incident.io has a custom field of our name that cannot hold the approver schedules. */
+    public static final String CUSTOM_FIELD_UNUSABLE = "CUSTOM_FIELD_UNUSABLE";
+    /** A severity or incident type the organization's incident.io does not know; errors[] names which. */
+    public static final String UNKNOWN_INCIDENT_SETTINGS = "UNKNOWN_INCIDENT_SETTINGS";
 
     private ProblemCodes() {
     }

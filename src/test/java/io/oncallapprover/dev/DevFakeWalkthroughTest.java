@@ -53,6 +53,10 @@ class DevFakeWalkthroughTest extends ApiTestBase {
                 .body("schedules.id", contains(PRIMARY_FAKE, SECONDARY_FAKE, "01FAKEDATABASE000000000003"));
 
         setAutoApproval("acme", List.of(PRIMARY_FAKE, SECONDARY_FAKE)).statusCode(200);
+        given().contentType("application/json")
+                .body("{\"severityId\": \"01FAKESEVMINOR000000000001\", \"incidentTypeId\": \"01FAKETYPEACCESS0000000001\", \"mode\": \"test\"}")
+                .put("/api/v1/orgs/acme/integrations/incidentio/incident-settings").then().statusCode(200)
+                .body("mode", equalTo("test")).body("fromDefaults", org.hamcrest.Matchers.empty());
         io.restassured.RestAssured.given().contentType("application/yaml").body(readmePolicy().getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .put("/api/v1/orgs/acme/access-policy").then().statusCode(200);
 

@@ -11,6 +11,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
@@ -19,6 +20,9 @@ import static org.hamcrest.Matchers.notNullValue;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
 
@@ -58,16 +62,98 @@ class InstallationTest extends ApiTestBase {
         assertThat(row.getString("api_key_hint")).isEqualTo("KEY1");
     }
 
-    @Test
-    void anExistingFieldOfOurNameIsReusedWhateverItsCase() {
-        stubs.identity(IncidentIoStubs.ALL_ROLES);
-        stubs.customFields(IncidentIoStubs.customField("01CFEXISTING00000000000001", "ON-CALL approver Schedules", "multi_select"));
-        stubs.catalogTypes(true);
-        stubs.createCustomField("01CFSHOULDNOTBECREATED0001");
+    static final String EXISTING = "01CFEXISTING00000000000001";
 
-        install(ORG, KEY).statusCode(200).body("customFieldId", equalTo("01CFEXISTING00000000000001"));
+    /** Everything install needs, with {@code fieldJson} already in incident.io under (a case variant of) our name. */
+    private void installableWithExistingField(String fieldJson, boolean scheduleCatalogType) {
+        stubs.identity(IncidentIoStubs.ALL_ROLES);
+        stubs.customFields(IncidentIoStubs.customField("01CFOTHER00000000000000001", "Affected teams", "multi_select"), fieldJson);
+        stubs.catalogTypes(scheduleCatalogType);
+        stubs.createCustomField("01CFSHOULDNOTBECREATED0001");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "multi_select", "single_select" })
+    void anExistingSelectFieldBackedByTheScheduleCatalogTypeIsReusedWhateverTheCaseOfItsName(String type) {
+        installableWithExistingField(IncidentIoStubs.catalogField(EXISTING, "ON-CALL approver Schedules", type,
+                IncidentIoStubs.SCHEDULE_TYPE_ID), true);
+
+        install(ORG, KEY).statusCode(200).body("customFieldId", equalTo(EXISTING)).body("customFieldType", equalTo(type));
 
         wiremock.verifyThat(0, postRequestedFor(urlEqualTo("/v2/custom_fields")));
+        assertThat(integrationRow(ORG).getString("custom_field_type")).isEqualTo(type);
+    }
+
+    @Test
+    void anExistingTextFieldIsReusedWithoutAskingForCatalogTypes() {
+        installableWithExistingField(IncidentIoStubs.customField(EXISTING, "On-call approver schedules", "text"), true);
+
+        install(ORG, KEY).statusCode(200).body("customFieldId", equalTo(EXISTING)).body("customFieldType", equalTo("text"));
+
+        wiremock.verifyThat(0, postRequestedFor(urlEqualTo("/v2/custom_fields")));
+        wiremock.verifyThat(0, getRequestedFor(urlEqualTo("/v3/catalog_types")));
+    }
+
+    /** Every field type the incident.io spec lists that cannot hold the schedules, plus a type added later. */
+    @ParameterizedTest(name = "{0} backed by {1}")
+    @CsvSource(nullValues = "none", value = {
+            "link,          none,                       'is a link field, which cannot hold schedules'",
+            "numeric,       none,                       'is a numeric field, which cannot hold schedules'",
+            "a_future_type, none,                       'is a a_future_type field, which cannot hold schedules'",
+            "multi_select,  none,                       'is a multi_select field with its own options, not backed by the \"Schedule\" catalog type'",
+            "single_select, none,                       'is a single_select field with its own options, not backed by the \"Schedule\" catalog type'",
+            "multi_select,  01CATTYPESERVICE0000000001, 'is a multi_select field backed by catalog type \"Service\" (01CATTYPESERVICE0000000001), not by the \"Schedule\" catalog type'",
+            "single_select, 01CATTYPESERVICE0000000001, 'is a single_select field backed by catalog type \"Service\" (01CATTYPESERVICE0000000001), not by the \"Schedule\" catalog type'" })
+    void anExistingFieldThatCannotHoldTheSchedulesIsNamedAndNothingIsStored(String type, String catalogTypeId, String problem) {
+        installableWithExistingField(catalogTypeId == null
+                ? IncidentIoStubs.customField(EXISTING, "On-call approver schedules", type)
+                : IncidentIoStubs.catalogField(EXISTING, "On-call approver schedules", type, catalogTypeId), true);
+
+        install(ORG, KEY).statusCode(422)
+                .contentType("application/problem+json")
+                .body("code", equalTo("CUSTOM_FIELD_UNUSABLE"))
+                .body("detail", containsString("\"On-call approver schedules\" (" + EXISTING + ")"))
+                .body("detail", containsString(problem))
+                .body("errors.field", contains("customField"))
+                .body("errors[0].message", equalTo("\"On-call approver schedules\" " + problem));
+
+        assertThat(integrationRows()).isZero();
+        wiremock.verifyThat(0, postRequestedFor(urlEqualTo("/v2/custom_fields")));
+    }
+
+    @Test
+    void aSelectFieldIsRefusedWhenIncidentIoHasNoScheduleCatalogType() {
+        installableWithExistingField(IncidentIoStubs.catalogField(EXISTING, "On-call approver schedules", "multi_select",
+                IncidentIoStubs.SCHEDULE_TYPE_ID), false);
+
+        install(ORG, KEY).statusCode(422)
+                .body("code", equalTo("CUSTOM_FIELD_UNUSABLE"))
+                .body("errors[0].message", equalTo("\"On-call approver schedules\" is a multi_select field backed by catalog type "
+                        + IncidentIoStubs.SCHEDULE_TYPE_ID + ", not by the \"Schedule\" catalog type"));
+        assertThat(integrationRows()).isZero();
+    }
+
+    @Test
+    void ofSeveralFieldsOfOurNameAUsableOneIsReused() {
+        stubs.identity(IncidentIoStubs.ALL_ROLES);
+        stubs.customFields(IncidentIoStubs.customField("01CFLINK000000000000000001", "On-call approver schedules", "link"),
+                IncidentIoStubs.catalogField(EXISTING, "on-call approver schedules", "multi_select", IncidentIoStubs.SCHEDULE_TYPE_ID));
+        stubs.catalogTypes(true);
+
+        install(ORG, KEY).statusCode(200).body("customFieldId", equalTo(EXISTING));
+    }
+
+    @Test
+    void aKeyRotationRefusedForAnUnusableFieldKeepsTheInstallationAsItWas() {
+        stubs.installable();
+        install(ORG, KEY).statusCode(200);
+        stubs.customFields(IncidentIoStubs.customField("01CFAPPROVERS0000000000001", "On-call approver schedules", "numeric"));
+
+        install(ORG, "inc_test_rotated_key_0000_KEY2").statusCode(422).body("code", equalTo("CUSTOM_FIELD_UNUSABLE"));
+
+        var row = integrationRow(ORG);
+        assertThat(row.getString("api_key_hint")).isEqualTo("KEY1");
+        assertThat(row.getString("custom_field_type")).isEqualTo("multi_select");
     }
 
     @Test

@@ -58,6 +58,8 @@ class AuthorizationMatrixTest extends ApiTestBase {
             Map.entry("GET " + API + "/integrations/incidentio/schedules", new Route(Access.READ, null)),
             Map.entry("PUT " + API + "/integrations/incidentio/auto-approval", new Route(Access.ADMIN, "{\"scheduleIds\": []}")),
             Map.entry("GET " + API + "/integrations/incidentio/auto-approval", new Route(Access.READ, null)),
+            Map.entry("PUT " + API + "/integrations/incidentio/incident-settings", new Route(Access.ADMIN, "{\"mode\": \"standard\"}")),
+            Map.entry("GET " + API + "/integrations/incidentio/incident-settings", new Route(Access.READ, null)),
             Map.entry("GET " + API + "/integrations/incidentio/on-call", new Route(Access.READ, null)),
             Map.entry("POST " + API + "/approval-checks/auto", new Route(Access.SERVICE, "{\"requester\": \"ada@example.com\"}")),
             Map.entry("GET " + API + "/audit-events", new Route(Access.READ, null)),

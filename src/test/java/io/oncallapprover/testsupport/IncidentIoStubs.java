@@ -26,6 +26,7 @@ public final class IncidentIoStubs {
             "manage_settings", "catalog_viewer", "schedules_reader", "a_role_added_later");
 
     public static final String SCHEDULE_TYPE_ID = "01CATTYPESCHEDULE000000001";
+    public static final String SERVICE_TYPE_ID = "01CATTYPESERVICE0000000001";
 
     private final WireMock wiremock;
 
@@ -54,6 +55,14 @@ public final class IncidentIoStubs {
         return """
                 {"id": %s, "name": %s, "description": "", "field_type": %s, "options": [],
                  "required": "never", "show_before_creation": false}""".formatted(q(id), q(name), q(type));
+    }
+
+    /** A field backed by a catalog type, as incident.io lists it (no options of its own). */
+    public static String catalogField(String id, String name, String type, String catalogTypeId) {
+        return """
+                {"id": %s, "name": %s, "description": "", "field_type": %s, "catalog_type_id": %s,
+                 "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}""".formatted(q(id), q(name), q(type),
+                q(catalogTypeId));
     }
 
     public void catalogTypes(boolean withSchedule) {
@@ -135,6 +144,30 @@ public final class IncidentIoStubs {
     /** A single page of final entries for {@code now}. */
     public void entries(String scheduleId, Instant now, String... finalEntries) {
         entriesPage(scheduleId, now, now.toString(), null, finalEntries);
+    }
+
+    /** {@code GET /v1/severities}: one severity per id, shaped like the real list. */
+    public void severities(String... ids) {
+        List<String> items = new java.util.ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            items.add("""
+                    {"id": %s, "name": "Sev %d", "description": "Issues with **impact %d**.", "rank": %d,
+                     "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}""".formatted(q(ids[i]), i + 1, i + 1,
+                    i + 1));
+        }
+        wiremock.register(get(urlEqualTo("/v1/severities")).willReturn(okJson("{\"severities\": [" + String.join(",", items) + "]}")));
+    }
+
+    /** {@code GET /v1/incident_types}: one type per id, the first the default. */
+    public void incidentTypes(String... ids) {
+        List<String> items = new java.util.ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            items.add("""
+                    {"id": %s, "name": "Type %d", "description": "", "is_default": %s, "private_incidents_only": false,
+                     "create_in_triage": "optional", "owning_team_ids": [],
+                     "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}""".formatted(q(ids[i]), i + 1, i == 0));
+        }
+        wiremock.register(get(urlEqualTo("/v1/incident_types")).willReturn(okJson("{\"incident_types\": [" + String.join(",", items) + "]}")));
     }
 
     public static String incident(String id, String reference) {
