@@ -47,6 +47,10 @@ class IncidentSettingsFallbackTest {
             public int batchSize() {
                 return 10;
             }
+
+            public Duration shutdownWait() {
+                return Duration.ofSeconds(10);
+            }
         };
     }
 
