@@ -1,11 +1,18 @@
 package io.oncallapprover.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.util.List;
 
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+
+import io.oncallapprover.approval.CheckCode;
+import io.oncallapprover.approval.DecisionTable;
+import io.oncallapprover.approval.DecisionTable.EscalationPlan;
+import io.oncallapprover.approval.DecisionTable.Step;
+import io.oncallapprover.approval.RuleRef;
 
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
@@ -125,15 +132,19 @@ class PolicyEvaluatorTest {
         void emptyPolicyRoutesNothing() {
             Routing routing = PolicyEvaluator.route(AccessPolicy.EMPTY, ALICE, PROD_DB);
             assertThat(routing.matchedRules()).isEmpty();
-            assertThat(routing.hasAutoApproval()).isFalse();
-            assertThat(routing.hasEscalation()).isFalse();
-            assertThat(routing.approverSchedules()).isEmpty();
-            assertThat(routing.allowsOneParty()).isFalse();
-            assertThat(routing.autoApprovalReasonSatisfied("reason")).isFalse();
-            assertThat(routing.escalationReasonSatisfied("reason")).isFalse();
+            assertThat(DecisionTable.steps(routing, AutoApproval.class)).isEmpty();
+            assertThat(DecisionTable.steps(routing, EscalationApproval.class)).isEmpty();
+            EscalationPlan plan = DecisionTable.escalation(routing, "reason", RuleRef.CURRENT);
+            assertThat(plan.allowed()).isFalse();
+            assertThat(plan.refusal()).isEqualTo(CheckCode.NO_MATCHING_RULE);
+            assertThat(plan.schedules()).isEmpty();
+            assertThat(plan.allowsOneParty()).isFalse();
+            assertThat(DecisionTable.eligibleSteps(routing, AutoApproval.class, "reason")).isEmpty();
+            assertThat(DecisionTable.eligibleSteps(routing, EscalationApproval.class, "reason")).isEmpty();
         }
     }
 
+    /** What a match allows is read per step by {@link DecisionTable}; these pin how it reads a routing. */
     @Nested
     class WhatTheMatchAllows {
 
@@ -146,9 +157,11 @@ class PolicyEvaluatorTest {
                     rule("not bob", user(BOB), ResourceMatcher.ANY, escalation("S8")),
                     anyRule("third", escalation("S5", "S2")));
             Routing routing = route(rules, ALICE, PROD_DB);
-            assertThat(routing.approverSchedules()).containsExactly("S3", "S1", "S4", "S2", "S5");
-            assertThat(routing.escalations()).hasSize(4);
-            assertThat(routing.hasEscalation()).isTrue();
+            assertThat(DecisionTable.escalation(routing, (String) null, RuleRef.CURRENT).schedules())
+                    .containsExactly("S3", "S1", "S4", "S2", "S5");
+            assertThat(DecisionTable.steps(routing, EscalationApproval.class))
+                    .extracting(Step::rule, Step::index)
+                    .containsExactly(tuple("first", 0), tuple("first", 2), tuple("second", 0), tuple("third", 0));
         }
 
         @Test
@@ -156,69 +169,83 @@ class PolicyEvaluatorTest {
             List<Rule> rules = List.of(anyRule("a", new AutoApproval(true)), anyRule("b", escalation("S1")),
                     anyRule("c", new AutoApproval(false), escalation("S2")));
             Routing routing = route(rules, ALICE, PROD_DB);
-            assertThat(routing.autoApprovals()).containsExactly(new AutoApproval(true), new AutoApproval(false));
-            assertThat(routing.hasAutoApproval()).isTrue();
-            assertThat(routing.escalations()).containsExactly(escalation("S1"), escalation("S2"));
+            assertThat(DecisionTable.steps(routing, AutoApproval.class))
+                    .extracting(Step::rule, Step::index, Step::approval)
+                    .containsExactly(tuple("a", 0, new AutoApproval(true)), tuple("c", 0, new AutoApproval(false)));
+            assertThat(DecisionTable.steps(routing, EscalationApproval.class))
+                    .extracting(Step::rule, Step::index, Step::approval)
+                    .containsExactly(tuple("b", 0, escalation("S1")), tuple("c", 1, escalation("S2")));
 
             Routing escalationOnly = route(List.of(anyRule("b", escalation("S1"))), ALICE, PROD_DB);
-            assertThat(escalationOnly.hasAutoApproval()).isFalse();
-            assertThat(escalationOnly.autoApprovals()).isEmpty();
+            assertThat(DecisionTable.steps(escalationOnly, AutoApproval.class)).isEmpty();
         }
 
         @Test
-        void allowsOnePartyWhenAnyMatchedEscalationAllowsIt() {
+        void allowsOnePartyOnlyThroughAMatchedEligibleStepThatAllowsIt() {
             EscalationApproval strict = escalation("S1");
             EscalationApproval lenient = new EscalationApproval(List.of("S2"), true, false);
-            assertThat(route(List.of(anyRule("a", strict), anyRule("b", lenient)), ALICE, PROD_DB).allowsOneParty())
-                    .isTrue();
-            assertThat(route(List.of(anyRule("a", strict)), ALICE, PROD_DB).allowsOneParty()).isFalse();
+            assertThat(plan(route(List.of(anyRule("a", strict), anyRule("b", lenient)), ALICE, PROD_DB), null)
+                    .allowsOneParty()).isTrue();
+            assertThat(plan(route(List.of(anyRule("a", strict)), ALICE, PROD_DB), null).allowsOneParty()).isFalse();
             // a lenient rule that does not match does not count
             List<Rule> lenientForBob = List.of(anyRule("a", strict), rule("b", user(BOB), ResourceMatcher.ANY, lenient));
-            assertThat(route(lenientForBob, ALICE, PROD_DB).allowsOneParty()).isFalse();
-            assertThat(route(lenientForBob, BOB, PROD_DB).allowsOneParty()).isTrue();
+            assertThat(plan(route(lenientForBob, ALICE, PROD_DB), null).allowsOneParty()).isFalse();
+            assertThat(plan(route(lenientForBob, BOB, PROD_DB), null).allowsOneParty()).isTrue();
             // nor does a disabled one
-            assertThat(route(List.of(new Rule("off", true, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(lenient))),
-                    ALICE, PROD_DB).allowsOneParty()).isFalse();
+            assertThat(plan(route(List.of(anyRule("a", strict),
+                    new Rule("off", true, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(lenient))),
+                    ALICE, PROD_DB), null).allowsOneParty()).isFalse();
+            // nor a lenient step whose reason requirement is not met
+            EscalationApproval lenientNeedsReason = new EscalationApproval(List.of("S2"), true, true);
+            Routing mixed = route(List.of(anyRule("a", strict), anyRule("b", lenientNeedsReason)), ALICE, PROD_DB);
+            assertThat(plan(mixed, null).allowsOneParty()).isFalse();
+            assertThat(plan(mixed, "INC-42").allowsOneParty()).isTrue();
         }
 
         @Test
-        void autoApprovalReasonSatisfied() {
+        void autoApprovalReasonSatisfiedPerStep() {
             Routing open = route(List.of(anyRule("a", new AutoApproval(true)), anyRule("b", new AutoApproval(false))),
                     ALICE, PROD_DB);
-            // one path does not require a reason: open even without one
-            assertThat(open.autoApprovalReasonSatisfied(null)).isTrue();
-            assertThat(open.autoApprovalReasonSatisfied("  ")).isTrue();
+            // one path does not require a reason: open even without one, through that path only
+            assertThat(DecisionTable.eligibleSteps(open, AutoApproval.class, null)).extracting(Step::rule)
+                    .containsExactly("b");
+            assertThat(DecisionTable.eligibleSteps(open, AutoApproval.class, "  ")).extracting(Step::rule)
+                    .containsExactly("b");
 
             Routing strict = route(List.of(anyRule("a", new AutoApproval(true)), anyRule("b", new AutoApproval(true))),
                     ALICE, PROD_DB);
-            assertThat(strict.autoApprovalReasonSatisfied(null)).isFalse();
-            assertThat(strict.autoApprovalReasonSatisfied("")).isFalse();
-            assertThat(strict.autoApprovalReasonSatisfied(" \t\n")).isFalse();
-            assertThat(strict.autoApprovalReasonSatisfied("deploy hotfix")).isTrue();
+            assertThat(DecisionTable.eligibleSteps(strict, AutoApproval.class, null)).isEmpty();
+            assertThat(DecisionTable.eligibleSteps(strict, AutoApproval.class, "")).isEmpty();
+            assertThat(DecisionTable.eligibleSteps(strict, AutoApproval.class, " \t\n")).isEmpty();
+            assertThat(DecisionTable.eligibleSteps(strict, AutoApproval.class, "deploy hotfix")).extracting(Step::rule)
+                    .containsExactly("a", "b");
 
             // an escalation that does not require a reason does not open auto-approval
             Routing mixed = route(List.of(anyRule("a", new AutoApproval(true), escalation("S1"))), ALICE, PROD_DB);
-            assertThat(mixed.autoApprovalReasonSatisfied("")).isFalse();
-            assertThat(mixed.escalationReasonSatisfied("")).isTrue();
+            assertThat(DecisionTable.eligibleSteps(mixed, AutoApproval.class, "")).isEmpty();
+            assertThat(DecisionTable.eligibleSteps(mixed, EscalationApproval.class, "")).hasSize(1);
         }
 
         @Test
-        void escalationReasonSatisfied() {
+        void escalationReasonSatisfiedPerStep() {
             EscalationApproval needsReason = new EscalationApproval(List.of("S1"), false, true);
             Routing open = route(List.of(anyRule("a", needsReason), anyRule("b", escalation("S2"))), ALICE, PROD_DB);
-            assertThat(open.escalationReasonSatisfied(null)).isTrue();
-            assertThat(open.escalationReasonSatisfied("")).isTrue();
+            // open without a reason, but only through the step that needs none: S1 is not paged
+            assertThat(plan(open, null).allowed()).isTrue();
+            assertThat(plan(open, null).schedules()).containsExactly("S2");
+            assertThat(plan(open, "").schedules()).containsExactly("S2");
+            assertThat(plan(open, "INC-42").schedules()).containsExactly("S1", "S2");
 
             Routing strict = route(List.of(anyRule("a", needsReason),
                     anyRule("b", new EscalationApproval(List.of("S2"), true, true))), ALICE, PROD_DB);
-            assertThat(strict.escalationReasonSatisfied(null)).isFalse();
-            assertThat(strict.escalationReasonSatisfied("   ")).isFalse();
-            assertThat(strict.escalationReasonSatisfied("incident INC-42")).isTrue();
+            assertThat(plan(strict, null).refusal()).isEqualTo(CheckCode.REASON_REQUIRED);
+            assertThat(plan(strict, "   ").refusal()).isEqualTo(CheckCode.REASON_REQUIRED);
+            assertThat(plan(strict, "incident INC-42").allowed()).isTrue();
 
             // an auto-approval that does not require a reason does not open escalation
             Routing mixed = route(List.of(anyRule("a", new AutoApproval(false), needsReason)), ALICE, PROD_DB);
-            assertThat(mixed.escalationReasonSatisfied(null)).isFalse();
-            assertThat(mixed.autoApprovalReasonSatisfied(null)).isTrue();
+            assertThat(plan(mixed, null).refusal()).isEqualTo(CheckCode.REASON_REQUIRED);
+            assertThat(DecisionTable.eligibleSteps(mixed, AutoApproval.class, null)).hasSize(1);
         }
 
         @Test
@@ -226,11 +253,15 @@ class PolicyEvaluatorTest {
             AccessPolicy policy = PolicyParserTest.PRODUCT_EXAMPLE;
             Routing alice = PolicyEvaluator.route(policy, "ALICE@example.com", PROD_DB);
             assertThat(alice.ruleNames()).containsExactly("Prod databases"); // "everyone else" is disabled
-            assertThat(alice.approverSchedules()).containsExactly("01SCHEDULEID", "01OTHERID");
-            assertThat(alice.autoApprovalReasonSatisfied("")).isFalse();
-            assertThat(alice.escalationReasonSatisfied("")).isTrue();
+            assertThat(plan(alice, "").schedules()).containsExactly("01SCHEDULEID", "01OTHERID");
+            assertThat(DecisionTable.eligibleSteps(alice, AutoApproval.class, "")).isEmpty();
+            assertThat(DecisionTable.eligibleSteps(alice, EscalationApproval.class, "")).hasSize(1);
             assertThat(PolicyEvaluator.route(policy, BOB, PROD_DB).matchedRules()).isEmpty();
             assertThat(PolicyEvaluator.route(policy, ALICE, STAGING_DB).matchedRules()).isEmpty();
+        }
+
+        private static EscalationPlan plan(Routing routing, String reason) {
+            return DecisionTable.escalation(routing, reason, RuleRef.CURRENT);
         }
     }
 }
