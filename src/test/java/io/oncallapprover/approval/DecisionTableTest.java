@@ -297,4 +297,88 @@ class DecisionTableTest {
             assertThat(both.rule()).isEqualTo(new RuleRef(RuleRef.FROZEN, "prod", 0));
         }
     }
+
+    // ---- what is fetched, and what is said --------------------------------------------------------
+
+    @Nested
+    class SchedulesToAskAndExplanations {
+
+        @Test
+        void aRequesterNoStepLetsDecideNeedsNoOnCallData() {
+            Routing routing = route(KATE, rule("strict", escalation("S1", false, false)),
+                    rule("needs reason", escalation("S2", true, true)));
+            assertThat(DecisionTable.approverSchedulesToAsk(routing, KATE, null, " kate@EXAMPLE.com")).isEmpty();
+            assertThat(approver(routing, KATE, null, KATE, List.of()).code()).isEqualTo(CheckCode.SELF_APPROVAL_NOT_ALLOWED);
+            // with the reason, the lenient step is eligible: every eligible step's schedules are needed to tell
+            // SELF_APPROVAL_NOT_ALLOWED (on call for the strict step only) from NOT_ON_CALL
+            assertThat(DecisionTable.approverSchedulesToAsk(routing, KATE, "INC-42", KATE)).containsExactly("S1", "S2");
+            // someone else: every eligible step's schedules
+            assertThat(DecisionTable.approverSchedulesToAsk(routing, KATE, null, BOB)).containsExactly("S1");
+            // a look-alike of the requester is someone else
+            assertThat(DecisionTable.approverSchedulesToAsk(routing, KATE, null, KELVIN_KATE)).containsExactly("S1");
+            // no requester known: nobody is the requester
+            assertThat(DecisionTable.approverSchedulesToAsk(routing, null, null, KATE)).containsExactly("S1");
+        }
+
+        @Test
+        void underFrozenAndCurrentTheSchedulesOfBothAreAskedOnce() {
+            Routing frozen = route(KATE, rule("prod", new EscalationApproval(List.of("S1", "S2"), false, false)));
+            Routing current = route(KATE, rule("prod", new EscalationApproval(List.of("S2", "S3"), false, false)));
+            assertThat(DecisionTable.approverSchedulesToAsk(frozen, current, KATE, null, BOB)).containsExactly("S1", "S2", "S3");
+            assertThat(DecisionTable.approverSchedulesToAsk(frozen, current, KATE, null, KATE)).isEmpty();
+        }
+
+        @Test
+        void autoApprovalAsksForTheOrganizationsSchedulesOnceOnlyWhenAnAutoStepIsEligible() {
+            Routing routing = route(KATE, rule("needs reason", new AutoApproval(true)));
+            assertThat(DecisionTable.autoSchedulesToAsk(routing, "INC-42", List.of("S1", "S2", "S1"))).containsExactly("S1", "S2");
+            assertThat(DecisionTable.autoSchedulesToAsk(routing, null, List.of("S1"))).isEmpty();
+            assertThat(DecisionTable.autoSchedulesToAsk(routing, "INC-42", null)).isEmpty();
+            assertThat(DecisionTable.autoSchedulesToAsk(route(KATE), "INC-42", List.of("S1"))).isEmpty();
+        }
+
+        @Test
+        void aMissingReasonForAutoApprovalSaysWhichStepAndWhetherThereAreOthers() {
+            Routing one = route(KATE, rule("a", new EscalationApproval(List.of("S1"), false, false), new AutoApproval(true)));
+            AutoApprovalDecision d = DecisionTable.auto(one, KATE, null, List.of("S1"), List.of(), NOW, GRANT);
+            assertThat(d.code()).isEqualTo(CheckCode.REASON_REQUIRED);
+            assertThat(d.explanation()).isEqualTo("Auto-approval requires a reason (rule 'a' step 1) and none was given.");
+            assertThat(d.rule()).isEqualTo(new RuleRef(RuleRef.CURRENT, "a", 1));
+
+            Routing two = route(KATE, rule("a", new AutoApproval(true)), rule("b", new AutoApproval(true)));
+            assertThat(DecisionTable.auto(two, KATE, "", List.of("S1"), List.of(), NOW, GRANT).explanation()).isEqualTo(
+                    "Auto-approval requires a reason (rule 'a' step 0 and every other auto step) and none was given.");
+        }
+
+        @Test
+        void noAutoApprovalSchedulesRestsOnTheFirstEligibleAutoStep() {
+            Routing routing = route(KATE, rule("needs reason", new AutoApproval(true)), rule("open", new AutoApproval(false)));
+            AutoApprovalDecision d = DecisionTable.auto(routing, KATE, null, List.of(), List.of(), NOW, GRANT);
+            assertThat(d.code()).isEqualTo(CheckCode.NO_SCHEDULES);
+            assertThat(d.rule()).isEqualTo(new RuleRef(RuleRef.CURRENT, "open", 0));
+            // none eligible: the first auto step
+            Routing strict = route(KATE, rule("needs reason", new AutoApproval(true)));
+            assertThat(DecisionTable.auto(strict, KATE, null, null, List.of(), NOW, GRANT).rule())
+                    .isEqualTo(new RuleRef(RuleRef.CURRENT, "needs reason", 0));
+        }
+
+        @Test
+        void answersNameTheRuleAndStepTheyRestOn() {
+            Routing routing = route(KATE, rule("open", new EscalationApproval(List.of("S1"), false, false),
+                    new AutoApproval(false)));
+            AutoApprovalDecision auto = DecisionTable.auto(routing, KATE, null, List.of("S1"), onCall("S1", KATE), NOW, GRANT);
+            assertThat(auto.approved()).isTrue();
+            assertThat(auto.explanation()).endsWith("(rule 'open' step 1)");
+            assertThat(auto.expiresAt()).isEqualTo(NOW.plus(GRANT));
+
+            ApproverDecision bob = approver(routing, KATE, null, BOB, onCall("S1", BOB));
+            assertThat(bob.explanation()).contains("(rule 'open' step 0 in the access policy in force now)");
+            ApproverDecision selfRefused = approver(routing, KATE, null, KATE, onCall("S1", KATE));
+            assertThat(selfRefused.explanation()).contains("made this request");
+
+            Routing needsReason = route(KATE, rule("strict", escalation("S1", false, true)));
+            assertThat(DecisionTable.escalation(needsReason, (String) null, RuleRef.FROZEN).explanation())
+                    .contains("(rule 'strict' step 0)").contains("among the rules this request matched when it was made");
+        }
+    }
 }
