@@ -225,6 +225,17 @@ class AutoApprovalRulesTest {
             assertThat(d.expiresAt()).isEqualTo(NOW.plus(Duration.ofMinutes(30)));
             assertThat(d.explanation()).contains("30 minutes");
         }
+
+        @Test
+        void aGrantOfSeveralHoursSaysHowMany() {
+            List<OnCallSet> sets = List.of(set(PRIMARY, shift(PRIMARY, ALICE, SHIFT_START, SHIFT_END)));
+
+            AutoApprovalDecision d = AutoApprovalRules.decide(ALICE, false, null, List.of(PRIMARY), sets, NOW,
+                    Duration.ofHours(2));
+
+            assertThat(d.expiresAt()).isEqualTo(NOW.plus(Duration.ofHours(2)));
+            assertThat(d.explanation()).endsWith("auto-approved for 2 hours.");
+        }
     }
 
     @Nested
