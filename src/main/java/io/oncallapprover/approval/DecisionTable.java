@@ -145,7 +145,7 @@ public final class DecisionTable {
         List<Step> steps = steps(routing, EscalationApproval.class);
         if (steps.isEmpty()) {
             return EscalationPlan.refused(CheckCode.NO_MATCHING_RULE,
-                    "No matching rule " + of(policy) + " has an escalation step.", null);
+                    "No matching rule " + of(policy) + " has an escalation step.", new RuleRef(policy, null, null));
         }
         List<Step> eligible = steps.stream().filter(s -> reasonSatisfied(s.approval(), reason)).toList();
         if (eligible.isEmpty()) {

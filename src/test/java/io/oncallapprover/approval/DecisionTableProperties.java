@@ -17,7 +17,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import io.oncallapprover.approval.DecisionTable.EscalationPlan;
@@ -209,12 +208,9 @@ class DecisionTableProperties {
     /**
      * The decision table says a refusal under frozen and current rules is the frozen one's (naming
      * {@code frozen}), else the current one's: a client reading {@code rule.policy} must be able to
-     * tell which refused. Production leaves {@code rule} null on NO_MATCHING_RULE and NOT_ON_CALL
-     * refusals, so this property fails: see the report of the branch {@code props}.
+     * tell which refused (found by this property; every refusal now names its policy).
      */
     @Test
-    @Disabled("Known disagreement with the decision table: NO_MATCHING_RULE and NOT_ON_CALL refusals under two routings "
-            + "carry no rule, so they do not say whether the frozen rules or the current policy refused")
     void aRefusalUnderFrozenAndCurrentNamesThePolicyThatRefused() {
         forAll("refusal names its policy", List.of(), c -> {
             Mismatches m = new Mismatches("any");
