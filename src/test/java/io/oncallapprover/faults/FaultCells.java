@@ -12,6 +12,9 @@ import java.nio.file.StandardOpenOption;
  * For HTTP cells {@code status} and {@code code} are the HTTP status and problem {@code code} (or
  * the check's {@code code}); for outbox cells they are the final task status and incident state.
  * Lines go to stdout and are appended to {@code target/fault-cells.txt}.
+ * <p>
+ * Run the fault suite alone with {@code ./mvnw test -Dtest='io.oncallapprover.faults.*Test'} and
+ * collect the lines with {@code grep FAULT-CELL}.
  */
 public final class FaultCells {
 
