@@ -182,15 +182,17 @@ public class IncidentOutboxWorker {
      * spends no attempt. A task whose lease was lost (taken over, or re-armed) is left alone.
      */
     Uni<Void> attempt(Claimed task) {
-        if (stopping) {
-            return Uni.createFrom().voidItem(); // left claimed; released by stopForShutdown
-        }
-        return begin(task).flatMap(attempt -> {
-            if (attempt == null) {
-                return Uni.createFrom().voidItem();
-            }
+        return Uni.createFrom().deferred(() -> {
+            // In flight from before the "stopping?" check, begin included (stopForShutdown sets
+            // stopping before it looks at inFlight): either this attempt sees the stop, or the stop
+            // waits for this attempt. A lease is never handed back while its task is being sent.
             inFlight.incrementAndGet();
-            return process(attempt).onTermination().invoke(inFlight::decrementAndGet);
+            if (stopping) {
+                inFlight.decrementAndGet();
+                return Uni.createFrom().voidItem(); // left claimed; released by stopForShutdown
+            }
+            return begin(task).flatMap(attempt -> attempt == null ? Uni.createFrom().voidItem() : process(attempt))
+                    .onTermination().invoke(inFlight::decrementAndGet);
         });
     }
 

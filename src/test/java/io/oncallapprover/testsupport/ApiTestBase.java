@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
 
+import io.oncallapprover.incidentio.KeyCircuitBreaker;
 import io.oncallapprover.oncall.ScheduleEntriesCache;
 import io.restassured.RestAssured;
 import io.restassured.builder.RequestSpecBuilder;
@@ -24,7 +25,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Common ground of the API tests: a clean database, an empty WireMock standing in for incident.io,
- * an empty on-call cache and a fixed clock before every test.
+ * an empty on-call cache, closed circuit breakers and a fixed clock before every test.
  */
 public abstract class ApiTestBase {
 
@@ -48,6 +49,9 @@ public abstract class ApiTestBase {
     @Inject
     protected Pool pool;
 
+    @Inject
+    protected KeyCircuitBreaker breaker;
+
     /** Both roles for the organizations the tests use; authorization itself is tested apart. */
     public static final String EVERYTHING_TOKEN = Tokens.token(List.of(ORG, "other-org", "nobody"),
             java.util.Set.of("admin", "service"));
@@ -63,6 +67,8 @@ public abstract class ApiTestBase {
         stubs = new IncidentIoStubs(wiremock);
         clock.set(NOW);
         entriesCache.invalidateAll().await().indefinitely();
+        // Every test uses the same key: failures of one test must not leave its breaker open for the next.
+        breaker.reset();
         pool.query("delete from access_decision").execute().await().indefinitely();
         pool.query("delete from outbox_task").execute().await().indefinitely();
         pool.query("delete from access_request").execute().await().indefinitely();
