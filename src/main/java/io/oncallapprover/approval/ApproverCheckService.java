@@ -13,8 +13,8 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.oncallapprover.incidentio.IncidentIoException;
-import io.oncallapprover.integration.Integration;
-import io.oncallapprover.integration.IntegrationService;
+import io.oncallapprover.installation.Integration;
+import io.oncallapprover.installation.IntegrationService;
 import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;

@@ -3,7 +3,7 @@ package io.oncallapprover.approval;
 import java.time.Instant;
 import java.util.List;
 
-import io.oncallapprover.oncall.Emails;
+import io.oncallapprover.common.Emails;
 import io.oncallapprover.oncall.OnCallSet;
 
 /**

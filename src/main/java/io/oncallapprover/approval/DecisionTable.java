@@ -7,7 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import io.oncallapprover.oncall.Emails;
+import io.oncallapprover.common.Emails;
 import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;

@@ -19,6 +19,10 @@ public final class Ids {
     public static final String EMAIL = "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+";
     public static final String EMAIL_MESSAGE = "must be an email address";
 
+    /** Access request ids (UUIDs, lower case). */
+    public static final String REQUEST_ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    public static final String REQUEST_ID_MESSAGE = "must be an access request id";
+
     /** Bound on schedule ids in one request. */
     public static final int MAX_SCHEDULES = 50;
 

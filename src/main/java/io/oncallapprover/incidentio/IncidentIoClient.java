@@ -37,8 +37,7 @@ import io.oncallapprover.incidentio.IncidentIoDtos.Schedule;
 import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleEntriesPage;
 import io.oncallapprover.incidentio.IncidentIoDtos.SchedulesPage;
 import io.oncallapprover.incidentio.IncidentIoException.Kind;
-import io.oncallapprover.oncall.ScheduleEntry;
-import io.oncallapprover.security.ApiKey;
+import io.oncallapprover.common.ApiKey;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -134,19 +133,19 @@ public class IncidentIoClient {
      * the list. {@code wanted} is asked before each next page: once nobody waits, the fetch stops.
      */
     @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
-    public Uni<List<ScheduleEntry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to,
+    public Uni<List<Entry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to,
             java.util.function.BooleanSupplier wanted) {
         java.util.Set<String> seen = new java.util.HashSet<>();
         seen.add(from.toString());
         return entriesFrom(key, scheduleId, from.toString(), to.toString(), new ArrayList<>(), 1, seen, wanted);
     }
 
-    public Uni<List<ScheduleEntry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to) {
+    public Uni<List<Entry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to) {
         return finalEntries(key, scheduleId, from, to, () -> true);
     }
 
-    private Uni<List<ScheduleEntry>> entriesFrom(ApiKey key, String scheduleId, String windowStart, String windowEnd,
-            List<ScheduleEntry> acc, int page, java.util.Set<String> seen, java.util.function.BooleanSupplier wanted) {
+    private Uni<List<Entry>> entriesFrom(ApiKey key, String scheduleId, String windowStart, String windowEnd,
+            List<Entry> acc, int page, java.util.Set<String> seen, java.util.function.BooleanSupplier wanted) {
         if (page > config.maxPages()) {
             return Uni.createFrom().failure(malformed("schedule_entries",
                     "schedule " + scheduleId + ": more than " + config.maxPages() + " pages"));
@@ -159,10 +158,7 @@ public class IncidentIoClient {
                         if (e == null || e.startAt() == null || e.endAt() == null) {
                             throw malformed("schedule_entries", "an entry without start_at or end_at");
                         }
-                        acc.add(new ScheduleEntry(e.startAt(), e.endAt(), e.fingerprint(), e.rotationId(), e.layerId(),
-                                e.user() == null ? null : e.user().id(),
-                                e.user() == null ? null : e.user().name(),
-                                e.user() == null ? null : e.user().email()));
+                        acc.add(e);
                     }
                     String next = nextCursor(p.paginationMeta());
                     if (next == null) {

@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.oncallapprover.incidentio.IncidentIoException.Kind;
-import io.oncallapprover.security.ApiKey;
+import io.oncallapprover.common.ApiKey;
 import io.smallrye.mutiny.Uni;
 
 /**

@@ -1,5 +1,7 @@
 package io.oncallapprover.oncall;
 
+import io.oncallapprover.common.Emails;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -11,7 +11,7 @@ import jakarta.inject.Inject;
 import io.oncallapprover.common.CallerContext;
 import io.oncallapprover.common.RequestDeadline;
 import io.oncallapprover.incidentio.IncidentIoException;
-import io.oncallapprover.security.ApiKey;
+import io.oncallapprover.common.ApiKey;
 import io.smallrye.mutiny.Uni;
 
 /**

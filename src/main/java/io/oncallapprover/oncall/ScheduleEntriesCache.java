@@ -16,8 +16,9 @@ import org.jboss.logging.Logger;
 
 import io.oncallapprover.incidentio.IncidentIoClient;
 import io.oncallapprover.incidentio.IncidentIoConfig;
+import io.oncallapprover.incidentio.IncidentIoDtos.Entry;
 import io.oncallapprover.incidentio.IncidentIoException;
-import io.oncallapprover.security.ApiKey;
+import io.oncallapprover.common.ApiKey;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -124,7 +125,8 @@ public class ScheduleEntriesCache {
         }
         Instant end = fetch.at.plus(incidentIo.entryWindow());
         client.finalEntries(key, cacheKey.scheduleId(), fetch.at, end, fetch::wanted)
-                .map(entries -> new FetchedEntries(cacheKey.scheduleId(), fetch.at, end, List.copyOf(entries)))
+                .map(entries -> new FetchedEntries(cacheKey.scheduleId(), fetch.at, end,
+                        entries.stream().map(ScheduleEntriesCache::toScheduleEntry).toList()))
                 // A schedule deleted in incident.io (or out of the key's reach) has nobody on call
                 // for us: that can only deny, and it answers NOT_ON_CALL instead of an endless 503.
                 .onFailure(e -> e instanceof IncidentIoException io && io.kind() == IncidentIoException.Kind.NOT_FOUND)
@@ -142,6 +144,14 @@ public class ScheduleEntriesCache {
                     fetches.remove(cacheKey, fetch); // failures are never cached
                     fetch.result.completeExceptionally(failure);
                 });
+    }
+
+    /** incident.io's wire entry as the on-call model's entry (the client speaks its own types). */
+    static ScheduleEntry toScheduleEntry(Entry e) {
+        return new ScheduleEntry(e.startAt(), e.endAt(), e.fingerprint(), e.rotationId(), e.layerId(),
+                e.user() == null ? null : e.user().id(),
+                e.user() == null ? null : e.user().name(),
+                e.user() == null ? null : e.user().email());
     }
 
     /** Waits for a fetch without owning it: cancelling this wait leaves the fetch to the others. */

@@ -3,7 +3,7 @@ package io.oncallapprover.policy;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.oncallapprover.oncall.Emails;
+import io.oncallapprover.common.Emails;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 
 /** Pure matching of a request against the policy: which rules apply, and what they allow. */

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
-import io.oncallapprover.integration.IntegrationService;
+import io.oncallapprover.installation.IntegrationService;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
 import io.oncallapprover.problem.ApiException;

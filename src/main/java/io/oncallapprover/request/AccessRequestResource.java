@@ -29,7 +29,7 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
-/** Access requests: create (auto-approval evaluated at once), read, escalate, decide. */
+/** Access requests: create (auto-approval evaluated at once), read, decide. Escalation: {@code escalation.EscalationResource}. */
 @Path("/api/v1/orgs/{orgId}/access-requests")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -37,8 +37,8 @@ import io.smallrye.mutiny.Uni;
 @RolesAllowed(Roles.SERVICE)
 public class AccessRequestResource {
 
-    static final String REQUEST_ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-    static final String REQUEST_ID_MESSAGE = "must be an access request id";
+    static final String REQUEST_ID = Ids.REQUEST_ID;
+    static final String REQUEST_ID_MESSAGE = Ids.REQUEST_ID_MESSAGE;
 
     @Inject
     AccessRequestService requests;
@@ -66,17 +66,6 @@ public class AccessRequestResource {
     public Uni<AccessRequestView> get(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id) {
         return Panache.withSession(() -> requests.require(orgId, id).flatMap(views::of));
-    }
-
-    @POST
-    @Path("/{id}/escalate")
-    @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "Page the on-call team through one incident.io incident (idempotent)")
-    public Uni<Response> escalate(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
-            @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id) {
-        return requests.escalate(orgId, id, Caller.of(identity))
-                .flatMap(request -> Panache.withSession(() -> views.of(request)))
-                .map(view -> Response.accepted(view).build());
     }
 
     @POST

@@ -24,10 +24,9 @@ import io.oncallapprover.approval.AutoApprovalService;
 import io.oncallapprover.approval.CheckCode;
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
-import io.oncallapprover.incident.OutboxTask;
-import io.oncallapprover.integration.Integration;
-import io.oncallapprover.integration.IntegrationService;
-import io.oncallapprover.oncall.Emails;
+import io.oncallapprover.installation.Integration;
+import io.oncallapprover.installation.IntegrationService;
+import io.oncallapprover.common.Emails;
 import io.oncallapprover.policy.AccessPolicy;
 import io.oncallapprover.policy.PolicyEvaluator;
 import io.oncallapprover.policy.PolicyService;
@@ -73,6 +72,9 @@ public class AccessRequestService {
     AuditLog audit;
 
     @Inject
+    DecisionFollowUp followUp;
+
+    @Inject
     ObjectMapper json;
 
     @Inject
@@ -87,7 +89,7 @@ public class AccessRequestService {
         }
     }
 
-    static RequestedResource resourceOf(AccessRequest r) {
+    public static RequestedResource resourceOf(AccessRequest r) {
         return new RequestedResource(r.resourceType, r.resourceService, r.resourceName);
     }
 
@@ -152,79 +154,6 @@ public class AccessRequestService {
                 });
     }
 
-    /**
-     * Pages the on-call team: one CREATE_INCIDENT outbox task, written with the state change. The
-     * page names exactly the schedules of the escalation steps eligible under both the request's
-     * frozen rules and the policy in force now. Calling it again (or concurrently) changes nothing
-     * and answers the same, except after the page FAILED: then the same task (same idempotency key)
-     * is armed again.
-     */
-    public Uni<AccessRequest> escalate(String orgId, String id, Caller caller) {
-        return Panache.withTransaction(() -> require(orgId, id).flatMap(request -> {
-            if (request.incidentState == IncidentState.PENDING || request.incidentState == IncidentState.CREATED) {
-                return Uni.createFrom().item(request); // already escalated: idempotent
-            }
-            Instant now = clock.instant();
-            Status status = request.statusAt(now);
-            if (status != Status.PENDING) {
-                throw new ApiException(409, ProblemCodes.NOT_PENDING, "Request not pending",
-                        "The request is " + status + "; only a pending request can be escalated.");
-            }
-            return policies.load(orgId).flatMap(policy -> {
-                Routing current = PolicyEvaluator.route(policy, request.requester, resourceOf(request));
-                EscalationPlan plan = DecisionTable.escalation(MatchedRules.restore(request.matchedRules), current,
-                        request.reason);
-                if (!plan.allowed()) {
-                    throw ApiException.unprocessable(plan.refusal().name(), plan.refusal() == CheckCode.REASON_REQUIRED
-                            ? "Reason required" : "No escalation rule", plan.explanation(),
-                            plan.refusal() == CheckCode.REASON_REQUIRED
-                                    ? List.of(new FieldError("reason", "is required to escalate this request"))
-                                    : List.of());
-                }
-                return integrations.find(orgId).flatMap(integration -> {
-                    if (integration.isEmpty()) {
-                        throw ApiException.notInstalled(orgId);
-                    }
-                    boolean resend = request.incidentState == IncidentState.FAILED;
-                    request.incidentState = IncidentState.PENDING;
-                    request.incidentError = null;
-                    request.escalatedAt = now;
-                    request.escalatedBy = caller.subject();
-                    request.pagedSchedules = plan.schedules().toArray(String[]::new);
-                    request.pagedRules = plan.ruleNames().toArray(String[]::new);
-                    request.updatedAt = now;
-                    LOG.infof("escalating access request %s of org %s%s", request.id, orgId, resend ? " again" : "");
-                    Uni<?> task = resend ? rearm(request.id, now)
-                            : OutboxTask.pending(orgId, request.id, OutboxTask.Kind.CREATE_INCIDENT, now).persist();
-                    return task.call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_ESCALATED, caller.subject(),
-                            (resend ? "paging again after the page failed: " : "paging ") + "the on-call team of "
-                                    + plan.schedules() + " (rules " + plan.ruleNames() + ")"))
-                            .replaceWith(request);
-                });
-            });
-        })).onFailure(AccessRequestService::concurrentWrite).recoverWithUni(() ->
-        // Lost a race with a concurrent escalation of the same request: that one did the work.
-        Panache.withSession(() -> require(orgId, id)).invoke(request -> {
-            if (request.incidentState != IncidentState.PENDING && request.incidentState != IncidentState.CREATED) {
-                throw new ApiException(409, ProblemCodes.CONFLICT, "Conflict", "The request changed concurrently; retry.");
-            }
-        }));
-    }
-
-    /** The failed CREATE_INCIDENT task of a request, armed again from its first attempt. */
-    private static Uni<OutboxTask> rearm(String requestId, Instant now) {
-        return OutboxTask.<OutboxTask> find("requestId = ?1 and kind = ?2", requestId, OutboxTask.Kind.CREATE_INCIDENT)
-                .firstResult().map(task -> {
-                    task.status = OutboxTask.Status.PENDING;
-                    task.attempts = 0;
-                    task.nextAttemptAt = now;
-                    task.lockedUntil = null;
-                    task.leaseToken = null;
-                    task.lastError = null;
-                    task.updatedAt = now;
-                    return task;
-                });
-    }
 
     /**
      * Records the decision of an approver who is on call now (PRODUCT §3.6). The database decides the
@@ -298,9 +227,7 @@ public class AccessRequestService {
                                     caller.subject(), approver + (approve ? " approved" : " denied")
                                             + (body.comment() == null ? "" : ": " + body.comment())))
                             .chain(() -> require(orgId, id))
-                            .call(request -> request.incidentState == IncidentState.NONE
-                                    ? Uni.createFrom().voidItem()
-                                    : OutboxTask.pending(orgId, id, OutboxTask.Kind.UPDATE_INCIDENT, now).persist());
+                            .call(request -> followUp.decided(request, now));
                 }))
                 .onFailure(AccessRequestService::concurrentWrite)
                 .recoverWithUni(() -> Panache.withSession(() -> require(orgId, id)).map(current -> {
@@ -334,7 +261,7 @@ public class AccessRequestService {
                 java.util.Map.of("requestStatus", status.name()));
     }
 
-    static boolean concurrentWrite(Throwable failure) {
+    public static boolean concurrentWrite(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleObjectStateException) {
                 return true;

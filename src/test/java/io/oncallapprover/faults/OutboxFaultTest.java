@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.oncallapprover.incident.IncidentOutboxWorker;
-import io.oncallapprover.incident.IncidentsConfig;
-import io.oncallapprover.incident.OutboxWorkerAccess;
-import io.oncallapprover.incident.OutboxWorkerAccess.Lease;
+import io.oncallapprover.escalation.IncidentOutboxWorker;
+import io.oncallapprover.escalation.EscalationConfig;
+import io.oncallapprover.escalation.OutboxWorkerAccess;
+import io.oncallapprover.escalation.OutboxWorkerAccess.Lease;
 import io.oncallapprover.testsupport.ApiTestBase;
 import io.oncallapprover.testsupport.IncidentIoStubs;
 import io.quarkiverse.wiremock.devservice.ConnectWireMock;
@@ -63,7 +63,7 @@ class OutboxFaultTest extends ApiTestBase {
     IncidentOutboxWorker worker;
 
     @Inject
-    IncidentsConfig incidents;
+    EscalationConfig incidents;
 
     /** One outbox_task row. */
     record Task(long id, String requestId, String status, int attempts, OffsetDateTime lockedUntil, String leaseToken,

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.oncallapprover.incidentio.IncidentIoException.Kind;
-import io.oncallapprover.security.ApiKey;
+import io.oncallapprover.common.ApiKey;
 import io.oncallapprover.testsupport.MutableClock;
 import io.smallrye.mutiny.Uni;
 

@@ -18,7 +18,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 import io.oncallapprover.incidentio.IncidentIoException;
-import io.oncallapprover.security.ApiKey;
+import io.oncallapprover.common.ApiKey;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 

@@ -35,7 +35,7 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
-import io.oncallapprover.incident.IncidentOutboxWorker;
+import io.oncallapprover.escalation.IncidentOutboxWorker;
 import io.oncallapprover.testsupport.ApiTestBase;
 import io.oncallapprover.testsupport.IncidentIoStubs;
 import io.quarkiverse.wiremock.devservice.ConnectWireMock;

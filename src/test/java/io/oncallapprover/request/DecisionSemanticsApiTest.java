@@ -28,7 +28,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
-import io.oncallapprover.incident.IncidentOutboxWorker;
+import io.oncallapprover.escalation.IncidentOutboxWorker;
 import io.oncallapprover.testsupport.ApiTestBase;
 import io.oncallapprover.testsupport.IncidentIoStubs;
 import io.quarkiverse.wiremock.devservice.ConnectWireMock;

@@ -14,7 +14,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import io.oncallapprover.integration.KeyReencryptionJob;
+import io.oncallapprover.installation.KeyReencryptionJob;
 import io.oncallapprover.testsupport.ApiTestBase;
 import io.oncallapprover.testsupport.Tokens;
 import io.quarkiverse.wiremock.devservice.ConnectWireMock;

@@ -1,0 +1,141 @@
+package io.oncallapprover.escalation;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.oncallapprover.approval.CheckCode;
+import io.oncallapprover.approval.DecisionTable;
+import io.oncallapprover.approval.DecisionTable.EscalationPlan;
+import io.oncallapprover.audit.AuditAction;
+import io.oncallapprover.audit.AuditLog;
+import io.oncallapprover.installation.IntegrationService;
+import io.oncallapprover.policy.PolicyEvaluator;
+import io.oncallapprover.policy.PolicyEvaluator.Routing;
+import io.oncallapprover.policy.PolicyService;
+import io.oncallapprover.problem.ApiException;
+import io.oncallapprover.problem.FieldError;
+import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.request.AccessRequest;
+import io.oncallapprover.request.AccessRequest.IncidentState;
+import io.oncallapprover.request.AccessRequest.Status;
+import io.oncallapprover.request.AccessRequestService;
+import io.oncallapprover.request.DecisionFollowUp;
+import io.oncallapprover.request.MatchedRules;
+import io.oncallapprover.security.Caller;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+import static io.oncallapprover.request.AccessRequestService.resourceOf;
+
+/**
+ * Paging the on-call team of a request: the escalation (one CREATE_INCIDENT outbox task written with
+ * the request's new state) and, after a decision, the summary edit (UPDATE_INCIDENT). The outbox
+ * worker sends both.
+ */
+@ApplicationScoped
+public class EscalationService implements DecisionFollowUp {
+
+    private static final Logger LOG = Logger.getLogger(EscalationService.class);
+
+    @Inject
+    AccessRequestService requests;
+
+    @Inject
+    IntegrationService integrations;
+
+    @Inject
+    PolicyService policies;
+
+    @Inject
+    AuditLog audit;
+
+    @Inject
+    Clock clock;
+
+    /**
+     * Pages the on-call team: one CREATE_INCIDENT outbox task, written with the state change. The
+     * page names exactly the schedules of the escalation steps eligible under both the request's
+     * frozen rules and the policy in force now. Calling it again (or concurrently) changes nothing
+     * and answers the same, except after the page FAILED: then the same task (same idempotency key)
+     * is armed again.
+     */
+    public Uni<AccessRequest> escalate(String orgId, String id, Caller caller) {
+        return Panache.withTransaction(() -> requests.require(orgId, id).flatMap(request -> {
+            if (request.incidentState == IncidentState.PENDING || request.incidentState == IncidentState.CREATED) {
+                return Uni.createFrom().item(request); // already escalated: idempotent
+            }
+            Instant now = clock.instant();
+            Status status = request.statusAt(now);
+            if (status != Status.PENDING) {
+                throw new ApiException(409, ProblemCodes.NOT_PENDING, "Request not pending",
+                        "The request is " + status + "; only a pending request can be escalated.");
+            }
+            return policies.load(orgId).flatMap(policy -> {
+                Routing current = PolicyEvaluator.route(policy, request.requester, resourceOf(request));
+                EscalationPlan plan = DecisionTable.escalation(MatchedRules.restore(request.matchedRules), current,
+                        request.reason);
+                if (!plan.allowed()) {
+                    throw ApiException.unprocessable(plan.refusal().name(), plan.refusal() == CheckCode.REASON_REQUIRED
+                            ? "Reason required" : "No escalation rule", plan.explanation(),
+                            plan.refusal() == CheckCode.REASON_REQUIRED
+                                    ? List.of(new FieldError("reason", "is required to escalate this request"))
+                                    : List.of());
+                }
+                return integrations.find(orgId).flatMap(integration -> {
+                    if (integration.isEmpty()) {
+                        throw ApiException.notInstalled(orgId);
+                    }
+                    boolean resend = request.incidentState == IncidentState.FAILED;
+                    request.incidentState = IncidentState.PENDING;
+                    request.incidentError = null;
+                    request.escalatedAt = now;
+                    request.escalatedBy = caller.subject();
+                    request.pagedSchedules = plan.schedules().toArray(String[]::new);
+                    request.pagedRules = plan.ruleNames().toArray(String[]::new);
+                    request.updatedAt = now;
+                    LOG.infof("escalating access request %s of org %s%s", request.id, orgId, resend ? " again" : "");
+                    Uni<?> task = resend ? rearm(request.id, now)
+                            : OutboxTask.pending(orgId, request.id, OutboxTask.Kind.CREATE_INCIDENT, now).persist();
+                    return task.call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_ESCALATED, caller.subject(),
+                            (resend ? "paging again after the page failed: " : "paging ") + "the on-call team of "
+                                    + plan.schedules() + " (rules " + plan.ruleNames() + ")"))
+                            .replaceWith(request);
+                });
+            });
+        })).onFailure(AccessRequestService::concurrentWrite).recoverWithUni(() ->
+        // Lost a race with a concurrent escalation of the same request: that one did the work.
+        Panache.withSession(() -> requests.require(orgId, id)).invoke(request -> {
+            if (request.incidentState != IncidentState.PENDING && request.incidentState != IncidentState.CREATED) {
+                throw new ApiException(409, ProblemCodes.CONFLICT, "Conflict", "The request changed concurrently; retry.");
+            }
+        }));
+    }
+
+    /** The failed CREATE_INCIDENT task of a request, armed again from its first attempt. */
+    private static Uni<OutboxTask> rearm(String requestId, Instant now) {
+        return OutboxTask.<OutboxTask> find("requestId = ?1 and kind = ?2", requestId, OutboxTask.Kind.CREATE_INCIDENT)
+                .firstResult().map(task -> {
+                    task.status = OutboxTask.Status.PENDING;
+                    task.attempts = 0;
+                    task.nextAttemptAt = now;
+                    task.lockedUntil = null;
+                    task.leaseToken = null;
+                    task.lastError = null;
+                    task.updatedAt = now;
+                    return task;
+                });
+    }
+
+    /** After a decision on an escalated request: edit the incident's summary (once the incident exists). */
+    @Override
+    public Uni<Void> decided(AccessRequest request, Instant at) {
+        return request.incidentState == IncidentState.NONE ? Uni.createFrom().voidItem()
+                : OutboxTask.pending(request.orgId, request.id, OutboxTask.Kind.UPDATE_INCIDENT, at).persist().replaceWithVoid();
+    }
+}

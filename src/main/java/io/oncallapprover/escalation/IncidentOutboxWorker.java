@@ -1,0 +1,363 @@
+package io.oncallapprover.escalation;
+
+import io.oncallapprover.installation.IncidentSettings;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.oncallapprover.audit.AuditAction;
+import io.oncallapprover.audit.AuditLog;
+import io.oncallapprover.escalation.IncidentComposer.Escalation;
+import io.oncallapprover.escalation.IncidentComposer.ScheduleField;
+import io.oncallapprover.incidentio.IncidentIoClient;
+import io.oncallapprover.incidentio.IncidentIoDtos.Incident;
+import io.oncallapprover.incidentio.IncidentIoException;
+import io.oncallapprover.installation.Integration;
+import io.oncallapprover.installation.IntegrationService;
+import io.oncallapprover.approval.DecisionTable;
+import io.oncallapprover.approval.DecisionTable.EscalationPlan;
+import io.oncallapprover.approval.RuleRef;
+import io.oncallapprover.request.AccessDecision;
+import io.oncallapprover.request.AccessRequest;
+import io.oncallapprover.request.MatchedRules;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Drains the incident outbox. Tasks are claimed under {@code FOR UPDATE SKIP LOCKED} with a lease,
+ * so replicas never work on the same task at once and a crashed worker's task is taken again after
+ * the lease. incident.io is called outside any transaction; the result is written in one.
+ * Edits wait until the request's incident exists. Failures back off exponentially with jitter
+ * (honouring Retry-After) until {@code oncall.incidents.max-attempts}, then the task is FAILED and
+ * the request shows it.
+ */
+@ApplicationScoped
+public class IncidentOutboxWorker {
+
+    private static final Logger LOG = Logger.getLogger(IncidentOutboxWorker.class);
+
+    @Inject
+    IncidentIoClient client;
+
+    @Inject
+    IntegrationService integrations;
+
+    @Inject
+    EscalationConfig config;
+
+    @Inject
+    AuditLog audit;
+
+    @Inject
+    Clock clock;
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
+    /** A task taken by this worker under a lease; {@code leaseToken} fences every write about it. */
+    record Claimed(long id, String orgId, String requestId, OutboxTask.Kind kind, String leaseToken) {
+    }
+
+    /** A claimed task about to be sent: its lease renewed, the attempt counted. */
+    record Attempt(Claimed task, int attempts) {
+    }
+
+    @Scheduled(every = "${oncall.jobs.outbox-poll-every:2s}", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> poll() {
+        return drainOnce().replaceWithVoid();
+    }
+
+    /** Set on shutdown: no more claims, no more sends; what is claimed and unsent is released. */
+    private volatile boolean stopping;
+
+    /** Lease tokens of batches this worker is working on now. */
+    private final java.util.Set<String> activeLeases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Claims due tasks and works them one by one; returns how many were claimed. */
+    public Uni<Integer> drainOnce() {
+        if (stopping) {
+            return Uni.createFrom().item(0);
+        }
+        Instant now = clock.instant();
+        return claim(now).flatMap(tasks -> {
+            if (tasks.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            String token = tasks.get(0).leaseToken();
+            activeLeases.add(token);
+            return Multi.createFrom().iterable(tasks)
+                    .onItem().transformToUniAndConcatenate(this::attempt)
+                    .collect().asList()
+                    .map(done -> tasks.size())
+                    // Kept while stopping, so stopForShutdown releases what this batch left unsent.
+                    .onTermination().invoke(() -> {
+                        if (!stopping) {
+                            activeLeases.remove(token);
+                        }
+                    });
+        });
+    }
+
+    /**
+     * On a normal shutdown (SIGTERM): stop claiming and sending, let the call in flight finish, then
+     * hand back the leases of what was claimed but not sent, so another replica sends it at once
+     * instead of after the lease. A rolling restart delays no page by a lease period.
+     */
+    void onShutdown(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        stopForShutdown(config.shutdownWait());
+    }
+
+    /** Stops the worker and releases its leases; waits at most {@code wait} for the task in flight. */
+    public void stopForShutdown(Duration wait) {
+        stopping = true;
+        long until = System.nanoTime() + wait.toNanos();
+        while (!activeLeases.isEmpty() && inFlight.get() > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        List<String> tokens = List.copyOf(activeLeases);
+        if (tokens.isEmpty()) {
+            return;
+        }
+        try {
+            int released = pool.preparedQuery("update outbox_task set locked_until = null, lease_token = null"
+                    + " where lease_token = any($1) and status = 'PENDING'")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(tokens.toArray(String[]::new)))
+                    .await().atMost(Duration.ofSeconds(5)).rowCount();
+            LOG.infof("outbox worker stopped: released %d claimed task(s) for other replicas", released);
+        } catch (RuntimeException e) {
+            LOG.warnf("outbox worker stopped without releasing its leases (they lapse after %d s): %s",
+                    config.lease().toSeconds(), e.getMessage());
+        }
+    }
+
+    /** Resumes after {@link #stopForShutdown} (tests). */
+    public void resume() {
+        stopping = false;
+    }
+
+    /** Calls to incident.io in flight now. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    Uni<List<Claimed>> claim(Instant now) {
+        String token = UUID.randomUUID().toString();
+        return Panache.withTransaction(() -> Panache.getSession().flatMap(session -> session.createNativeQuery(
+                "select t.id from outbox_task t where t.status = 'PENDING' and t.next_attempt_at <= ?1"
+                        + " and (t.locked_until is null or t.locked_until <= ?1)"
+                        + " and (t.kind = 'CREATE_INCIDENT' or exists (select 1 from access_request r"
+                        + " where r.id = t.request_id and r.incident_id is not null))"
+                        + " order by t.id limit ?2 for update of t skip locked", Long.class)
+                .setParameter(1, now.atOffset(ZoneOffset.UTC))
+                .setParameter(2, config.batchSize())
+                .getResultList())
+                .flatMap(ids -> ids.isEmpty() ? Uni.createFrom().item(List.<Claimed> of())
+                        : OutboxTask.<OutboxTask> list("id in ?1 order by id", ids).map(tasks -> tasks.stream().map(task -> {
+                            task.lockedUntil = now.plus(config.lease());
+                            task.leaseToken = token;
+                            task.updatedAt = now;
+                            return new Claimed(task.id, task.orgId, task.requestId, task.kind, token);
+                        }).toList())));
+    }
+
+    /**
+     * Works one claimed task. Its lease is renewed right before the call, so no task of a batch is
+     * sent under a lease about to lapse, and the attempt is counted then: a crash after claiming
+     * spends no attempt. A task whose lease was lost (taken over, or re-armed) is left alone.
+     */
+    Uni<Void> attempt(Claimed task) {
+        return Uni.createFrom().deferred(() -> {
+            // In flight from before the "stopping?" check, begin included (stopForShutdown sets
+            // stopping before it looks at inFlight): either this attempt sees the stop, or the stop
+            // waits for this attempt. A lease is never handed back while its task is being sent.
+            inFlight.incrementAndGet();
+            if (stopping) {
+                inFlight.decrementAndGet();
+                return Uni.createFrom().voidItem(); // left claimed; released by stopForShutdown
+            }
+            return begin(task).flatMap(attempt -> attempt == null ? Uni.createFrom().voidItem() : process(attempt))
+                    .onTermination().invoke(inFlight::decrementAndGet);
+        });
+    }
+
+    private Uni<Attempt> begin(Claimed task) {
+        Instant now = clock.instant();
+        return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).map(row -> {
+            if (!holds(row, task)) {
+                LOG.infof("outbox task %d: lease lost before sending; leaving it to its holder", task.id());
+                return null;
+            }
+            row.attempts++;
+            row.lockedUntil = now.plus(config.lease());
+            row.updatedAt = now;
+            return new Attempt(task, row.attempts);
+        }));
+    }
+
+    /** Whether the row is still this worker's to finish: pending, under this worker's lease. */
+    private static boolean holds(OutboxTask row, Claimed task) {
+        return row != null && row.status == OutboxTask.Status.PENDING && task.leaseToken().equals(row.leaseToken);
+    }
+
+    private record Work(AccessRequest request, Integration integration, AccessDecision decision) {
+    }
+
+    Uni<Void> process(Attempt attempt) {
+        Claimed task = attempt.task();
+        return Panache.withSession(() -> AccessRequest.<AccessRequest> findById(task.requestId())
+                .flatMap(request -> Integration.<Integration> findById(task.orgId())
+                        .flatMap(integration -> AccessDecision.<AccessDecision> findById(task.requestId())
+                                .map(decision -> new Work(request, integration, decision)))))
+                .flatMap(work -> {
+                    if (work.integration() == null) {
+                        return Uni.createFrom().failure(IncidentIoException.of(IncidentIoException.Kind.REJECTED,
+                                "incident.io is not installed for this organization"));
+                    }
+                    return switch (task.kind()) {
+                        case CREATE_INCIDENT -> create(task, work);
+                        case UPDATE_INCIDENT -> update(task, work);
+                    };
+                })
+                .onFailure().recoverWithUni(failure -> failed(attempt, failure));
+    }
+
+    private Uni<Void> create(Claimed task, Work work) {
+        AccessRequest request = work.request();
+        if (request.incidentId != null) {
+            return done(task, null, null); // created by an earlier attempt whose bookkeeping was lost
+        }
+        var body = IncidentComposer.create(escalation(request),
+                new ScheduleField(work.integration().customFieldId, work.integration().customFieldType),
+                IncidentSettings.of(work.integration(), IncidentDefaultsProducer.from(config)));
+        return client.createIncident(integrations.keyOf(work.integration()), body)
+                .flatMap(incident -> done(task, incident, "incident " + incident.reference() + " (" + incident.id() + ")"));
+    }
+
+    private Uni<Void> update(Claimed task, Work work) {
+        AccessRequest request = work.request();
+        AccessDecision decision = work.decision();
+        if (decision == null || request.incidentId == null) {
+            return Uni.createFrom().failure(new IllegalStateException("nothing to edit yet"));
+        }
+        var body = IncidentComposer.decided(escalation(request), decision.decision, decision.approver, decision.decidedAt,
+                decision.comment, request.grantExpiresAt, config.notifyIncidentChannel());
+        return client.editIncident(integrations.keyOf(work.integration()), request.incidentId, body)
+                .flatMap(incident -> done(task, null, "summary of " + request.incidentReference + " shows the decision"));
+    }
+
+    /** What the page is about: the schedules and rules fixed when the request was escalated. */
+    private static Escalation escalation(AccessRequest r) {
+        List<String> schedules;
+        List<String> rules;
+        if (r.pagedSchedules != null) {
+            schedules = List.of(r.pagedSchedules);
+            rules = r.pagedRules == null ? List.of() : List.of(r.pagedRules);
+        } else { // escalated before the schedules were recorded: what the frozen rules allow
+            EscalationPlan plan = DecisionTable.escalation(MatchedRules.restore(r.matchedRules), r.reason, RuleRef.FROZEN);
+            schedules = plan.schedules();
+            rules = plan.ruleNames();
+        }
+        return new Escalation(r.id, r.requester, r.resourceType, r.resourceService, r.resourceName, r.reason,
+                r.conversationUrl, schedules, rules);
+    }
+
+    private Uni<Void> done(Claimed task, Incident created, String detail) {
+        Instant now = clock.instant();
+        meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
+        return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
+            if (!holds(row, task)) {
+                LOG.warnf("outbox task %d was sent, but its lease was lost; its holder records it", task.id());
+                return Uni.createFrom().voidItem();
+            }
+            row.status = OutboxTask.Status.DONE;
+            row.leaseToken = null;
+            row.lockedUntil = null;
+            row.lastError = null;
+            row.updatedAt = now;
+            if (created == null) {
+                return detail == null ? Uni.createFrom().voidItem()
+                        : audit.record(task.orgId(), task.requestId(), AuditAction.INCIDENT_UPDATED, "system", detail).replaceWithVoid();
+            }
+            return AccessRequest.<AccessRequest> findById(task.requestId()).flatMap(request -> {
+                request.incidentId = created.id();
+                request.incidentReference = created.reference();
+                request.incidentUrl = created.permalink();
+                request.incidentState = AccessRequest.IncidentState.CREATED;
+                request.incidentError = null;
+                request.updatedAt = now;
+                return audit.record(task.orgId(), task.requestId(), AuditAction.INCIDENT_CREATED, "system", detail);
+            }).replaceWithVoid();
+        }));
+    }
+
+    private Uni<Void> failed(Attempt attempt, Throwable failure) {
+        Claimed task = attempt.task();
+        Instant now = clock.instant();
+        String error = failure instanceof IncidentIoException ? failure.getMessage()
+                : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+        boolean givingUp = attempt.attempts() >= config.maxAttempts();
+        meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", givingUp ? "failed" : "retry").increment();
+        LOG.warnf("outbox task %d (%s of request %s) attempt %d failed%s: %s", task.id(), task.kind(), task.requestId(),
+                attempt.attempts(), givingUp ? ", giving up" : "", error);
+        return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
+            if (!holds(row, task)) {
+                LOG.warnf("outbox task %d failed, but its lease was lost; its holder records it", task.id());
+                return Uni.createFrom().voidItem();
+            }
+            row.lastError = truncate(error);
+            row.lockedUntil = null;
+            row.leaseToken = null;
+            row.updatedAt = now;
+            if (!givingUp) {
+                row.nextAttemptAt = now.plus(delay(attempt.attempts(), failure));
+                return Uni.createFrom().voidItem();
+            }
+            row.status = OutboxTask.Status.FAILED;
+            boolean create = task.kind() == OutboxTask.Kind.CREATE_INCIDENT;
+            Uni<Void> markRequest = !create ? Uni.createFrom().voidItem()
+                    : AccessRequest.<AccessRequest> findById(task.requestId()).invoke(request -> {
+                        request.incidentState = AccessRequest.IncidentState.FAILED;
+                        request.incidentError = truncate(error);
+                        request.updatedAt = now;
+                    }).replaceWithVoid();
+            return markRequest.call(() -> audit.record(task.orgId(), task.requestId(),
+                    create ? AuditAction.INCIDENT_CREATE_FAILED : AuditAction.INCIDENT_UPDATE_FAILED, "system",
+                    "gave up after " + attempt.attempts() + " attempts: " + error)).replaceWithVoid();
+        })).onFailure().invoke(e -> LOG.errorf(e, "could not record the failure of outbox task %d", task.id()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /** Exponential back-off with jitter, at least what incident.io asked for. */
+    Duration delay(int attempts, Throwable failure) {
+        long base = config.backoff().toMillis() * (1L << Math.min(20, attempts - 1));
+        long capped = Math.min(base, config.maxBackoff().toMillis());
+        long jittered = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+        Duration wait = Duration.ofMillis(jittered);
+        if (failure instanceof IncidentIoException e && e.retryAfter().isPresent() && e.retryAfter().get().compareTo(wait) > 0) {
+            wait = e.retryAfter().get();
+        }
+        return wait;
+    }
+
+    private static String truncate(String s) {
+        return s == null ? null : s.length() <= 2000 ? s : s.substring(0, 2000);
+    }
+}

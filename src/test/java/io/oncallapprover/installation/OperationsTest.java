@@ -1,0 +1,89 @@
+package io.oncallapprover.installation;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import org.junit.jupiter.api.Test;
+
+import io.oncallapprover.testsupport.ApiTestBase;
+import io.quarkiverse.wiremock.devservice.ConnectWireMock;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Probes, metrics and the API description are public and working. */
+@QuarkusTest
+@ConnectWireMock
+class OperationsTest extends ApiTestBase {
+
+    @Test
+    void livenessIsUp() {
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void readinessIncludesTheDatabase() {
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.name", hasItem(containsString("PostgreSQL")));
+    }
+
+    @Test
+    void prometheusMetricsIncludeIncidentIoCalls() {
+        stubs.installable();
+        install(ORG, KEY).statusCode(200);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("incidentio_requests_seconds_count{"))
+                .body(containsString("operation=\"identity\""));
+    }
+
+    @Test
+    void theOpenApiDescribesTheEndpoints() {
+        given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+                .body(containsString("/api/v1/orgs/{orgId}/approval-checks/auto"))
+                .body(containsString("/api/v1/orgs/{orgId}/integrations/incidentio/auto-approval"))
+                .body("components.securitySchemes.SecurityScheme.scheme", equalTo("bearer"))
+                .body("components.securitySchemes.SecurityScheme.bearerFormat", equalTo("JWT"));
+    }
+
+    @Test
+    void everyRequestCarriesARequestIdIntoItsLogs() {
+        java.util.List<String> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record instanceof org.jboss.logmanager.ExtLogRecord ext && ext.getLoggerName().startsWith("io.oncallapprover")) {
+                    ids.add(String.valueOf(ext.getMdc("requestId")));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("").addHandler(capture);
+        try {
+            given().header("X-Request-Id", "chat-bot-req-42").contentType("application/json")
+                    .body("{\"requester\": \"ada@example.com\"}").post("/api/v1/orgs/acme/approval-checks/auto")
+                    .then().statusCode(200).header("X-Request-Id", equalTo("chat-bot-req-42"));
+        } finally {
+            java.util.logging.Logger.getLogger("").removeHandler(capture);
+        }
+        org.assertj.core.api.Assertions.assertThat(ids).isNotEmpty().containsOnly("chat-bot-req-42");
+
+        String generated = given().get("/q/health/live").then().extract().header("X-Request-Id");
+        org.assertj.core.api.Assertions.assertThat(generated).matches("[0-9a-f-]{36}");
+        given().header("X-Request-Id", "bad id with spaces\u0000").get("/q/health/live").then()
+                .header("X-Request-Id", org.hamcrest.Matchers.not(containsString("bad")));
+    }
+
+    @Test
+    void unknownRoutesAnswerWithAProblem() {
+        given().get("/api/v1/orgs/acme/nothing-here").then().statusCode(404)
+                .contentType("application/problem+json").body("code", equalTo("NOT_FOUND"));
+    }
+}
