@@ -1,6 +1,5 @@
 package io.oncallapprover.approval;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Instant;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.List;
  * The answer to "may this person approve (or deny) now?"; {@code rule} names the rule and step (and
  * the policy, frozen or current) that allowed or refused, when one did.
  */
-@RegisterForReflection
 public record ApproverDecision(
         boolean allowed,
         CheckCode code,

@@ -1,6 +1,5 @@
 package io.oncallapprover.approval;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Instant;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.List;
  * The answer to "would this requester be auto-approved now?". {@code expiresAt} is set only when
  * approved; {@code rule} names the rule and step that approved or refused, when one did.
  */
-@RegisterForReflection
 public record AutoApprovalDecision(
         boolean approved,
         CheckCode code,

@@ -1,6 +1,5 @@
 package io.oncallapprover.approval;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Instant;
 
@@ -15,7 +14,6 @@ import io.oncallapprover.oncall.OnCallShift;
  * the rule's {@code approval} list) it counted for; rule and step are null where no rule is involved
  * (a check by schedule ids).
  */
-@RegisterForReflection
 public record Evidence(String scheduleId, String email, Instant shiftStart, Instant shiftEnd, String fingerprint,
         String rule, Integer step) {
 

@@ -1,6 +1,5 @@
 package io.oncallapprover.approval;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * The rule and step an answer rests on: {@code policy} says which policy it was read from
@@ -9,7 +8,6 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * {@code step} the index of the step in the rule's {@code approval}
  * list (null when the answer is about the rule as a whole).
  */
-@RegisterForReflection
 public record RuleRef(String policy, String rule, Integer step) {
 
     public static final String CURRENT = "current";

@@ -23,6 +23,13 @@ public class AuditLog {
     @Inject
     Clock clock;
 
+    /** The organization's newest {@code limit} events, newest first. */
+    @io.quarkus.hibernate.reactive.panache.common.WithSession
+    public Uni<java.util.List<AuditEvent>> recent(String orgId, int limit) {
+        return AuditEvent.<AuditEvent> find("orgId", io.quarkus.panache.common.Sort.descending("occurredAt", "id"), orgId)
+                .page(io.quarkus.panache.common.Page.ofSize(limit)).list();
+    }
+
     public Uni<AuditEvent> record(String orgId, AuditAction action, Caller caller, String detail) {
         return record(orgId, null, action, caller.subject(), detail);
     }

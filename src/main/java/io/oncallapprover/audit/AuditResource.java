@@ -20,7 +20,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.security.Roles;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -32,6 +31,9 @@ import io.smallrye.mutiny.Uni;
 @Tag(name = "Audit")
 @RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
 public class AuditResource {
+
+    @jakarta.inject.Inject
+    AuditLog audit;
 
     @RegisterForReflection
     public record AuditEventView(long id, String action, String subject, String detail, Instant occurredAt) {
@@ -45,8 +47,7 @@ public class AuditResource {
     @Operation(summary = "Audited changes of the organization, newest first")
     public Uni<AuditEventsView> list(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(500) int limit) {
-        return Panache.withSession(() -> AuditEvent.<AuditEvent> find("orgId", Sort.descending("occurredAt", "id"), orgId)
-                .page(Page.ofSize(limit)).list())
+        return audit.recent(orgId, limit)
                 .map(events -> new AuditEventsView(events.stream()
                         .map(e -> new AuditEventView(e.id, e.action, e.subject, e.detail, e.occurredAt)).toList()));
     }

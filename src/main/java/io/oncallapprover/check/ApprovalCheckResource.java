@@ -35,7 +35,6 @@ import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.request.AccessRequestDtos.ResourceRef;
 import io.oncallapprover.request.AccessRequestService;
 import io.oncallapprover.security.Roles;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
@@ -101,7 +100,7 @@ public class ApprovalCheckResource {
         if (byRequest) {
             return requests.checkApprover(orgId, body.requestId(), approver);
         }
-        return Panache.withSession(() -> integrations.find(orgId)).flatMap(integration -> integration.isEmpty()
+        return integrations.find(orgId).flatMap(integration -> integration.isEmpty()
                 ? Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
                         "incident.io is not installed for this organization, so nobody may approve.", clock.instant()))
                 : approverCheck.forSchedules(orgId, integration.get(), approver,

@@ -18,7 +18,6 @@ import io.oncallapprover.common.Ids;
 import io.oncallapprover.request.AccessRequestViews;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.Roles;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
@@ -44,7 +43,7 @@ public class EscalationResource {
     public Uni<Response> escalate(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @PathParam("id") @Pattern(regexp = Ids.REQUEST_ID, message = Ids.REQUEST_ID_MESSAGE) String id) {
         return escalations.escalate(orgId, id, Caller.of(identity))
-                .flatMap(request -> Panache.withSession(() -> views.of(request)))
+                .flatMap(views::of)
                 .map(view -> Response.accepted(view).build());
     }
 }

@@ -36,7 +36,6 @@ import io.oncallapprover.installation.IntegrationRequests.InstallRequest;
 import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.problem.Upstream;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
@@ -101,7 +100,7 @@ public class IntegrationResource {
     @GET
     @Operation(summary = "Show the installation (the key only as its last four characters)")
     public Uni<InstallationView> show(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return Panache.withSession(() -> integrations.require(orgId)).map(InstallationView::of);
+        return integrations.require(orgId).map(InstallationView::of);
     }
 
     @DELETE
@@ -140,7 +139,7 @@ public class IntegrationResource {
     @Path("/auto-approval")
     @Operation(summary = "The auto-approval schedules")
     public Uni<AutoApprovalView> autoApproval(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return Panache.withSession(() -> integrations.require(orgId))
+        return integrations.require(orgId)
                 .map(i -> new AutoApprovalView(i.autoApprovalSchedules(), i.autoApprovalScheduleIds.length == 0,
                         i.updatedAt));
     }
@@ -169,7 +168,7 @@ public class IntegrationResource {
     public Uni<OnCallView> onCall(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @QueryParam("scheduleId") @Size(max = Ids.MAX_SCHEDULES) List<@Pattern(regexp = Ids.SCHEDULE_ID,
                     message = Ids.SCHEDULE_ID_MESSAGE) String> scheduleIds) {
-        return Panache.withSession(() -> integrations.require(orgId))
+        return integrations.require(orgId)
                 .flatMap(integration -> {
                     List<String> ids = scheduleIds == null || scheduleIds.isEmpty()
                             ? integration.autoApprovalSchedules()

@@ -1,5 +1,6 @@
 package io.oncallapprover.installation;
 
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,11 +63,13 @@ public class IntegrationService {
     AuditLog audit;
 
     /** The installation, or empty. Must run inside a Hibernate Reactive session. */
+    @WithSession
     public Uni<Optional<Integration>> find(String orgId) {
         return Integration.<Integration> findById(orgId).map(Optional::ofNullable);
     }
 
     /** The installation, or a 404 NOT_INSTALLED problem. */
+    @WithSession
     public Uni<Integration> require(String orgId) {
         return find(orgId).map(found -> found.orElseThrow(() -> ApiException.notInstalled(orgId)));
     }

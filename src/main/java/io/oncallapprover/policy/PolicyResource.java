@@ -21,7 +21,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.Roles;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
@@ -60,7 +59,7 @@ public class PolicyResource {
             + "routing, marked by the header " + SOURCE_HEADER + ": default")
     public Uni<Response> get(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @HeaderParam(HttpHeaders.ACCEPT) String accept) {
-        return Panache.withSession(() -> policies.stored(orgId)).map(stored -> respond(stored, accept));
+        return policies.stored(orgId).map(stored -> respond(stored, accept));
     }
 
     @DELETE

@@ -1,5 +1,6 @@
 package io.oncallapprover.policy;
 
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,8 @@ public class PolicyService {
         });
     }
 
-    /** The stored policy row, or null. Must run inside a session. */
+    /** The stored policy row, or null. */
+    @WithSession
     public Uni<StoredPolicy> stored(String orgId) {
         return StoredPolicy.findById(orgId);
     }

@@ -25,7 +25,6 @@ import io.oncallapprover.request.AccessRequestDtos.CreateAccessRequest;
 import io.oncallapprover.request.AccessRequestDtos.DecisionRequest;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.Roles;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
@@ -54,7 +53,7 @@ public class AccessRequestResource {
     public Uni<Response> create(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @Valid @NotNull CreateAccessRequest body) {
         return requests.create(orgId, body, Caller.of(identity))
-                .flatMap(request -> Panache.withSession(() -> views.of(request)))
+                .flatMap(views::of)
                 .map(view -> Response.created(URI.create("/api/v1/orgs/" + orgId + "/access-requests/" + view.id()))
                         .entity(view).build());
     }
@@ -65,7 +64,7 @@ public class AccessRequestResource {
     @Operation(summary = "Status, grant expiry, matched rules, incident, decisions and audit trail")
     public Uni<AccessRequestView> get(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id) {
-        return Panache.withSession(() -> requests.require(orgId, id).flatMap(views::of));
+        return requests.view(orgId, id);
     }
 
     @POST
@@ -75,7 +74,7 @@ public class AccessRequestResource {
             @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
             @Valid @NotNull DecisionRequest body) {
         return requests.decide(orgId, id, body, Caller.of(identity))
-                .flatMap(request -> Panache.withSession(() -> views.of(request)))
+                .flatMap(views::of)
                 .map(view -> Response.status(Response.Status.CREATED).entity(view).build());
     }
 }

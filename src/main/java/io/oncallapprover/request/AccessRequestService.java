@@ -1,5 +1,6 @@
 package io.oncallapprover.request;
 
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -72,6 +73,9 @@ public class AccessRequestService {
     AuditLog audit;
 
     @Inject
+    AccessRequestViews views;
+
+    @Inject
     DecisionFollowUp followUp;
 
     @Inject
@@ -141,6 +145,12 @@ public class AccessRequestService {
         request.grantExpiresAt = decision.approved() ? decision.expiresAt() : null;
         request.pendingExpiresAt = decision.approved() ? null : now.plus(config.pendingTtl());
         return request;
+    }
+
+    /** The view of a request of this organization (404 for any other). */
+    @WithSession
+    public Uni<AccessRequestDtos.AccessRequestView> view(String orgId, String id) {
+        return require(orgId, id).flatMap(views::of);
     }
 
     /** The request of this organization, or a 404 that says nothing about other organizations. */

@@ -1,5 +1,6 @@
 package io.oncallapprover.request;
 
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,7 +36,8 @@ public class AccessRequestViews {
     @Inject
     java.time.Clock clock;
 
-    /** Must run inside a Hibernate Reactive session. */
+    /** The view of a request, read in the current session or a new one. */
+    @WithSession
     public Uni<AccessRequestView> of(AccessRequest r) {
         return AccessDecision.<AccessDecision> findById(r.id)
                 .flatMap(decision -> AuditEvent.<AuditEvent> find("requestId", Sort.ascending("occurredAt", "id"), r.id).list()
