@@ -78,11 +78,6 @@ public class ApproverCheckService {
         });
     }
 
-    public static ApiException notInstalled(String orgId, Instant now) {
-        return new ApiException(404, ProblemCodes.NOT_INSTALLED, "incident.io is not installed",
-                "Organization " + orgId + " has no incident.io integration, so nobody may approve.", List.of(), null,
-                Map.of("allowed", false, "checkedAt", now.toString()));
-    }
 
     private ApiException failClosed(String orgId, String approver, IncidentIoException e) {
         LOG.warnf("approver check of %s in org %s failed closed: %s", approver, orgId, e.getMessage());

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -347,15 +346,13 @@ public class IncidentOutboxWorker {
 
     /** Exponential back-off with jitter, at least what incident.io asked for. */
     Duration delay(int attempts, Throwable failure) {
-        long base = config.backoff().toMillis() * (1L << Math.min(20, attempts - 1));
-        long capped = Math.min(base, config.maxBackoff().toMillis());
-        long jittered = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
-        Duration wait = Duration.ofMillis(jittered);
+        Duration wait = io.oncallapprover.common.Backoff.jittered(config.backoff(), attempts, config.maxBackoff());
         if (failure instanceof IncidentIoException e && e.retryAfter().isPresent() && e.retryAfter().get().compareTo(wait) > 0) {
             wait = e.retryAfter().get();
         }
         return wait;
     }
+
 
     private static String truncate(String s) {
         return s == null ? null : s.length() <= 2000 ? s : s.substring(0, 2000);

@@ -6,13 +6,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 
@@ -43,8 +41,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * The typed incident.io client: per-attempt timeouts, an overall deadline (fault tolerance
- * {@code @Timeout}), retries of 429 (honouring {@code Retry-After}) and 5xx/network failures with
+ * The typed incident.io client: per-attempt timeouts and a budget for all attempts of a read (from
+ * configuration), retries of 429 (honouring {@code Retry-After}) and 5xx/network failures with
  * jittered exponential back-off, complete pagination, and validation of required fields. Every
  * failure surfaces as an {@link IncidentIoException}; callers fail closed on it.
  */
@@ -69,7 +67,6 @@ public class IncidentIoClient {
         this.breaker = breaker;
     }
 
-    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<Identity> identity(ApiKey key) {
         return call("identity", true, () -> api.identity(bearer(key)))
                 .map(r -> {
@@ -81,7 +78,6 @@ public class IncidentIoClient {
     }
 
     /** Every schedule of the account, following all pages. */
-    @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<List<Schedule>> allSchedules(ApiKey key) {
         return schedulesFrom(key, null, new ArrayList<>(), 1, new java.util.HashSet<>());
     }
@@ -113,7 +109,6 @@ public class IncidentIoClient {
     }
 
     /** One schedule, or empty when incident.io does not know the id. */
-    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<Optional<Schedule>> schedule(ApiKey key, String scheduleId) {
         return call("schedule", true, () -> api.schedule(bearer(key), scheduleId))
                 .map(r -> {
@@ -132,7 +127,6 @@ public class IncidentIoClient {
      * seen before (one pointing to its own page, or a loop) is a malformed answer, never the end of
      * the list. {@code wanted} is asked before each next page: once nobody waits, the fetch stops.
      */
-    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<List<Entry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to,
             java.util.function.BooleanSupplier wanted) {
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -183,7 +177,6 @@ public class IncidentIoClient {
         return page.scheduleEntries().finalEntries();
     }
 
-    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<List<CatalogType>> catalogTypes(ApiKey key) {
         return call("catalog_types", true, () -> api.catalogTypes(bearer(key)))
                 .map(r -> {
@@ -194,7 +187,6 @@ public class IncidentIoClient {
                 });
     }
 
-    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<List<CustomField>> customFields(ApiKey key) {
         return call("custom_fields", true, () -> api.customFields(bearer(key)))
                 .map(r -> {
@@ -206,7 +198,6 @@ public class IncidentIoClient {
     }
 
     /** The organization's severities (an unpaginated list). */
-    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<List<Severity>> severities(ApiKey key) {
         return call("severities", true, () -> api.severities(bearer(key)))
                 .map(r -> {
@@ -218,7 +209,6 @@ public class IncidentIoClient {
     }
 
     /** The organization's incident types (an unpaginated list). */
-    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<List<IncidentType>> incidentTypes(ApiKey key) {
         return call("incident_types", true, () -> api.incidentTypes(bearer(key)))
                 .map(r -> {
@@ -230,7 +220,6 @@ public class IncidentIoClient {
     }
 
     /** Not idempotent upstream: retried only on 429, where incident.io did not process the request. */
-    @Timeout(value = 10, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<CustomField> createCustomField(ApiKey key, CreateCustomFieldRequest request) {
         return write("create_custom_field", false, () -> api.createCustomField(bearer(key), request))
                 .map(r -> {
@@ -245,14 +234,12 @@ public class IncidentIoClient {
      * Creates an incident. The idempotency key makes a repeat safe, so 5xx and timeouts are retried
      * too (the outbox retries again later, with the same key).
      */
-    @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<Incident> createIncident(ApiKey key, CreateIncidentRequest request) {
         return write("create_incident", true, () -> api.createIncident(bearer(key), request))
                 .map(r -> incidentOf("create_incident", r));
     }
 
     /** Edits an incident; setting the same fields again is harmless, so it is retried like a read. */
-    @Timeout(value = 20, unit = java.time.temporal.ChronoUnit.SECONDS)
     public Uni<Incident> editIncident(ApiKey key, String incidentId, EditIncidentRequest request) {
         return write("edit_incident", true, () -> api.editIncident(bearer(key), incidentId, request))
                 .map(r -> incidentOf("edit_incident", r));
@@ -357,9 +344,7 @@ public class IncidentIoClient {
         if (!idempotent || !e.retryable()) {
             return null;
         }
-        long base = config.backoff().toMillis() * (1L << (attempt - 1));
-        long jittered = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-        return Duration.ofMillis(jittered);
+        return io.oncallapprover.common.Backoff.jittered(config.backoff(), attempt, config.maxRetryWait());
     }
 
     /** A non-blocking pause on a Vert.x timer (or Mutiny's scheduler off-context). */
@@ -386,7 +371,8 @@ public class IncidentIoClient {
                 return new IncidentIoException(Kind.MALFORMED, 0, "unreadable answer from incident.io", null, null, null);
             }
             if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.SocketTimeoutException
-                    || t.getClass().getSimpleName().contains("Timeout")) {
+                    || t instanceof io.netty.handler.timeout.TimeoutException
+                    || t instanceof io.vertx.core.impl.NoStackTraceTimeoutException) {
                 return new IncidentIoException(Kind.TIMEOUT, 0, "incident.io timed out", null, null, null);
             }
         }

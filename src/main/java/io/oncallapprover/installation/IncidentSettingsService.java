@@ -12,12 +12,10 @@ import org.jboss.logging.Logger;
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
 import io.oncallapprover.incidentio.IncidentIoClient;
-import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.installation.IntegrationRequests.IncidentSettingsRequest;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.problem.ProblemCodes;
-import io.oncallapprover.problem.Upstream;
 import io.oncallapprover.common.ApiKey;
 import io.oncallapprover.security.Caller;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -89,7 +87,6 @@ public class IncidentSettingsService {
         Uni<Boolean> typeKnown = body.incidentTypeId() == null ? Uni.createFrom().item(true)
                 : client.incidentTypes(key).map(list -> list.stream().anyMatch(t -> t != null && body.incidentTypeId().equals(t.id())));
         return Uni.join().all(severityKnown, typeKnown).andFailFast()
-                .onFailure(IncidentIoException.class).transform(f -> Upstream.unavailable((IncidentIoException) f))
                 .map(known -> {
                     List<FieldError> errors = new ArrayList<>();
                     if (!known.get(0)) {

@@ -29,13 +29,11 @@ import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
-import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.installation.IntegrationRequests.AutoApprovalRequest;
 import io.oncallapprover.installation.IntegrationRequests.IncidentSettingsRequest;
 import io.oncallapprover.installation.IntegrationRequests.InstallRequest;
 import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
-import io.oncallapprover.problem.Upstream;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
@@ -175,7 +173,6 @@ public class IntegrationResource {
                             : List.copyOf(new java.util.LinkedHashSet<>(scheduleIds));
                     return onCall.onCallNow(orgId, integrations.keyOf(integration), ids);
                 })
-                .onFailure(IncidentIoException.class).transform(f -> Upstream.unavailable((IncidentIoException) f))
                 .map(sets -> new OnCallView(clock.instant(), toViews(sets)));
     }
 

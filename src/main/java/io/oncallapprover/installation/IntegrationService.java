@@ -227,8 +227,7 @@ public class IntegrationService {
     /** Every schedule of the organization's incident.io account. */
     public Uni<List<Schedule>> schedules(String orgId) {
         return Panache.withSession(() -> require(orgId))
-                .flatMap(integration -> client.allSchedules(keyOf(integration)))
-                .onFailure(IncidentIoException.class).transform(f -> Upstream.unavailable((IncidentIoException) f));
+                .flatMap(integration -> client.allSchedules(keyOf(integration)));
     }
 
     /**
@@ -272,7 +271,6 @@ public class IntegrationService {
                 .map(id -> client.schedule(key, id).map(found -> found.isPresent() ? Optional.<String> empty() : Optional.of(id)))
                 .toList();
         return Uni.join().all(lookups).andFailFast()
-                .map(results -> results.stream().flatMap(Optional::stream).toList())
-                .onFailure(IncidentIoException.class).transform(f -> Upstream.unavailable((IncidentIoException) f));
+                .map(results -> results.stream().flatMap(Optional::stream).toList());
     }
 }

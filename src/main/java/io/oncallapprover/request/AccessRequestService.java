@@ -178,7 +178,7 @@ public class AccessRequestService {
                 throw alreadyDecided(request, status);
             }
             if (loaded.integration().isEmpty()) {
-                throw ApproverCheckService.notInstalled(orgId, clock.instant());
+                throw ApiException.notInstalled(orgId);
             }
             return approverCheck.forRequest(orgId, loaded.integration().get(), approver, loaded.pending())
                     .flatMap(check -> check.allowed() ? record(orgId, request.id, body, approver, check, caller)
