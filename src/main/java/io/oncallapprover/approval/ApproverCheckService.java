@@ -14,8 +14,6 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.installation.Integration;
-import io.oncallapprover.installation.IntegrationService;
-import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.problem.ApiException;
@@ -40,11 +38,9 @@ public class ApproverCheckService {
     public record PendingRequest(String requester, String reason, Routing frozen, Routing current) {
     }
 
-    @Inject
-    IntegrationService integrations;
 
     @Inject
-    OnCallService onCall;
+    OnCallCheck check;
 
     @Inject
     Clock clock;
@@ -67,17 +63,11 @@ public class ApproverCheckService {
     }
 
     private Uni<ApproverDecision> decide(String orgId, Integration integration, String approver, List<String> toAsk,
-            Function<List<OnCallSet>, ApproverDecision> table) {
-        Uni<ApproverDecision> decision = toAsk.isEmpty() ? Uni.createFrom().item(() -> table.apply(List.of()))
-                : onCall.onCallNow(orgId, integrations.keyOf(integration), toAsk).map(table)
-                        .onFailure(IncidentIoException.class).transform(f -> failClosed(orgId, approver, (IncidentIoException) f));
-        return decision.invoke(d -> {
-            meters.counter("approval.checks", "kind", "approver", "code", d.code().name()).increment();
-            LOG.infof("approver check org=%s approver=%s allowed=%s code=%s rule=%s", orgId, approver, d.allowed(), d.code(),
-                    d.rule());
-        });
+            Function<List<OnCallSet>, ApproverDecision> rules) {
+        return check.decide(orgId, integration, toAsk, rules)
+                .onFailure(IncidentIoException.class).transform(f -> failClosed(orgId, approver, (IncidentIoException) f))
+                .invoke(d -> check.record("approver", orgId, approver, d.allowed(), d.code(), d.rule()));
     }
-
 
     private ApiException failClosed(String orgId, String approver, IncidentIoException e) {
         LOG.warnf("approver check of %s in org %s failed closed: %s", approver, orgId, e.getMessage());

@@ -12,11 +12,9 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.installation.Integration;
 import io.oncallapprover.installation.IntegrationService;
-import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.policy.AccessPolicy;
 import io.oncallapprover.policy.PolicyEvaluator;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
@@ -56,13 +54,11 @@ public class AutoApprovalService {
     PolicyService policies;
 
     @Inject
-    OnCallService onCall;
+    OnCallCheck check;
 
     @Inject
     Clock clock;
 
-    @Inject
-    MeterRegistry meters;
 
     /**
      * The check endpoint's answer. {@code resource} null considers every rule whose requestor matches.
@@ -98,20 +94,16 @@ public class AutoApprovalService {
         } else {
             List<String> schedules = integration.get().autoApprovalSchedules();
             List<String> toAsk = DecisionTable.autoSchedulesToAsk(routing, reason, schedules);
-            if (toAsk.isEmpty()) {
-                result = done(DecisionTable.auto(routing, requester, reason, schedules, List.of(), now, GRANT));
-            } else {
-                result = onCall.onCallNow(orgId, integrations.keyOf(integration.get()), toAsk)
-                        .map(sets -> new Evaluation(DecisionTable.auto(routing, requester, reason, schedules, sets,
-                                clock.instant(), GRANT), null))
-                        .onFailure(IncidentIoException.class).recoverWithItem(f -> {
-                            IncidentIoException e = (IncidentIoException) f;
-                            LOG.warnf("auto-approval of %s in org %s failed closed: %s", requester, orgId, e.getMessage());
-                            return new Evaluation(AutoApprovalDecision.denied(CheckCode.UPSTREAM_UNAVAILABLE,
-                                    "incident.io could not be asked, so the request is not auto-approved; retry shortly.",
-                                    clock.instant()), Upstream.retryAfter(e));
-                        });
-            }
+            result = check.decide(orgId, integration.get(), toAsk,
+                    sets -> new Evaluation(DecisionTable.auto(routing, requester, reason, schedules, sets, clock.instant(), GRANT),
+                            null))
+                    .onFailure(IncidentIoException.class).recoverWithItem(f -> {
+                        IncidentIoException e = (IncidentIoException) f;
+                        LOG.warnf("auto-approval of %s in org %s failed closed: %s", requester, orgId, e.getMessage());
+                        return new Evaluation(AutoApprovalDecision.denied(CheckCode.UPSTREAM_UNAVAILABLE,
+                                "incident.io could not be asked, so the request is not auto-approved; retry shortly.",
+                                clock.instant()), Upstream.retryAfter(e));
+                    });
         }
         return result.invoke(evaluation -> record(orgId, requester, evaluation.decision()));
     }
@@ -126,8 +118,6 @@ public class AutoApprovalService {
     }
 
     private void record(String orgId, String requester, AutoApprovalDecision decision) {
-        meters.counter("approval.checks", "kind", "auto", "code", decision.code().name()).increment();
-        LOG.infof("auto-approval org=%s requester=%s approved=%s code=%s", orgId, requester, decision.approved(),
-                decision.code());
+        check.record("auto", orgId, requester, decision.approved(), decision.code(), decision.rule());
     }
 }
