@@ -23,10 +23,10 @@ public record AccessPolicy(List<Rule> rules) {
      * everything, with a single auto step (no reason required) and no escalation.
      */
     public static final AccessPolicy DEFAULT_ROUTING = new AccessPolicy(List.of(new Rule(DEFAULT_RULE_NAME, false,
-            RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(new AutoApproval(false)))));
+            RequesterMatcher.ANY, ResourceMatcher.ANY, List.of(new AutoApproval(false)))));
 
     /** One routing rule: who, for what, and how the request may be approved. */
-    public record Rule(String name, boolean disabled, RequestorMatcher requestor, ResourceMatcher resource,
+    public record Rule(String name, boolean disabled, RequesterMatcher requester, ResourceMatcher resource,
             List<ApprovalStep> approval) {
 
         public Rule {
@@ -34,13 +34,13 @@ public record AccessPolicy(List<Rule> rules) {
         }
     }
 
-    /** Who a rule applies to: anyone, or one user by email (compared case-insensitively). */
-    public record RequestorMatcher(RequestorType type, String email) {
+    /** Who a rule applies to (the person asking: the requester): anyone, or one user by email. */
+    public record RequesterMatcher(RequesterType type, String email) {
 
-        public static final RequestorMatcher ANY = new RequestorMatcher(RequestorType.ANY, null);
+        public static final RequesterMatcher ANY = new RequesterMatcher(RequesterType.ANY, null);
     }
 
-    public enum RequestorType {
+    public enum RequesterType {
         ANY, USER
     }
 

@@ -33,7 +33,7 @@ import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
-import io.oncallapprover.policy.AccessPolicy.RequestorMatcher;
+import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 
@@ -236,13 +236,13 @@ public final class PolicyDocument {
             ObjectNode r = rules.addObject();
             r.put("name", rule.name());
             r.put("disabled", rule.disabled());
-            RequestorMatcher requestor = rule.requestor() == null ? RequestorMatcher.ANY : rule.requestor();
-            ObjectNode req = r.putObject("requestor");
-            switch (requestor.type()) {
+            RequesterMatcher requester = rule.requester() == null ? RequesterMatcher.ANY : rule.requester();
+            ObjectNode req = r.putObject("requester");
+            switch (requester.type()) {
                 case ANY -> req.put("type", "any");
                 case USER -> {
                     req.put("type", "user");
-                    req.put("email", requestor.email());
+                    req.put("email", requester.email());
                 }
             }
             ResourceMatcher resource = rule.resource() == null ? ResourceMatcher.ANY : rule.resource();

@@ -25,23 +25,23 @@ public final class PolicyEvaluator {
     }
 
     /**
-     * The enabled rules of {@code policy} whose requestor and resource matchers match. With
+     * The enabled rules of {@code policy} whose requester and resource matchers match. With
      * {@code resource} null (a chat bot asking in general), resource matchers are ignored.
      */
     public static Routing route(AccessPolicy policy, String requester, RequestedResource resource) {
         List<Rule> matched = new ArrayList<>();
         for (Rule rule : policy.rules()) {
-            if (!rule.disabled() && requestorMatches(rule, requester) && (resource == null || resourceMatches(rule, resource))) {
+            if (!rule.disabled() && requesterMatches(rule, requester) && (resource == null || resourceMatches(rule, resource))) {
                 matched.add(rule);
             }
         }
         return new Routing(matched);
     }
 
-    static boolean requestorMatches(Rule rule, String requester) {
-        return switch (rule.requestor().type()) {
+    static boolean requesterMatches(Rule rule, String requester) {
+        return switch (rule.requester().type()) {
             case ANY -> true;
-            case USER -> Emails.same(rule.requestor().email(), requester);
+            case USER -> Emails.same(rule.requester().email(), requester);
         };
     }
 

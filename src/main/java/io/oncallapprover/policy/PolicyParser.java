@@ -18,8 +18,8 @@ import io.oncallapprover.common.Emails;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
-import io.oncallapprover.policy.AccessPolicy.RequestorMatcher;
-import io.oncallapprover.policy.AccessPolicy.RequestorType;
+import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
+import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
 import io.oncallapprover.policy.AccessPolicy.Rule;
@@ -36,6 +36,10 @@ public final class PolicyParser {
     public static final int MAX_STEPS = 10;
     public static final int MAX_SERVICES = Ids.MAX_SCHEDULES;
     public static final int MAX_EMAIL_LENGTH = 254;
+
+    /** The key of a rule's requester matcher; {@link #LEGACY_REQUESTER} is its old spelling, still accepted. */
+    static final String REQUESTER = "requester";
+    static final String LEGACY_REQUESTER = "requestor";
     public static final String INTEGRATION_INCIDENTIO = "incidentio";
 
     static final Pattern RULE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,99}");
@@ -142,29 +146,34 @@ public final class PolicyParser {
             return null;
         }
         int before = errors.size();
-        rejectUnknown(node, path, Set.of("name", "disabled", "requestor", "resource", "approval"), errors);
+        rejectUnknown(node, path, Set.of("name", "disabled", REQUESTER, LEGACY_REQUESTER, "resource", "approval"), errors);
 
         String name = requiredString(node, path, "name", errors);
         if (name != null && !checkShape(name, RULE_NAME, 100, path + ".name", errors)) {
             name = null;
         }
         Boolean disabled = optionalBoolean(node, path, "disabled", errors);
-        RequestorMatcher requestor = parseRequestor(present(node.get("requestor")), path + ".requestor", errors);
+        // "requester" is the word everywhere; "requestor", its first spelling, is still read.
+        String requesterKey = node.has(REQUESTER) ? REQUESTER : LEGACY_REQUESTER;
+        if (node.has(REQUESTER) && node.has(LEGACY_REQUESTER)) {
+            errors.add(path + "." + LEGACY_REQUESTER, "give either requester or its old name requestor, not both");
+        }
+        RequesterMatcher requester = parseRequester(present(node.get(requesterKey)), path + "." + requesterKey, errors);
         ResourceMatcher resource = parseResource(present(node.get("resource")), path + ".resource", errors);
         List<ApprovalStep> approval = parseApproval(present(node.get("approval")), path + ".approval", errors);
 
         if (errors.size() > before) {
             // Still report the name for duplicate detection, so a later rule with the same name is flagged.
-            return name == null ? null : new Rule(name, false, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of());
+            return name == null ? null : new Rule(name, false, RequesterMatcher.ANY, ResourceMatcher.ANY, List.of());
         }
-        return new Rule(name, Boolean.TRUE.equals(disabled), requestor, resource, approval);
+        return new Rule(name, Boolean.TRUE.equals(disabled), requester, resource, approval);
     }
 
     // ---- matchers ------------------------------------------------------------------------------------
 
-    private static RequestorMatcher parseRequestor(JsonNode node, String path, Errors errors) {
+    private static RequesterMatcher parseRequester(JsonNode node, String path, Errors errors) {
         if (node == null) {
-            return RequestorMatcher.ANY;
+            return RequesterMatcher.ANY;
         }
         if (!node.isObject()) {
             errors.add(path, MUST_BE_OBJECT);
@@ -180,7 +189,7 @@ public final class PolicyParser {
                 if (present(node.get("email")) != null) {
                     errors.add(path + ".email", "is only allowed with type user");
                 }
-                return RequestorMatcher.ANY;
+                return RequesterMatcher.ANY;
             }
             case "user" -> {
                 String raw = requiredString(node, path, "email", errors);
@@ -200,7 +209,7 @@ public final class PolicyParser {
                     errors.add(path + ".email", Ids.EMAIL_MESSAGE);
                     return null;
                 }
-                return new RequestorMatcher(RequestorType.USER, email);
+                return new RequesterMatcher(RequesterType.USER, email);
             }
             default -> {
                 errors.add(path + ".type", "must be one of: any, user");

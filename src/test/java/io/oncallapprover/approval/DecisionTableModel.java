@@ -82,9 +82,9 @@ final class DecisionTableModel {
             if (rule.disabled()) {
                 continue;
             }
-            boolean who = switch (rule.requestor().type()) {
+            boolean who = switch (rule.requester().type()) {
                 case ANY -> true;
-                case USER -> samePerson(rule.requestor().email(), requester);
+                case USER -> samePerson(rule.requester().email(), requester);
             };
             boolean what = resource == null || switch (rule.resource().type()) {
                 case ANY -> true;

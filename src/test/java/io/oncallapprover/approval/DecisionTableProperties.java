@@ -28,8 +28,8 @@ import io.oncallapprover.policy.AccessPolicy;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
-import io.oncallapprover.policy.AccessPolicy.RequestorMatcher;
-import io.oncallapprover.policy.AccessPolicy.RequestorType;
+import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
+import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
 import io.oncallapprover.policy.AccessPolicy.Rule;
@@ -332,7 +332,7 @@ class DecisionTableProperties {
         if (r.disabled()) {
             s.append(" (disabled)");
         }
-        s.append(" who=").append(r.requestor().type() == RequestorType.ANY ? "ANY" : show(r.requestor().email()));
+        s.append(" who=").append(r.requester().type() == RequesterType.ANY ? "ANY" : show(r.requester().email()));
         s.append(" what=").append(r.resource().type() == ResourceType.ANY ? "ANY"
                 : show(r.resource().service()) + "/" + show(r.resource().name()));
         s.append(" steps=");
@@ -430,8 +430,8 @@ class DecisionTableProperties {
 
         Rule rule(String name) {
             boolean disabled = r.nextInt(100) < 12;
-            RequestorMatcher who = r.nextInt(100) < 60 ? RequestorMatcher.ANY
-                    : new RequestorMatcher(RequestorType.USER, emailVariant(r, r.nextInt(100) < 70 ? requesterBase
+            RequesterMatcher who = r.nextInt(100) < 60 ? RequesterMatcher.ANY
+                    : new RequesterMatcher(RequesterType.USER, emailVariant(r, r.nextInt(100) < 70 ? requesterBase
                             : pick(r, PEOPLE)));
             ResourceMatcher what = r.nextInt(100) < 60 ? ResourceMatcher.ANY
                     : new ResourceMatcher(ResourceType.SERVICE, nameVariant(r, pick(r, SERVICES)),
@@ -472,15 +472,15 @@ class DecisionTableProperties {
                     for (ApprovalStep s : rule.approval()) {
                         steps.add(r.nextBoolean() ? s : step());
                     }
-                    rules.add(new Rule(rule.name(), rule.disabled(), rule.requestor(), rule.resource(), steps));
+                    rules.add(new Rule(rule.name(), rule.disabled(), rule.requester(), rule.resource(), steps));
                 } else if (k < 60) {
                     List<ApprovalStep> steps = new ArrayList<>();
                     for (ApprovalStep s : rule.approval()) {
                         steps.add(s instanceof EscalationApproval e ? tweak(e) : s);
                     }
-                    rules.add(new Rule(rule.name(), rule.disabled(), rule.requestor(), rule.resource(), steps));
+                    rules.add(new Rule(rule.name(), rule.disabled(), rule.requester(), rule.resource(), steps));
                 } else if (k < 67) {
-                    rules.add(new Rule(rule.name(), !rule.disabled(), rule.requestor(), rule.resource(), rule.approval()));
+                    rules.add(new Rule(rule.name(), !rule.disabled(), rule.requester(), rule.resource(), rule.approval()));
                 } else {
                     rules.add(rule);
                 }
@@ -712,7 +712,7 @@ class DecisionTableProperties {
     static int size(AccessPolicy policy) {
         int size = 0;
         for (Rule rule : policy.rules()) {
-            size += 1 + (rule.requestor().type() == RequestorType.ANY ? 0 : 1)
+            size += 1 + (rule.requester().type() == RequesterType.ANY ? 0 : 1)
                     + (rule.resource().type() == ResourceType.ANY ? 0 : 1);
             for (ApprovalStep step : rule.approval()) {
                 size += 1 + (step instanceof EscalationApproval e ? e.services().size() : 0);
@@ -827,13 +827,13 @@ class DecisionTableProperties {
         for (int i = 0; i < steps.size(); i++) {
             List<ApprovalStep> fewer = new ArrayList<>(steps);
             fewer.remove(i);
-            out.add(new Rule(rule.name(), rule.disabled(), rule.requestor(), rule.resource(), fewer));
+            out.add(new Rule(rule.name(), rule.disabled(), rule.requester(), rule.resource(), fewer));
         }
-        if (rule.requestor().type() != RequestorType.ANY) {
-            out.add(new Rule(rule.name(), rule.disabled(), RequestorMatcher.ANY, rule.resource(), steps));
+        if (rule.requester().type() != RequesterType.ANY) {
+            out.add(new Rule(rule.name(), rule.disabled(), RequesterMatcher.ANY, rule.resource(), steps));
         }
         if (rule.resource().type() != ResourceType.ANY) {
-            out.add(new Rule(rule.name(), rule.disabled(), rule.requestor(), ResourceMatcher.ANY, steps));
+            out.add(new Rule(rule.name(), rule.disabled(), rule.requester(), ResourceMatcher.ANY, steps));
         }
         for (int i = 0; i < steps.size(); i++) {
             if (steps.get(i) instanceof EscalationApproval e) {
@@ -843,7 +843,7 @@ class DecisionTableProperties {
                         List<String> services = new ArrayList<>(e.services());
                         services.remove(j);
                         changed.set(i, new EscalationApproval(services, e.allowOneParty(), e.requireReason()));
-                        out.add(new Rule(rule.name(), rule.disabled(), rule.requestor(), rule.resource(), List.copyOf(changed)));
+                        out.add(new Rule(rule.name(), rule.disabled(), rule.requester(), rule.resource(), List.copyOf(changed)));
                     }
                 }
             }

@@ -19,8 +19,8 @@ import io.oncallapprover.policy.AccessPolicy;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
-import io.oncallapprover.policy.AccessPolicy.RequestorMatcher;
-import io.oncallapprover.policy.AccessPolicy.RequestorType;
+import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
+import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 import io.oncallapprover.policy.PolicyEvaluator;
@@ -44,11 +44,11 @@ class DecisionTableTest {
     // ---- helpers ------------------------------------------------------------------------------------
 
     static Rule rule(String name, ApprovalStep... steps) {
-        return new Rule(name, false, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(steps));
+        return new Rule(name, false, RequesterMatcher.ANY, ResourceMatcher.ANY, List.of(steps));
     }
 
     static Rule disabled(String name, ApprovalStep... steps) {
-        return new Rule(name, true, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(steps));
+        return new Rule(name, true, RequesterMatcher.ANY, ResourceMatcher.ANY, List.of(steps));
     }
 
     static EscalationApproval escalation(String schedule, boolean allowOneParty, boolean requireReason) {
@@ -204,7 +204,7 @@ class DecisionTableTest {
 
         @Test
         void aKelvinSignRequesterIsNotKateForAUserRule() {
-            Rule kateOnly = new Rule("kate only", false, new RequestorMatcher(RequestorType.USER, KATE), ResourceMatcher.ANY,
+            Rule kateOnly = new Rule("kate only", false, new RequesterMatcher(RequesterType.USER, KATE), ResourceMatcher.ANY,
                     List.of(escalation("S1", true, false)));
             assertThat(route(KELVIN_KATE, kateOnly).matchedRules()).isEmpty();
             assertThat(route("  KATE@Example.COM ", kateOnly).ruleNames()).containsExactly("kate only");

@@ -21,8 +21,8 @@ import com.fasterxml.jackson.databind.node.NullNode;
 
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
-import io.oncallapprover.policy.AccessPolicy.RequestorMatcher;
-import io.oncallapprover.policy.AccessPolicy.RequestorType;
+import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
+import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
 import io.oncallapprover.policy.AccessPolicy.Rule;
@@ -304,10 +304,10 @@ class PolicyDocumentTest {
     // ---- writing ------------------------------------------------------------------------------------
 
     static final AccessPolicy SAMPLE = new AccessPolicy(List.of(
-            new Rule("Prod databases", false, new RequestorMatcher(RequestorType.USER, "alice@example.com"),
+            new Rule("Prod databases", false, new RequesterMatcher(RequesterType.USER, "alice@example.com"),
                     new ResourceMatcher(ResourceType.SERVICE, "postgres", "prod-db"),
                     List.of(new AutoApproval(true), new EscalationApproval(List.of("01SCHEDULEID", "01OTHERID"), false, false))),
-            new Rule("kubernetes", true, RequestorMatcher.ANY, new ResourceMatcher(ResourceType.SERVICE, "k8s", null),
+            new Rule("kubernetes", true, RequesterMatcher.ANY, new ResourceMatcher(ResourceType.SERVICE, "k8s", null),
                     List.of(new EscalationApproval(List.of("01OTHERID"), true, true)))));
 
     @Nested
@@ -318,21 +318,21 @@ class PolicyDocumentTest {
             assertThat(PolicyDocument.toTree(SAMPLE)).isEqualTo(json("""
                     {"rules": [
                       {"name": "Prod databases", "disabled": false,
-                       "requestor": {"type": "user", "email": "alice@example.com"},
+                       "requester": {"type": "user", "email": "alice@example.com"},
                        "resource": {"type": "service", "service": "postgres", "name": "prod-db"},
                        "approval": [
                          {"type": "auto", "integration": "incidentio", "options": {"requireReason": true}},
                          {"type": "escalation", "integration": "incidentio", "services": ["01SCHEDULEID", "01OTHERID"],
                           "options": {"allowOneParty": false, "requireReason": false}}]},
                       {"name": "kubernetes", "disabled": true,
-                       "requestor": {"type": "any"},
+                       "requester": {"type": "any"},
                        "resource": {"type": "service", "service": "k8s"},
                        "approval": [
                          {"type": "escalation", "integration": "incidentio", "services": ["01OTHERID"],
                           "options": {"allowOneParty": true, "requireReason": true}}]}]}
                     """));
             assertThat(PolicyDocument.toTree(AccessPolicy.EMPTY)).isEqualTo(json("{\"rules\": []}"));
-            assertThat(PolicyDocument.toTree(new AccessPolicy(List.of(new Rule("r", false, RequestorMatcher.ANY,
+            assertThat(PolicyDocument.toTree(new AccessPolicy(List.of(new Rule("r", false, RequesterMatcher.ANY,
                     ResourceMatcher.ANY, List.of(new AutoApproval(false)))))).at("/rules/0/resource"))
                     .isEqualTo(json("{\"type\": \"any\"}"));
         }
@@ -343,7 +343,7 @@ class PolicyDocumentTest {
                     rules:
                     - name: Prod databases
                       disabled: false
-                      requestor:
+                      requester:
                         type: user
                         email: alice@example.com
                       resource:
@@ -365,7 +365,7 @@ class PolicyDocumentTest {
                           requireReason: false
                     - name: kubernetes
                       disabled: true
-                      requestor:
+                      requester:
                         type: any
                       resource:
                         type: service
@@ -385,7 +385,7 @@ class PolicyDocumentTest {
         void largePolicyIsStillWrittenWithMinimalQuotes() {
             List<String> services = java.util.stream.IntStream.range(0, 50).mapToObj(i -> "01SCHEDULE" + i).toList();
             List<Rule> rules = java.util.stream.IntStream.range(0, 200)
-                    .mapToObj(i -> new Rule("rule " + i, false, RequestorMatcher.ANY, ResourceMatcher.ANY,
+                    .mapToObj(i -> new Rule("rule " + i, false, RequesterMatcher.ANY, ResourceMatcher.ANY,
                             List.of(new EscalationApproval(services, false, false))))
                     .toList();
             AccessPolicy big = new AccessPolicy(rules);
@@ -417,7 +417,7 @@ class PolicyDocumentTest {
             for (int i = 0; i < Math.max(names.size(), emails.size()); i++) {
                 String name = i < names.size() ? names.get(i) : "rule " + i;
                 String email = emails.get(i % emails.size());
-                rules.add(new Rule(name, false, new RequestorMatcher(RequestorType.USER, email),
+                rules.add(new Rule(name, false, new RequesterMatcher(RequesterType.USER, email),
                         new ResourceMatcher(ResourceType.SERVICE, names.get(i % names.size()),
                                 names.get((i + 1) % names.size())),
                         List.of(new EscalationApproval(scheduleIds, false, false))));

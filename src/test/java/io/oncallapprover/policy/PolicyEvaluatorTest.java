@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
-import io.oncallapprover.policy.AccessPolicy.RequestorMatcher;
-import io.oncallapprover.policy.AccessPolicy.RequestorType;
+import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
+import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
 import io.oncallapprover.policy.AccessPolicy.Rule;
@@ -28,16 +28,16 @@ class PolicyEvaluatorTest {
     static final RequestedResource STAGING_DB = new RequestedResource("role", "postgres", "staging-db");
     static final RequestedResource CLUSTER = new RequestedResource("role", "kubernetes", "eu-1");
 
-    static Rule rule(String name, RequestorMatcher requestor, ResourceMatcher resource, ApprovalStep... steps) {
+    static Rule rule(String name, RequesterMatcher requestor, ResourceMatcher resource, ApprovalStep... steps) {
         return new Rule(name, false, requestor, resource, List.of(steps));
     }
 
     static Rule anyRule(String name, ApprovalStep... steps) {
-        return rule(name, RequestorMatcher.ANY, ResourceMatcher.ANY, steps);
+        return rule(name, RequesterMatcher.ANY, ResourceMatcher.ANY, steps);
     }
 
-    static RequestorMatcher user(String email) {
-        return new RequestorMatcher(RequestorType.USER, email);
+    static RequesterMatcher user(String email) {
+        return new RequesterMatcher(RequesterType.USER, email);
     }
 
     static ResourceMatcher service(String service, String name) {
@@ -57,7 +57,7 @@ class PolicyEvaluatorTest {
 
         @Test
         void disabledRulesNeverMatch() {
-            Rule disabled = new Rule("off", true, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(new AutoApproval(false)));
+            Rule disabled = new Rule("off", true, RequesterMatcher.ANY, ResourceMatcher.ANY, List.of(new AutoApproval(false)));
             Rule disabledForAlice = new Rule("off for alice", true, user(ALICE), service("postgres", "prod-db"),
                     List.of(escalation("S1")));
             Routing routing = route(List.of(disabled, disabledForAlice), ALICE, PROD_DB);
@@ -90,8 +90,8 @@ class PolicyEvaluatorTest {
 
         @Test
         void resourceServiceAndNameMatchCaseInsensitively() {
-            Rule prodDb = rule("prod db", RequestorMatcher.ANY, service("Postgres", "PROD-DB"), escalation("S1"));
-            Rule anyPostgres = rule("any postgres", RequestorMatcher.ANY, service("postgres", null), escalation("S2"));
+            Rule prodDb = rule("prod db", RequesterMatcher.ANY, service("Postgres", "PROD-DB"), escalation("S1"));
+            Rule anyPostgres = rule("any postgres", RequesterMatcher.ANY, service("postgres", null), escalation("S2"));
             List<Rule> rules = List.of(prodDb, anyPostgres);
 
             assertThat(route(rules, ALICE, PROD_DB).ruleNames()).containsExactly("prod db", "any postgres");
@@ -108,7 +108,7 @@ class PolicyEvaluatorTest {
         @Test
         void nullResourceIgnoresResourceMatchers() {
             List<Rule> rules = List.of(
-                    rule("prod db", RequestorMatcher.ANY, service("postgres", "prod-db"), escalation("S1")),
+                    rule("prod db", RequesterMatcher.ANY, service("postgres", "prod-db"), escalation("S1")),
                     rule("cluster for bob", user(BOB), service("kubernetes", null), escalation("S2")),
                     anyRule("rest", escalation("S3")));
             assertThat(route(rules, ALICE, null).ruleNames()).containsExactly("prod db", "rest");
@@ -161,7 +161,7 @@ class PolicyEvaluatorTest {
             List<Rule> rules = List.of(
                     anyRule("first", escalation("S3", "S1"), new AutoApproval(false), escalation("S1", "S4")),
                     anyRule("second", escalation("S2", "S3")),
-                    new Rule("disabled", true, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(escalation("S9"))),
+                    new Rule("disabled", true, RequesterMatcher.ANY, ResourceMatcher.ANY, List.of(escalation("S9"))),
                     rule("not bob", user(BOB), ResourceMatcher.ANY, escalation("S8")),
                     anyRule("third", escalation("S5", "S2")));
             Routing routing = route(rules, ALICE, PROD_DB);
@@ -199,7 +199,7 @@ class PolicyEvaluatorTest {
             assertThat(plan(route(lenientForBob, ALICE, PROD_DB), null).allowsOneParty()).isFalse();
             assertThat(plan(route(lenientForBob, BOB, PROD_DB), null).allowsOneParty()).isTrue();
             // nor does a disabled one
-            assertThat(plan(route(List.of(new Rule("off", true, RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(lenient))),
+            assertThat(plan(route(List.of(new Rule("off", true, RequesterMatcher.ANY, ResourceMatcher.ANY, List.of(lenient))),
                     ALICE, PROD_DB), null).allowsOneParty()).isFalse();
             // nor a lenient step that requires a reason the request lacks
             EscalationApproval lenientWithReason = new EscalationApproval(List.of("S2"), true, true);

@@ -20,8 +20,8 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
-import io.oncallapprover.policy.AccessPolicy.RequestorMatcher;
-import io.oncallapprover.policy.AccessPolicy.RequestorType;
+import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
+import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
 import io.oncallapprover.policy.AccessPolicy.Rule;
@@ -72,11 +72,11 @@ class PolicyParserTest {
 
     static final AccessPolicy PRODUCT_EXAMPLE = new AccessPolicy(List.of(
             new Rule("Prod databases", false,
-                    new RequestorMatcher(RequestorType.USER, "alice@example.com"),
+                    new RequesterMatcher(RequesterType.USER, "alice@example.com"),
                     new ResourceMatcher(ResourceType.SERVICE, "postgres", "prod-db"),
                     List.of(new AutoApproval(true),
                             new EscalationApproval(List.of("01SCHEDULEID", "01OTHERID"), false, false))),
-            new Rule("everyone else", true, RequestorMatcher.ANY, ResourceMatcher.ANY,
+            new Rule("everyone else", true, RequesterMatcher.ANY, ResourceMatcher.ANY,
                     List.of(new EscalationApproval(List.of("01OTHERID"), false, false)))));
 
     static final String AUTO = "{type: auto, integration: incidentio}";
@@ -134,7 +134,7 @@ class PolicyParserTest {
         @Test
         void minimalRuleGetsDefaults() {
             AccessPolicy p = valid(parseRule("{name: r1, approval: [" + AUTO + ", " + ESCALATION + "]}"));
-            assertThat(p.rules()).containsExactly(new Rule("r1", false, RequestorMatcher.ANY, ResourceMatcher.ANY,
+            assertThat(p.rules()).containsExactly(new Rule("r1", false, RequesterMatcher.ANY, ResourceMatcher.ANY,
                     List.of(new AutoApproval(false), new EscalationApproval(List.of("01S"), false, false))));
         }
 
@@ -146,7 +146,7 @@ class PolicyParserTest {
                                    {"type": "escalation", "integration": "incidentio", "services": ["A1"],
                                     "options": {"allowOneParty": null, "requireReason": null}}]}]}
                     """));
-            assertThat(p.rules().get(0)).isEqualTo(new Rule("r1", false, RequestorMatcher.ANY, ResourceMatcher.ANY,
+            assertThat(p.rules().get(0)).isEqualTo(new Rule("r1", false, RequesterMatcher.ANY, ResourceMatcher.ANY,
                     List.of(new AutoApproval(false), new EscalationApproval(List.of("A1"), false, false))));
         }
 
@@ -162,7 +162,7 @@ class PolicyParserTest {
                     + " approval: [{type: auto, integration: incidentio, options: {requireReason: true}},"
                     + " {type: escalation, integration: incidentio, services: [S1],"
                     + "  options: {allowOneParty: true, requireReason: true}}]}"));
-            assertThat(p.rules().get(0)).isEqualTo(new Rule("r1", false, RequestorMatcher.ANY, ResourceMatcher.ANY,
+            assertThat(p.rules().get(0)).isEqualTo(new Rule("r1", false, RequesterMatcher.ANY, ResourceMatcher.ANY,
                     List.of(new AutoApproval(true), new EscalationApproval(List.of("S1"), true, true))));
         }
 
@@ -183,11 +183,31 @@ class PolicyParserTest {
         }
 
         @Test
+        void requesterIsTheKeyAndItsOldSpellingRequestorIsStillRead() {
+            AccessPolicy current = valid(parseRule("{name: r1, requester: {type: user, email: bob@example.com},"
+                    + " approval: [{type: auto, integration: incidentio}]}"));
+            AccessPolicy legacy = valid(parseRule("{name: r1, requestor: {type: user, email: bob@example.com},"
+                    + " approval: [{type: auto, integration: incidentio}]}"));
+            assertThat(current).isEqualTo(legacy);
+            assertThat(current.rules().get(0).requester())
+                    .isEqualTo(new RequesterMatcher(RequesterType.USER, "bob@example.com"));
+            assertThat(PolicyDocument.toJson(legacy)).contains("\"requester\"").doesNotContain("requestor");
+        }
+
+        @Test
+        void requesterAndRequestorTogetherAreRefused() {
+            PolicyParser.Result result = parseRule("{name: r1, requester: {type: any}, requestor: {type: any},"
+                    + " approval: [{type: auto, integration: incidentio}]}");
+            assertThat(result.errors()).containsExactly(
+                    error("rules[0].requestor", "give either requester or its old name requestor, not both"));
+        }
+
+        @Test
         void requestorEmailIsStoredNormalized() {
             AccessPolicy p = valid(parseRule("{name: r1, requestor: {type: user, email: '  Bob.Smith@Example.COM '},"
                     + " approval: [" + AUTO + "]}"));
-            assertThat(p.rules().get(0).requestor())
-                    .isEqualTo(new RequestorMatcher(RequestorType.USER, "bob.smith@example.com"));
+            assertThat(p.rules().get(0).requester())
+                    .isEqualTo(new RequesterMatcher(RequesterType.USER, "bob.smith@example.com"));
         }
 
         @Test
@@ -222,12 +242,12 @@ class PolicyParserTest {
 
     /** A policy using every construct, for round trips. */
     static final AccessPolicy RICH = new AccessPolicy(List.of(
-            new Rule("db: prod/eu", false, new RequestorMatcher(RequestorType.USER, "alice@example.com"),
+            new Rule("db: prod/eu", false, new RequesterMatcher(RequesterType.USER, "alice@example.com"),
                     new ResourceMatcher(ResourceType.SERVICE, "postgres", "prod-db"),
                     List.of(new AutoApproval(true), new EscalationApproval(List.of("01A", "01B"), true, false))),
-            new Rule("k8s", true, RequestorMatcher.ANY, new ResourceMatcher(ResourceType.SERVICE, "kubernetes", null),
+            new Rule("k8s", true, RequesterMatcher.ANY, new ResourceMatcher(ResourceType.SERVICE, "kubernetes", null),
                     List.of(new EscalationApproval(List.of("01C"), false, true))),
-            new Rule("fallback", false, RequestorMatcher.ANY, ResourceMatcher.ANY,
+            new Rule("fallback", false, RequesterMatcher.ANY, ResourceMatcher.ANY,
                     List.of(new AutoApproval(false)))));
 
     // ---- refused documents: one error each ------------------------------------------------------------
@@ -542,6 +562,6 @@ class PolicyParserTest {
         assertThat(PolicyParser.scheduleIds(RICH)).containsExactly("01A", "01B", "01C");
         assertThat(PolicyParser.scheduleIds(AccessPolicy.EMPTY)).isEmpty();
         assertThat(PolicyParser.scheduleIds(new AccessPolicy(List.of(new Rule("auto only", false,
-                RequestorMatcher.ANY, ResourceMatcher.ANY, List.of(new AutoApproval(true))))))).isEmpty();
+                RequesterMatcher.ANY, ResourceMatcher.ANY, List.of(new AutoApproval(true))))))).isEmpty();
     }
 }
