@@ -1,5 +1,6 @@
 package io.oncallapprover.approval;
 
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +23,6 @@ import io.oncallapprover.policy.PolicyService;
 import io.oncallapprover.policy.RequestedResource;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.Upstream;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -78,9 +78,10 @@ public class AutoApprovalService {
     }
 
     /** The installation and the policy of an organization, read in one session. */
+    @WithSession
     public Uni<Setup> setup(String orgId) {
-        return Panache.withSession(() -> integrations.find(orgId)
-                .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy))));
+        return integrations.find(orgId)
+                .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy)));
     }
 
     /** Evaluates auto-approval for a routing already computed; never fails, an outage is a decision. */

@@ -1,5 +1,6 @@
 package io.oncallapprover.escalation;
 
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -28,7 +29,6 @@ import io.oncallapprover.request.AccessRequestService;
 import io.oncallapprover.request.DecisionFollowUp;
 import io.oncallapprover.request.MatchedRules;
 import io.oncallapprover.security.Caller;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 import static io.oncallapprover.request.AccessRequestService.resourceOf;
@@ -66,7 +66,18 @@ public class EscalationService implements DecisionFollowUp {
      * is armed again.
      */
     public Uni<AccessRequest> escalate(String orgId, String id, Caller caller) {
-        return Panache.withTransaction(() -> requests.require(orgId, id).flatMap(request -> {
+        return escalateNow(orgId, id, caller).onFailure(AccessRequestService::concurrentWrite).recoverWithUni(() ->
+        // Lost a race with a concurrent escalation of the same request: that one did the work.
+        requests.require(orgId, id).invoke(request -> {
+            if (request.incidentState != IncidentState.PENDING && request.incidentState != IncidentState.CREATED) {
+                throw new ApiException(409, ProblemCodes.CONFLICT, "Conflict", "The request changed concurrently; retry.");
+            }
+        }));
+    }
+
+    @WithTransaction
+    Uni<AccessRequest> escalateNow(String orgId, String id, Caller caller) {
+        return requests.require(orgId, id).flatMap(request -> {
             if (request.incidentState == IncidentState.PENDING || request.incidentState == IncidentState.CREATED) {
                 return Uni.createFrom().item(request); // already escalated: idempotent
             }
@@ -108,13 +119,7 @@ public class EscalationService implements DecisionFollowUp {
                             .replaceWith(request);
                 });
             });
-        })).onFailure(AccessRequestService::concurrentWrite).recoverWithUni(() ->
-        // Lost a race with a concurrent escalation of the same request: that one did the work.
-        Panache.withSession(() -> requests.require(orgId, id)).invoke(request -> {
-            if (request.incidentState != IncidentState.PENDING && request.incidentState != IncidentState.CREATED) {
-                throw new ApiException(409, ProblemCodes.CONFLICT, "Conflict", "The request changed concurrently; retry.");
-            }
-        }));
+        });
     }
 
     /** The failed CREATE_INCIDENT task of a request, armed again from its first attempt. */

@@ -1,5 +1,7 @@
 package io.oncallapprover.escalation;
 
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.oncallapprover.installation.IncidentSettings;
 
 import java.time.Clock;
@@ -157,9 +159,10 @@ public class IncidentOutboxWorker {
     @Inject
     io.vertx.mutiny.sqlclient.Pool pool;
 
+    @WithTransaction
     Uni<List<Claimed>> claim(Instant now) {
         String token = UUID.randomUUID().toString();
-        return Panache.withTransaction(() -> Panache.getSession().flatMap(session -> session.createNativeQuery(
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
                 "select t.id from outbox_task t where t.status = 'PENDING' and t.next_attempt_at <= ?1"
                         + " and (t.locked_until is null or t.locked_until <= ?1)"
                         + " and (t.kind = 'CREATE_INCIDENT' or exists (select 1 from access_request r"
@@ -174,7 +177,7 @@ public class IncidentOutboxWorker {
                             task.leaseToken = token;
                             task.updatedAt = now;
                             return new Claimed(task.id, task.orgId, task.requestId, task.kind, token);
-                        }).toList())));
+                        }).toList()));
     }
 
     /**
@@ -197,9 +200,10 @@ public class IncidentOutboxWorker {
         });
     }
 
-    private Uni<Attempt> begin(Claimed task) {
+    @WithTransaction
+    Uni<Attempt> begin(Claimed task) {
         Instant now = clock.instant();
-        return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).map(row -> {
+        return OutboxTask.<OutboxTask> findById(task.id()).map(row -> {
             if (!holds(row, task)) {
                 LOG.infof("outbox task %d: lease lost before sending; leaving it to its holder", task.id());
                 return null;
@@ -208,7 +212,7 @@ public class IncidentOutboxWorker {
             row.lockedUntil = now.plus(config.lease());
             row.updatedAt = now;
             return new Attempt(task, row.attempts);
-        }));
+        });
     }
 
     /** Whether the row is still this worker's to finish: pending, under this worker's lease. */
@@ -216,15 +220,12 @@ public class IncidentOutboxWorker {
         return row != null && row.status == OutboxTask.Status.PENDING && task.leaseToken().equals(row.leaseToken);
     }
 
-    private record Work(AccessRequest request, Integration integration, AccessDecision decision) {
+    record Work(AccessRequest request, Integration integration, AccessDecision decision) {
     }
 
     Uni<Void> process(Attempt attempt) {
         Claimed task = attempt.task();
-        return Panache.withSession(() -> AccessRequest.<AccessRequest> findById(task.requestId())
-                .flatMap(request -> Integration.<Integration> findById(task.orgId())
-                        .flatMap(integration -> AccessDecision.<AccessDecision> findById(task.requestId())
-                                .map(decision -> new Work(request, integration, decision)))))
+        return loadWork(task)
                 .flatMap(work -> {
                     if (work.integration() == null) {
                         return Uni.createFrom().failure(IncidentIoException.of(IncidentIoException.Kind.REJECTED,
@@ -236,6 +237,14 @@ public class IncidentOutboxWorker {
                     };
                 })
                 .onFailure().recoverWithUni(failure -> failed(attempt, failure));
+    }
+
+    @WithSession
+    Uni<Work> loadWork(Claimed task) {
+        return AccessRequest.<AccessRequest> findById(task.requestId())
+                .flatMap(request -> Integration.<Integration> findById(task.orgId())
+                        .flatMap(integration -> AccessDecision.<AccessDecision> findById(task.requestId())
+                                .map(decision -> new Work(request, integration, decision))));
     }
 
     private Uni<Void> create(Claimed task, Work work) {
@@ -278,10 +287,11 @@ public class IncidentOutboxWorker {
                 r.conversationUrl, schedules, rules);
     }
 
-    private Uni<Void> done(Claimed task, Incident created, String detail) {
+    @WithTransaction
+    Uni<Void> done(Claimed task, Incident created, String detail) {
         Instant now = clock.instant();
         meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
-        return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
+        return OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
             if (!holds(row, task)) {
                 LOG.warnf("outbox task %d was sent, but its lease was lost; its holder records it", task.id());
                 return Uni.createFrom().voidItem();
@@ -304,7 +314,7 @@ public class IncidentOutboxWorker {
                 request.updatedAt = now;
                 return audit.record(task.orgId(), task.requestId(), AuditAction.INCIDENT_CREATED, "system", detail);
             }).replaceWithVoid();
-        }));
+        });
     }
 
     private Uni<Void> failed(Attempt attempt, Throwable failure) {
@@ -316,7 +326,14 @@ public class IncidentOutboxWorker {
         meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", givingUp ? "failed" : "retry").increment();
         LOG.warnf("outbox task %d (%s of request %s) attempt %d failed%s: %s", task.id(), task.kind(), task.requestId(),
                 attempt.attempts(), givingUp ? ", giving up" : "", error);
-        return Panache.withTransaction(() -> OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
+        return recordFailure(attempt, failure, error, givingUp, now).onFailure().invoke(e -> LOG.errorf(e, "could not record the failure of outbox task %d", task.id()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    @WithTransaction
+    Uni<Void> recordFailure(Attempt attempt, Throwable failure, String error, boolean givingUp, Instant now) {
+        Claimed task = attempt.task();
+        return OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
             if (!holds(row, task)) {
                 LOG.warnf("outbox task %d failed, but its lease was lost; its holder records it", task.id());
                 return Uni.createFrom().voidItem();
@@ -340,8 +357,7 @@ public class IncidentOutboxWorker {
             return markRequest.call(() -> audit.record(task.orgId(), task.requestId(),
                     create ? AuditAction.INCIDENT_CREATE_FAILED : AuditAction.INCIDENT_UPDATE_FAILED, "system",
                     "gave up after " + attempt.attempts() + " attempts: " + error)).replaceWithVoid();
-        })).onFailure().invoke(e -> LOG.errorf(e, "could not record the failure of outbox task %d", task.id()))
-                .onFailure().recoverWithNull().replaceWithVoid();
+        });
     }
 
     /** Exponential back-off with jitter, at least what incident.io asked for. */

@@ -1,5 +1,6 @@
 package io.oncallapprover.installation;
 
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,6 @@ import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.problem.ProblemCodes;
 import io.oncallapprover.common.ApiKey;
 import io.oncallapprover.security.Caller;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -48,12 +48,12 @@ public class IncidentSettingsService {
 
     /** The settings in force: the organization's own, else the global ones. 404 NOT_INSTALLED without an installation. */
     public Uni<IncidentSettingsView> show(String orgId) {
-        return Panache.withSession(() -> integrations.require(orgId)).map(i -> IncidentSettingsView.of(i, config));
+        return integrations.require(orgId).map(i -> IncidentSettingsView.of(i, config));
     }
 
     /** Replaces the organization's settings; a null id returns that setting to the global default. */
     public Uni<IncidentSettingsView> set(String orgId, IncidentSettingsRequest body, Caller caller) {
-        return Panache.withSession(() -> integrations.require(orgId))
+        return integrations.require(orgId)
                 .flatMap(integration -> unknownIds(integrations.keyOf(integration), body))
                 .invoke(errors -> {
                     if (!errors.isEmpty()) {
@@ -63,7 +63,14 @@ public class IncidentSettingsService {
                                 errors);
                     }
                 })
-                .flatMap(ignored -> Panache.withTransaction(() -> integrations.require(orgId).flatMap(integration -> {
+                .flatMap(ignored -> store(orgId, body, caller))
+                .invoke(view -> LOG.infof("incident settings of org %s set: severity %s, type %s, mode %s", orgId,
+                        body.severityId(), body.incidentTypeId(), body.mode()));
+    }
+
+    @WithTransaction
+    Uni<IncidentSettingsView> store(String orgId, IncidentSettingsRequest body, Caller caller) {
+        return integrations.require(orgId).flatMap(integration -> {
                     String before = describe(integration);
                     integration.incidentSeverityId = body.severityId();
                     integration.incidentTypeId = body.incidentTypeId();
@@ -72,9 +79,7 @@ public class IncidentSettingsService {
                     return audit.record(orgId, AuditAction.INCIDENT_SETTINGS_CHANGED, caller,
                             before + " -> " + describe(integration))
                             .replaceWith(IncidentSettingsView.of(integration, config));
-                })))
-                .invoke(view -> LOG.infof("incident settings of org %s set: severity %s, type %s, mode %s", orgId,
-                        body.severityId(), body.incidentTypeId(), body.mode()));
+                });
     }
 
     /**

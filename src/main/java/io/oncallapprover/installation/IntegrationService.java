@@ -1,5 +1,6 @@
 package io.oncallapprover.installation;
 
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.time.Instant;
@@ -31,7 +32,6 @@ import io.oncallapprover.problem.Upstream;
 import io.oncallapprover.common.ApiKey;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.SecretCipher;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -87,7 +87,7 @@ public class IntegrationService {
                 .invoke(IntegrationService::requireRoles)
                 .flatMap(identity -> ensureCustomField(key)
                         .onFailure(IncidentIoException.class).transform(IntegrationService::installFailure)
-                        .flatMap(field -> Panache.withTransaction(() -> upsert(orgId, key, identity, field, caller))))
+                        .flatMap(field -> upsert(orgId, key, identity, field, caller)))
                 .call(() -> entriesCache.invalidateOrg(orgId))
                 .invoke(view -> LOG.infof("incident.io installed for org %s (identity %s, key …%s)", orgId,
                         view.identityName(), view.keyHint().substring(1)));
@@ -171,7 +171,8 @@ public class IntegrationService {
         });
     }
 
-    private Uni<InstallationView> upsert(String orgId, ApiKey key, Identity identity, CustomField field, Caller caller) {
+    @WithTransaction
+    Uni<InstallationView> upsert(String orgId, ApiKey key, Identity identity, CustomField field, Caller caller) {
         Instant now = clock.instant();
         return find(orgId).flatMap(found -> {
             Integration integration = found.orElseGet(() -> {
@@ -212,10 +213,7 @@ public class IntegrationService {
 
     /** Removes the installation; false when there was none. */
     public Uni<Boolean> uninstall(String orgId, Caller caller) {
-        return Panache.withTransaction(() -> Integration.deleteById(orgId)
-                .call(deleted -> deleted
-                        ? audit.record(orgId, AuditAction.INTEGRATION_UNINSTALLED, caller, null)
-                        : Uni.createFrom().voidItem()))
+        return delete(orgId, caller)
                 .call(() -> entriesCache.invalidateOrg(orgId))
                 .invoke(deleted -> {
                     if (deleted) {
@@ -224,9 +222,16 @@ public class IntegrationService {
                 });
     }
 
+    @WithTransaction
+    Uni<Boolean> delete(String orgId, Caller caller) {
+        return Integration.deleteById(orgId).call(deleted -> deleted
+                ? audit.record(orgId, AuditAction.INTEGRATION_UNINSTALLED, caller, null)
+                : Uni.createFrom().voidItem());
+    }
+
     /** Every schedule of the organization's incident.io account. */
     public Uni<List<Schedule>> schedules(String orgId) {
-        return Panache.withSession(() -> require(orgId))
+        return require(orgId)
                 .flatMap(integration -> client.allSchedules(keyOf(integration)));
     }
 
@@ -236,7 +241,7 @@ public class IntegrationService {
      */
     public Uni<InstallationView> setAutoApprovalSchedules(String orgId, List<String> requested, Caller caller) {
         List<String> ids = List.copyOf(new LinkedHashSet<>(requested));
-        return Panache.withSession(() -> require(orgId))
+        return require(orgId)
                 .flatMap(integration -> unknownSchedules(keyOf(integration), ids))
                 .invoke(unknown -> {
                     if (!unknown.isEmpty()) {
@@ -251,15 +256,20 @@ public class IntegrationService {
                                 "incident.io does not know schedule(s): " + String.join(", ", unknown) + ".", errors);
                     }
                 })
-                .flatMap(ignored -> Panache.withTransaction(() -> require(orgId).flatMap(integration -> {
+                .flatMap(ignored -> storeAutoApproval(orgId, ids, caller))
+                .invoke(view -> LOG.infof("auto-approval schedules of org %s set to %s", orgId, ids));
+    }
+
+    @WithTransaction
+    Uni<InstallationView> storeAutoApproval(String orgId, List<String> ids, Caller caller) {
+        return require(orgId).flatMap(integration -> {
                     String before = String.join(",", integration.autoApprovalScheduleIds);
                     integration.autoApprovalScheduleIds = ids.toArray(String[]::new);
                     integration.updatedAt = clock.instant();
                     return audit.record(orgId, AuditAction.AUTO_APPROVAL_SCHEDULES_CHANGED, caller,
                             "[" + before + "] -> [" + String.join(",", ids) + "]")
                             .replaceWith(InstallationView.of(integration));
-                })))
-                .invoke(view -> LOG.infof("auto-approval schedules of org %s set to %s", orgId, ids));
+                });
     }
 
     /** The ids incident.io does not know, asked in one concurrent round; fails closed as a 503. */

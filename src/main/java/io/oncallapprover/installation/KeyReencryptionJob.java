@@ -1,5 +1,7 @@
 package io.oncallapprover.installation;
 
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -45,7 +47,7 @@ public class KeyReencryptionJob {
     /** Re-encrypts every API key not sealed under the active master key; returns how many. */
     public Uni<Integer> reencryptAll() {
         String current = "v1." + cipher.activeKeyId() + ".%";
-        return Panache.withSession(() -> Integration.<Integration> find("apiKeyCiphertext not like ?1", current).project(OrgIdOnly.class).list())
+        return staleOrgs(current)
                 .flatMap(stale -> Multi.createFrom().iterable(stale)
                         .onItem().transformToUniAndConcatenate(row -> reencrypt(row.orgId(), current))
                         .collect().asList())
@@ -56,8 +58,15 @@ public class KeyReencryptionJob {
     public record OrgIdOnly(String orgId) {
     }
 
-    private Uni<Boolean> reencrypt(String orgId, String currentPattern) {
-        return Panache.withTransaction(() -> Panache.getSession().flatMap(session -> session
+    @WithSession
+    Uni<java.util.List<OrgIdOnly>> staleOrgs(String current) {
+        return Integration.<Integration> find("apiKeyCiphertext not like ?1", current).project(OrgIdOnly.class).list();
+    }
+
+    /** Re-encrypts one organization's key under a row lock, skipping a row another replica holds. */
+    @WithTransaction
+    Uni<Boolean> reencryptLocked(String orgId, String currentPattern) {
+        return Panache.getSession().flatMap(session -> session
                 .createNativeQuery("select org_id from incidentio_integration where org_id = ?1 and api_key_ciphertext not like ?2 "
                         + "for update skip locked", String.class)
                 .setParameter(1, orgId).setParameter(2, currentPattern)
@@ -70,7 +79,11 @@ public class KeyReencryptionJob {
                             return audit.record(orgId, AuditAction.SECRET_REENCRYPTED, Caller.SYSTEM,
                                     "API key re-encrypted from master key " + oldKeyId + " to " + cipher.activeKeyId())
                                     .replaceWith(true);
-                        })))
+                        }));
+    }
+
+    private Uni<Boolean> reencrypt(String orgId, String currentPattern) {
+        return reencryptLocked(orgId, currentPattern)
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("could not re-encrypt the API key of org %s: %s", orgId, failure.getMessage());
                     return false;

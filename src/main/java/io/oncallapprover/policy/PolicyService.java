@@ -1,5 +1,6 @@
 package io.oncallapprover.policy;
 
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -22,7 +23,6 @@ import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.problem.ProblemCodes;
 import io.oncallapprover.security.Caller;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 /** Reading and replacing an organization's access policy; validated whole before anything is written. */
@@ -72,10 +72,11 @@ public class PolicyService {
     }
 
     /** Deletes the stored policy, so the organization is routed by default again; false when none was stored. */
+    @WithTransaction
     public Uni<Boolean> delete(String orgId, Caller caller) {
-        return Panache.withTransaction(() -> StoredPolicy.deleteById(orgId).call(deleted -> deleted
+        return StoredPolicy.deleteById(orgId).call(deleted -> deleted
                 ? audit.record(orgId, AuditAction.POLICY_DELETED, caller, "back to default routing")
-                : Uni.createFrom().voidItem()));
+                : Uni.createFrom().voidItem());
     }
 
     static AccessPolicy parseStored(String document) {
@@ -90,7 +91,7 @@ public class PolicyService {
     public Uni<StoredPolicy> replace(String orgId, String body, boolean yaml, Caller caller) {
         AccessPolicy policy = parseRequest(body, yaml);
         Set<String> scheduleIds = PolicyParser.scheduleIds(policy);
-        return Panache.withSession(() -> integrations.find(orgId))
+        return integrations.find(orgId)
                 .flatMap(integration -> integration.isEmpty() || scheduleIds.isEmpty()
                         ? Uni.createFrom().item(List.<String> of())
                         : integrations.unknownSchedules(integrations.keyOf(integration.get()), List.copyOf(scheduleIds)))
@@ -101,7 +102,12 @@ public class PolicyService {
                                 unknownSchedulePaths(policy, Set.copyOf(unknown)));
                     }
                 })
-                .flatMap(ignored -> Panache.withTransaction(() -> StoredPolicy.<StoredPolicy> findById(orgId).flatMap(found -> {
+                .flatMap(ignored -> store(orgId, policy, caller));
+    }
+
+    @WithTransaction
+    Uni<StoredPolicy> store(String orgId, AccessPolicy policy, Caller caller) {
+        return StoredPolicy.<StoredPolicy> findById(orgId).flatMap(found -> {
                     StoredPolicy stored = found != null ? found : new StoredPolicy();
                     stored.orgId = orgId;
                     stored.document = PolicyDocument.toJson(policy);
@@ -111,7 +117,7 @@ public class PolicyService {
                     return saved.call(() -> audit.record(orgId, AuditAction.POLICY_CHANGED, caller,
                             policy.rules().size() + " rule(s): " + String.join(", ",
                                     policy.rules().stream().map(AccessPolicy.Rule::name).toList())));
-                })));
+                });
     }
 
     private static AccessPolicy parseRequest(String body, boolean yaml) {

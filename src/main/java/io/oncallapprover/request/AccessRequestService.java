@@ -1,5 +1,6 @@
 package io.oncallapprover.request;
 
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.time.Instant;
@@ -41,7 +42,6 @@ import io.oncallapprover.request.AccessRequest.Status;
 import io.oncallapprover.request.AccessRequestDtos.CreateAccessRequest;
 import io.oncallapprover.request.AccessRequestDtos.DecisionRequest;
 import io.oncallapprover.security.Caller;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -110,7 +110,15 @@ public class AccessRequestService {
                         List.of(new FieldError("resource", "is not covered by any enabled rule for this requester")));
             }
             return autoApproval.evaluate(orgId, setup.integration(), requester, body.reason(), routing)
-                    .flatMap(evaluation -> Panache.withTransaction(() -> {
+                    .flatMap(evaluation -> persistNew(orgId, requester, body, routing, evaluation, caller));
+        });
+    }
+
+    @WithTransaction
+    Uni<AccessRequest> persistNew(String orgId, String requester, CreateAccessRequest body, Routing routing,
+            AutoApprovalService.Evaluation evaluation, Caller caller) {
+        RequestedResource resource = new RequestedResource(body.resource().type(), body.resource().service(),
+                body.resource().name());
                         AccessRequest request = newRequest(orgId, requester, body, routing, evaluation.decision(), caller);
                         return request.<AccessRequest> persist()
                                 .call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_CREATED, caller.subject(),
@@ -120,8 +128,6 @@ public class AccessRequestService {
                                         ? audit.record(orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
                                                 evaluation.decision().explanation())
                                         : Uni.createFrom().voidItem());
-                    }));
-        });
     }
 
     private AccessRequest newRequest(String orgId, String requester, CreateAccessRequest body, Routing routing,
@@ -154,6 +160,7 @@ public class AccessRequestService {
     }
 
     /** The request of this organization, or a 404 that says nothing about other organizations. */
+    @WithSession
     public Uni<AccessRequest> require(String orgId, String id) {
         return AccessRequest.<AccessRequest> find("id = ?1 and orgId = ?2", id, orgId).firstResult()
                 .map(found -> {
@@ -203,9 +210,10 @@ public class AccessRequestService {
     }
 
     /** The request, the installation and the policy in force, read in one session closed before incident.io is asked. */
-    private Uni<Loaded> load(String orgId, String id) {
-        return Panache.withSession(() -> require(orgId, id).flatMap(request -> integrations.find(orgId)
-                .flatMap(integration -> policies.load(orgId).map(policy -> new Loaded(request, integration, policy)))));
+    @WithSession
+    Uni<Loaded> load(String orgId, String id) {
+        return require(orgId, id).flatMap(request -> integrations.find(orgId)
+                .flatMap(integration -> policies.load(orgId).map(policy -> new Loaded(request, integration, policy))));
     }
 
     private Uni<AccessRequest> record(String orgId, String id, DecisionRequest body, String approver, ApproverDecision check,
@@ -214,7 +222,17 @@ public class AccessRequestService {
         boolean approve = body.decision() == AccessDecision.Kind.APPROVE;
         Status status = approve ? Status.APPROVED : Status.DENIED;
         Instant grantExpiresAt = approve ? now.plus(AutoApprovalService.GRANT) : null;
-        return Panache.withTransaction(() -> AccessRequest.update(
+        return writeDecision(orgId, id, body, approver, check, caller, now, approve, status, grantExpiresAt)
+                .onFailure(AccessRequestService::concurrentWrite)
+                .recoverWithUni(() -> require(orgId, id).map(current -> {
+                    throw alreadyDecided(current, current.statusAt(clock.instant()));
+                }));
+    }
+
+    @WithTransaction
+    Uni<AccessRequest> writeDecision(String orgId, String id, DecisionRequest body, String approver, ApproverDecision check,
+            Caller caller, Instant now, boolean approve, Status status, Instant grantExpiresAt) {
+        return AccessRequest.update(
                 "status = ?1, grantExpiresAt = ?2, updatedAt = ?3, version = version + 1 where id = ?4 and status = ?5"
                         + " and (pendingExpiresAt is null or pendingExpiresAt > ?3)",
                 status, grantExpiresAt, now, id, Status.PENDING)
@@ -238,16 +256,11 @@ public class AccessRequestService {
                                             + (body.comment() == null ? "" : ": " + body.comment())))
                             .chain(() -> require(orgId, id))
                             .call(request -> followUp.decided(request, now));
-                }))
-                .onFailure(AccessRequestService::concurrentWrite)
-                .recoverWithUni(() -> Panache.withSession(() -> require(orgId, id)).map(current -> {
-                    throw alreadyDecided(current, current.statusAt(clock.instant()));
-                }));
+                });
     }
 
     private Uni<AccessRequest> refuse(String orgId, String id, String approver, ApproverDecision check, Caller caller) {
-        return Panache.withTransaction(() -> audit.record(orgId, id, AuditAction.DECISION_REFUSED, caller.subject(),
-                approver + ": " + check.code() + " (" + check.explanation() + ")"))
+        return auditRefusal(orgId, id, approver, check, caller)
                 .map(ignored -> {
                     java.util.Map<String, Object> extensions = new java.util.HashMap<>(java.util.Map.of("allowed", false,
                             "explanation", check.explanation(), "evidence", check.evidence(),
@@ -258,6 +271,13 @@ public class AccessRequestService {
                     throw new ApiException(403, check.code().name(), "Not allowed to decide", check.explanation(),
                             List.of(new FieldError("approver", check.explanation())), null, extensions);
                 });
+    }
+
+    @WithTransaction
+    Uni<io.oncallapprover.audit.AuditEvent> auditRefusal(String orgId, String id, String approver, ApproverDecision check,
+            Caller caller) {
+        return audit.record(orgId, id, AuditAction.DECISION_REFUSED, caller.subject(),
+                approver + ": " + check.code() + " (" + check.explanation() + ")");
     }
 
     private static ApiException alreadyDecided(AccessRequest request, Status status) {

@@ -1,5 +1,6 @@
 package io.oncallapprover.request;
 
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -8,7 +9,6 @@ import jakarta.inject.Inject;
 
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Page;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -34,9 +34,10 @@ public class GrantExpiryJob {
      * Expires every approved request whose grant ended by now, and every pending request that lapsed
      * undecided; returns how many. (Reads already show them EXPIRED; this makes it durable and audited.)
      */
+    @WithTransaction
     public Uni<Integer> expireDue() {
         Instant now = clock.instant();
-        return Panache.withTransaction(() -> AccessRequest.<AccessRequest> find(
+        return AccessRequest.<AccessRequest> find(
                 "(status = ?1 and grantExpiresAt <= ?3) or (status = ?2 and pendingExpiresAt <= ?3) order by id",
                 AccessRequest.Status.APPROVED, AccessRequest.Status.PENDING, now)
                 .page(Page.ofSize(500)).list()
@@ -50,6 +51,6 @@ public class GrantExpiryJob {
                             return audit.record(request.orgId, request.id, AuditAction.REQUEST_EXPIRED, "system", detail);
                         })
                         .collect().asList()
-                        .map(java.util.List::size)));
+                        .map(java.util.List::size));
     }
 }
