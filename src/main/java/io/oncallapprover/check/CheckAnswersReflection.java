@@ -7,10 +7,12 @@ import io.oncallapprover.approval.RuleRef;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * Registers the check answers for reflection (JSON in a native image) from here, so the pure
+ * Registers the check answers (and the stored decision evidence) for reflection (JSON in a native
+ * image, and jsonb columns) from here, so the pure
  * decision core that defines them carries no framework annotation.
  */
-@RegisterForReflection(targets = { AutoApprovalDecision.class, ApproverDecision.class, Evidence.class, RuleRef.class })
+@RegisterForReflection(targets = { AutoApprovalDecision.class, ApproverDecision.class, Evidence.class, RuleRef.class,
+        io.oncallapprover.request.AccessDecision.DecisionEvidence.class })
 final class CheckAnswersReflection {
 
     private CheckAnswersReflection() {

@@ -2,7 +2,14 @@ package io.oncallapprover.request;
 
 import java.time.Instant;
 
+import java.util.List;
+
 import jakarta.persistence.Column;
+
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import io.oncallapprover.approval.Evidence;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -37,7 +44,16 @@ public class AccessDecision extends PanacheEntityBase {
     @Column(name = "decided_by", nullable = false)
     public String decidedBy;
 
-    /** JSON of the on-call evidence that allowed the approver. */
-    @Column(nullable = false)
-    public String evidence;
+    /** The on-call evidence that allowed the approver (jsonb). */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false, columnDefinition = "jsonb")
+    public DecisionEvidence evidence;
+
+    /** The shifts that allowed the approver, as stored: a JSON object (the reactive driver binds objects, not arrays). */
+    public record DecisionEvidence(List<Evidence> shifts) {
+
+        public DecisionEvidence {
+            shifts = shifts == null ? List.of() : List.copyOf(shifts);
+        }
+    }
 }

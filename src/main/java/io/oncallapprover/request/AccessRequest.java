@@ -3,6 +3,11 @@ package io.oncallapprover.request;
 import java.time.Instant;
 
 import jakarta.persistence.Column;
+
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import io.oncallapprover.approval.AutoApprovalDecision;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -62,9 +67,10 @@ public class AccessRequest extends PanacheEntityBase {
     @Column(name = "matched_rules", nullable = false)
     public String matchedRules;
 
-    /** JSON of the auto-approval evaluation made at creation. */
-    @Column(nullable = false)
-    public String evaluation;
+    /** The auto-approval evaluation made at creation (jsonb). */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false, columnDefinition = "jsonb")
+    public AutoApprovalDecision evaluation;
 
     /** Subject of the caller (token) that made the request on the requester's behalf. */
     @Column(name = "requested_by", nullable = false)

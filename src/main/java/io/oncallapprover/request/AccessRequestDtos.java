@@ -10,7 +10,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.oncallapprover.approval.AutoApprovalDecision;
 
 import io.oncallapprover.approval.Evidence;
 import io.oncallapprover.common.Ids;
@@ -82,7 +82,7 @@ public final class AccessRequestDtos {
             Instant updatedAt,
             Instant grantExpiresAt,
             List<String> matchedRules,
-            JsonNode autoApproval,
+            AutoApprovalDecision autoApproval,
             EscalationView escalation,
             IncidentView incident,
             List<DecisionView> decisions,

@@ -13,8 +13,6 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.oncallapprover.approval.ApproverCheckService;
 import io.oncallapprover.approval.ApproverCheckService.PendingRequest;
@@ -78,8 +76,6 @@ public class AccessRequestService {
     @Inject
     DecisionFollowUp followUp;
 
-    @Inject
-    ObjectMapper json;
 
     @Inject
     Clock clock;
@@ -143,7 +139,7 @@ public class AccessRequestService {
         request.reason = body.reason();
         request.conversationUrl = body.conversationUrl();
         request.matchedRules = MatchedRules.snapshot(routing);
-        request.evaluation = toJson(decision);
+        request.evaluation = decision;
         request.requestedBy = caller.subject();
         request.createdAt = now;
         request.updatedAt = now;
@@ -249,7 +245,7 @@ public class AccessRequestService {
                     decision.comment = body.comment();
                     decision.decidedAt = now;
                     decision.decidedBy = caller.subject();
-                    decision.evidence = toJson(check.evidence());
+                    decision.evidence = new AccessDecision.DecisionEvidence(check.evidence());
                     return decision.persist()
                             .call(() -> audit.record(orgId, id, approve ? AuditAction.REQUEST_APPROVED : AuditAction.REQUEST_DENIED,
                                     caller.subject(), approver + (approve ? " approved" : " denied")
@@ -303,13 +299,6 @@ public class AccessRequestService {
         return false;
     }
 
-    private String toJson(Object value) {
-        try {
-            return json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
-        }
-    }
 
 
 }

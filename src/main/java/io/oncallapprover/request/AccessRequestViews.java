@@ -6,9 +6,6 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.oncallapprover.approval.CheckCode;
 import io.oncallapprover.approval.DecisionTable;
@@ -30,8 +27,6 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class AccessRequestViews {
 
-    @Inject
-    ObjectMapper json;
 
     @Inject
     java.time.Clock clock;
@@ -55,20 +50,11 @@ public class AccessRequestViews {
                 r.incidentError);
         List<DecisionView> decisions = decision == null ? List.of()
                 : List.of(new DecisionView(decision.approver, decision.decision, decision.comment, decision.decidedAt,
-                        decision.decidedBy, read(decision.evidence, new TypeReference<List<Evidence>>() {
-                        })));
+                        decision.decidedBy, decision.evidence.shifts()));
         List<AuditEntry> trail = events.stream().map(e -> new AuditEntry(e.action, e.subject, e.detail, e.occurredAt)).toList();
         return new AccessRequestView(r.id, r.statusAt(clock.instant()).name(), r.requester, new ResourceRef(r.resourceType, r.resourceService,
                 r.resourceName), r.reason, r.conversationUrl, r.requestedBy, r.createdAt, r.updatedAt, r.grantExpiresAt,
-                routing.ruleNames(), read(r.evaluation, new TypeReference<com.fasterxml.jackson.databind.JsonNode>() {
-                }), escalation, incident, decisions, trail);
+                routing.ruleNames(), r.evaluation, escalation, incident, decisions, trail);
     }
 
-    private <T> T read(String value, TypeReference<T> type) {
-        try {
-            return json.readValue(value, type);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored JSON no longer reads", e);
-        }
-    }
 }
