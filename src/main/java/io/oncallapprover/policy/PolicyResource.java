@@ -74,14 +74,13 @@ public class PolicyResource {
 
     private static Response respond(StoredPolicy stored, String accept) {
         boolean yaml = accept != null && accept.toLowerCase().contains("yaml");
-        AccessPolicy policy = stored == null ? AccessPolicy.DEFAULT_ROUTING : null;
+        AccessPolicy policy = stored == null ? AccessPolicy.DEFAULT_ROUTING : stored.document.toPolicy();
         String body;
         if (yaml) {
-            body = stored == null
-                    ? "# Default routing: no policy is stored for this organization.\n" + PolicyDocument.toYaml(policy)
-                    : PolicyDocument.toYaml(PolicyService.parseStored(stored.document));
+            body = (stored == null ? "# Default routing: no policy is stored for this organization.\n" : "")
+                    + PolicyDocument.toYaml(policy);
         } else {
-            body = stored == null ? PolicyDocument.toJson(policy) : stored.document; // stored canonical
+            body = PolicyDocument.toJson(policy);
         }
         Response.ResponseBuilder response = Response.ok(body).type(yaml ? YAML : MediaType.APPLICATION_JSON)
                 .header(SOURCE_HEADER, stored == null ? "default" : "stored");

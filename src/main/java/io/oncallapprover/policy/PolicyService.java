@@ -5,9 +5,7 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,31 +36,10 @@ public class PolicyService {
     @Inject
     Clock clock;
 
-    /** A parsed policy and the stored document it came from. */
-    private record Parsed(String document, AccessPolicy policy) {
-    }
-
-    /**
-     * Checks read the policy on every call; parsing and validating it each time would be work on
-     * the hot path. An entry is used only while the stored document is the very one it was parsed
-     * from (comparing strings is far cheaper than parsing), so any write, on any replica, shows.
-     */
-    private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
-
     /** The stored policy, or {@link AccessPolicy#DEFAULT_ROUTING} when none is stored. Must run inside a session. */
     public Uni<AccessPolicy> load(String orgId) {
-        return StoredPolicy.<StoredPolicy> findById(orgId).map(stored -> {
-            if (stored == null) {
-                return AccessPolicy.DEFAULT_ROUTING;
-            }
-            Parsed known = parsed.get(orgId);
-            if (known != null && known.document().equals(stored.document)) {
-                return known.policy();
-            }
-            AccessPolicy policy = parseStored(stored.document);
-            parsed.put(orgId, new Parsed(stored.document, policy));
-            return policy;
-        });
+        return StoredPolicy.<StoredPolicy> findById(orgId)
+                .map(stored -> stored == null ? AccessPolicy.DEFAULT_ROUTING : stored.document.toPolicy());
     }
 
     /** The stored policy row, or null. */
@@ -79,13 +56,6 @@ public class PolicyService {
                 : Uni.createFrom().voidItem());
     }
 
-    static AccessPolicy parseStored(String document) {
-        PolicyParser.Result result = PolicyParser.parse(PolicyDocument.read(document, false));
-        if (!result.valid()) {
-            throw new IllegalStateException("stored policy no longer parses: " + result.errors());
-        }
-        return result.policy();
-    }
 
     /** Validates the document (syntax, shape, and schedule ids when incident.io is installed) and stores it. */
     public Uni<StoredPolicy> replace(String orgId, String body, boolean yaml, Caller caller) {
@@ -110,7 +80,7 @@ public class PolicyService {
         return StoredPolicy.<StoredPolicy> findById(orgId).flatMap(found -> {
                     StoredPolicy stored = found != null ? found : new StoredPolicy();
                     stored.orgId = orgId;
-                    stored.document = PolicyDocument.toJson(policy);
+                    stored.document = StoredRules.of(policy);
                     stored.updatedAt = clock.instant();
                     stored.updatedBy = caller.subject();
                     Uni<StoredPolicy> saved = found != null ? Uni.createFrom().item(stored) : stored.persist();

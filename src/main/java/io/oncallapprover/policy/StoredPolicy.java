@@ -3,6 +3,9 @@ package io.oncallapprover.policy;
 import java.time.Instant;
 
 import jakarta.persistence.Column;
+
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -19,8 +22,10 @@ public class StoredPolicy extends PanacheEntityBase {
     @Column(name = "org_id")
     public String orgId;
 
-    @Column(nullable = false)
-    public String document;
+    /** The rules (jsonb, in the shape of the policy document). */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false, columnDefinition = "jsonb")
+    public StoredRules document;
 
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;

@@ -8,6 +8,7 @@ import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 import io.oncallapprover.approval.AutoApprovalDecision;
+import io.oncallapprover.policy.StoredRules;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -63,9 +64,10 @@ public class AccessRequest extends PanacheEntityBase {
     @Column(nullable = false)
     public Status status;
 
-    /** JSON snapshot of the matched rules (see {@link MatchedRules}). */
-    @Column(name = "matched_rules", nullable = false)
-    public String matchedRules;
+    /** The rules the request matched when it was made (jsonb; see {@link MatchedRules}). */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "matched_rules", nullable = false, columnDefinition = "jsonb")
+    public StoredRules matchedRules;
 
     /** The auto-approval evaluation made at creation (jsonb). */
     @JdbcTypeCode(SqlTypes.JSON)
