@@ -1,7 +1,6 @@
 package io.oncallapprover.approval;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -17,7 +16,6 @@ import io.oncallapprover.installation.Integration;
 import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.problem.ApiException;
-import io.oncallapprover.problem.ProblemCodes;
 import io.oncallapprover.problem.Upstream;
 import io.smallrye.mutiny.Uni;
 

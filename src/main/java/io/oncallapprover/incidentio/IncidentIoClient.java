@@ -33,7 +33,6 @@ import io.oncallapprover.incidentio.IncidentIoDtos.Severity;
 import io.oncallapprover.incidentio.IncidentIoDtos.PaginationMeta;
 import io.oncallapprover.incidentio.IncidentIoDtos.Schedule;
 import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleEntriesPage;
-import io.oncallapprover.incidentio.IncidentIoDtos.SchedulesPage;
 import io.oncallapprover.incidentio.IncidentIoException.Kind;
 import io.oncallapprover.common.ApiKey;
 import io.smallrye.mutiny.Uni;

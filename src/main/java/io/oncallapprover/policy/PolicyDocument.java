@@ -20,22 +20,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 
-import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
-import io.oncallapprover.policy.AccessPolicy.AutoApproval;
-import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
-import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
-import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
-import io.oncallapprover.policy.AccessPolicy.Rule;
 
 /**
  * Reading and writing policy documents (PRODUCT §2), as JSON or YAML. Reading only produces a
@@ -227,55 +218,12 @@ public final class PolicyDocument {
 
     // ---- writing -------------------------------------------------------------------------------------
 
-    /** The canonical tree of a policy: every field written, defaults included (resource name omitted when null). */
+    /**
+     * The canonical tree of a policy: every field written, defaults included (resource name omitted
+     * when null). It is the stored shape ({@link StoredRules}), so what is stored and what GET shows agree.
+     */
     public static JsonNode toTree(AccessPolicy policy) {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode root = f.objectNode();
-        ArrayNode rules = root.putArray("rules");
-        for (Rule rule : policy.rules()) {
-            ObjectNode r = rules.addObject();
-            r.put("name", rule.name());
-            r.put("disabled", rule.disabled());
-            RequesterMatcher requester = rule.requester() == null ? RequesterMatcher.ANY : rule.requester();
-            ObjectNode req = r.putObject("requester");
-            switch (requester.type()) {
-                case ANY -> req.put("type", "any");
-                case USER -> {
-                    req.put("type", "user");
-                    req.put("email", requester.email());
-                }
-            }
-            ResourceMatcher resource = rule.resource() == null ? ResourceMatcher.ANY : rule.resource();
-            ObjectNode res = r.putObject("resource");
-            switch (resource.type()) {
-                case ANY -> res.put("type", "any");
-                case SERVICE -> {
-                    res.put("type", "service");
-                    res.put("service", resource.service());
-                    if (resource.name() != null) {
-                        res.put("name", resource.name());
-                    }
-                }
-            }
-            ArrayNode approval = r.putArray("approval");
-            for (ApprovalStep step : rule.approval()) {
-                ObjectNode s = approval.addObject();
-                if (step instanceof AutoApproval auto) {
-                    s.put("type", "auto");
-                    s.put("integration", PolicyParser.INTEGRATION_INCIDENTIO);
-                    s.putObject("options").put("requireReason", auto.requireReason());
-                } else if (step instanceof EscalationApproval escalation) {
-                    s.put("type", "escalation");
-                    s.put("integration", PolicyParser.INTEGRATION_INCIDENTIO);
-                    ArrayNode services = s.putArray("services");
-                    escalation.services().forEach(services::add);
-                    ObjectNode options = s.putObject("options");
-                    options.put("allowOneParty", escalation.allowOneParty());
-                    options.put("requireReason", escalation.requireReason());
-                }
-            }
-        }
-        return root;
+        return JSON_WRITER.valueToTree(StoredRules.of(policy));
     }
 
     public static String toJson(AccessPolicy policy) {

@@ -16,8 +16,6 @@ import org.jboss.logging.Logger;
 
 import io.oncallapprover.approval.ApproverCheckService;
 import io.oncallapprover.approval.ApproverCheckService.PendingRequest;
-import io.oncallapprover.approval.DecisionTable;
-import io.oncallapprover.approval.DecisionTable.EscalationPlan;
 import io.oncallapprover.approval.ApproverDecision;
 import io.oncallapprover.approval.AutoApprovalDecision;
 import io.oncallapprover.approval.AutoApprovalService;
@@ -35,7 +33,6 @@ import io.oncallapprover.policy.RequestedResource;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.problem.ProblemCodes;
-import io.oncallapprover.request.AccessRequest.IncidentState;
 import io.oncallapprover.request.AccessRequest.Status;
 import io.oncallapprover.request.AccessRequestDtos.CreateAccessRequest;
 import io.oncallapprover.request.AccessRequestDtos.DecisionRequest;

@@ -10,7 +10,6 @@ import jakarta.inject.Inject;
 import io.oncallapprover.approval.CheckCode;
 import io.oncallapprover.approval.DecisionTable;
 import io.oncallapprover.approval.DecisionTable.EscalationPlan;
-import io.oncallapprover.approval.Evidence;
 import io.oncallapprover.approval.RuleRef;
 import io.oncallapprover.audit.AuditEvent;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
