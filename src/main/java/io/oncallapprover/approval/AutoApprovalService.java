@@ -79,6 +79,7 @@ public class AutoApprovalService {
 
     /** The installation and the policy of an organization, read in one session. */
     @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     public Uni<Setup> setup(String orgId) {
         return integrations.find(orgId)
                 .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy)));

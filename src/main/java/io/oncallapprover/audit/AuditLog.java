@@ -25,6 +25,7 @@ public class AuditLog {
 
     /** The organization's newest {@code limit} events, newest first. */
     @io.quarkus.hibernate.reactive.panache.common.WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     public Uni<java.util.List<AuditEvent>> recent(String orgId, int limit) {
         return AuditEvent.<AuditEvent> find("orgId", io.quarkus.panache.common.Sort.descending("occurredAt", "id"), orgId)
                 .page(io.quarkus.panache.common.Page.ofSize(limit)).list();

@@ -10,8 +10,21 @@ public final class DatabaseFailures {
     private DatabaseFailures() {
     }
 
+    /** A read-only database call that got no answer in time: the database hangs. */
+    public static final class ReadTimeoutException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        public ReadTimeoutException(java.time.Duration timeout) {
+            super("the database did not answer within " + timeout.toMillis() + " ms", null, false, false);
+        }
+    }
+
     public static boolean isOutage(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ReadTimeoutException) {
+                return true;
+            }
             if (t instanceof java.net.ConnectException || t instanceof io.vertx.sqlclient.ClosedConnectionException
                     || t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
                 return true;

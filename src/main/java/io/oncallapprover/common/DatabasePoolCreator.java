@@ -29,6 +29,10 @@ public class DatabasePoolCreator implements PgPoolCreator {
 
         @WithDefault("1500ms")
         Duration acquireTimeout();
+
+        /** Longest a read-only call may wait on the database (see {@link DatabaseDeadline}). */
+        @WithDefault("1500ms")
+        Duration readTimeout();
     }
 
     @Inject

@@ -64,12 +64,14 @@ public class IntegrationService {
 
     /** The installation, or empty. Must run inside a Hibernate Reactive session. */
     @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     public Uni<Optional<Integration>> find(String orgId) {
         return Integration.<Integration> findById(orgId).map(Optional::ofNullable);
     }
 
     /** The installation, or a 404 NOT_INSTALLED problem. */
     @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     public Uni<Integration> require(String orgId) {
         return find(orgId).map(found -> found.orElseThrow(() -> ApiException.notInstalled(orgId)));
     }

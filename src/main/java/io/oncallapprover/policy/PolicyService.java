@@ -44,6 +44,7 @@ public class PolicyService {
 
     /** The stored policy row, or null. */
     @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     public Uni<StoredPolicy> stored(String orgId) {
         return StoredPolicy.findById(orgId);
     }

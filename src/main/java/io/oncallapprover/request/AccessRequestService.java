@@ -148,12 +148,14 @@ public class AccessRequestService {
 
     /** The view of a request of this organization (404 for any other). */
     @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     public Uni<AccessRequestDtos.AccessRequestView> view(String orgId, String id) {
         return require(orgId, id).flatMap(views::of);
     }
 
     /** The request of this organization, or a 404 that says nothing about other organizations. */
     @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     public Uni<AccessRequest> require(String orgId, String id) {
         return AccessRequest.<AccessRequest> find("id = ?1 and orgId = ?2", id, orgId).firstResult()
                 .map(found -> {
@@ -204,6 +206,7 @@ public class AccessRequestService {
 
     /** The request, the installation and the policy in force, read in one session closed before incident.io is asked. */
     @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     Uni<Loaded> load(String orgId, String id) {
         return require(orgId, id).flatMap(request -> integrations.find(orgId)
                 .flatMap(integration -> policies.load(orgId).map(policy -> new Loaded(request, integration, policy))));

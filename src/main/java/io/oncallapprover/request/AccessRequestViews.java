@@ -32,6 +32,7 @@ public class AccessRequestViews {
 
     /** The view of a request, read in the current session or a new one. */
     @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
     public Uni<AccessRequestView> of(AccessRequest r) {
         return AccessDecision.<AccessDecision> findById(r.id)
                 .flatMap(decision -> AuditEvent.<AuditEvent> find("requestId", Sort.ascending("occurredAt", "id"), r.id).list()
