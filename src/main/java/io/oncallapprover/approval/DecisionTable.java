@@ -101,7 +101,9 @@ public final class DecisionTable {
         if (!onCall.approved()) {
             return onCall.withRule(basis.ref(RuleRef.CURRENT));
         }
-        return new AutoApprovalDecision(true, CheckCode.ON_CALL, onCall.explanation() + " (" + basis.describe() + ")",
+        String explanation = onCall.explanation().endsWith(".")
+                ? onCall.explanation().substring(0, onCall.explanation().length() - 1) : onCall.explanation();
+        return new AutoApprovalDecision(true, CheckCode.ON_CALL, explanation + " (" + basis.describe() + ").",
                 onCall.evidence().stream().map(e -> e.forStep(basis.rule(), basis.index())).toList(), now,
                 onCall.expiresAt(), basis.ref(RuleRef.CURRENT));
     }
