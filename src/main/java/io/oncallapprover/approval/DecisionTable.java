@@ -101,8 +101,7 @@ public final class DecisionTable {
         if (!onCall.approved()) {
             return onCall.withRule(basis.ref(RuleRef.CURRENT));
         }
-        String explanation = onCall.explanation().endsWith(".")
-                ? onCall.explanation().substring(0, onCall.explanation().length() - 1) : onCall.explanation();
+        String explanation = onCall.explanation().replaceFirst("\\.$", ""); // one sentence, ending with the rule
         return new AutoApprovalDecision(true, CheckCode.ON_CALL, explanation + " (" + basis.describe() + ").",
                 onCall.evidence().stream().map(e -> e.forStep(basis.rule(), basis.index())).toList(), now,
                 onCall.expiresAt(), basis.ref(RuleRef.CURRENT));

@@ -368,7 +368,7 @@ class DecisionTableTest {
                     new AutoApproval(false)));
             AutoApprovalDecision auto = DecisionTable.auto(routing, KATE, null, List.of("S1"), onCall("S1", KATE), NOW, GRANT);
             assertThat(auto.approved()).isTrue();
-            assertThat(auto.explanation()).endsWith("(rule 'open' step 1).");
+            assertThat(auto.explanation()).endsWith("for one hour (rule 'open' step 1).");
             assertThat(auto.expiresAt()).isEqualTo(NOW.plus(GRANT));
 
             ApproverDecision bob = approver(routing, KATE, null, BOB, onCall("S1", BOB));
