@@ -71,15 +71,15 @@ public class IncidentSettingsService {
     @WithTransaction
     Uni<IncidentSettingsView> store(String orgId, IncidentSettingsRequest body, Caller caller) {
         return integrations.require(orgId).flatMap(integration -> {
-                    String before = describe(integration);
-                    integration.incidentSeverityId = body.severityId();
-                    integration.incidentTypeId = body.incidentTypeId();
-                    integration.incidentMode = body.mode();
-                    integration.updatedAt = clock.instant();
-                    return audit.record(orgId, AuditAction.INCIDENT_SETTINGS_CHANGED, caller,
-                            before + " -> " + describe(integration))
-                            .replaceWith(IncidentSettingsView.of(integration, config));
-                });
+            String before = describe(integration);
+            integration.incidentSeverityId = body.severityId();
+            integration.incidentTypeId = body.incidentTypeId();
+            integration.incidentMode = body.mode();
+            integration.updatedAt = clock.instant();
+            return audit.record(orgId, AuditAction.INCIDENT_SETTINGS_CHANGED, caller,
+                    before + " -> " + describe(integration))
+                    .replaceWith(IncidentSettingsView.of(integration, config));
+        });
     }
 
     /**

@@ -265,13 +265,13 @@ public class IntegrationService {
     @WithTransaction
     Uni<InstallationView> storeAutoApproval(String orgId, List<String> ids, Caller caller) {
         return require(orgId).flatMap(integration -> {
-                    String before = String.join(",", integration.autoApprovalScheduleIds);
-                    integration.autoApprovalScheduleIds = ids.toArray(String[]::new);
-                    integration.updatedAt = clock.instant();
-                    return audit.record(orgId, AuditAction.AUTO_APPROVAL_SCHEDULES_CHANGED, caller,
-                            "[" + before + "] -> [" + String.join(",", ids) + "]")
-                            .replaceWith(InstallationView.of(integration));
-                });
+            String before = String.join(",", integration.autoApprovalScheduleIds);
+            integration.autoApprovalScheduleIds = ids.toArray(String[]::new);
+            integration.updatedAt = clock.instant();
+            return audit.record(orgId, AuditAction.AUTO_APPROVAL_SCHEDULES_CHANGED, caller,
+                    "[" + before + "] -> [" + String.join(",", ids) + "]")
+                    .replaceWith(InstallationView.of(integration));
+        });
     }
 
     /** The ids incident.io does not know, asked in one concurrent round; fails closed as a 503. */

@@ -79,16 +79,16 @@ public class PolicyService {
     @WithTransaction
     Uni<StoredPolicy> store(String orgId, AccessPolicy policy, Caller caller) {
         return StoredPolicy.<StoredPolicy> findById(orgId).flatMap(found -> {
-                    StoredPolicy stored = found != null ? found : new StoredPolicy();
-                    stored.orgId = orgId;
-                    stored.document = StoredRules.of(policy);
-                    stored.updatedAt = clock.instant();
-                    stored.updatedBy = caller.subject();
-                    Uni<StoredPolicy> saved = found != null ? Uni.createFrom().item(stored) : stored.persist();
-                    return saved.call(() -> audit.record(orgId, AuditAction.POLICY_CHANGED, caller,
-                            policy.rules().size() + " rule(s): " + String.join(", ",
-                                    policy.rules().stream().map(AccessPolicy.Rule::name).toList())));
-                });
+            StoredPolicy stored = found != null ? found : new StoredPolicy();
+            stored.orgId = orgId;
+            stored.document = StoredRules.of(policy);
+            stored.updatedAt = clock.instant();
+            stored.updatedBy = caller.subject();
+            Uni<StoredPolicy> saved = found != null ? Uni.createFrom().item(stored) : stored.persist();
+            return saved.call(() -> audit.record(orgId, AuditAction.POLICY_CHANGED, caller,
+                    policy.rules().size() + " rule(s): " + String.join(", ",
+                            policy.rules().stream().map(AccessPolicy.Rule::name).toList())));
+        });
     }
 
     private static AccessPolicy parseRequest(String body, boolean yaml) {

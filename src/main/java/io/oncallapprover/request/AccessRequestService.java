@@ -112,15 +112,15 @@ public class AccessRequestService {
             AutoApprovalService.Evaluation evaluation, Caller caller) {
         RequestedResource resource = new RequestedResource(body.resource().type(), body.resource().service(),
                 body.resource().name());
-                        AccessRequest request = newRequest(orgId, requester, body, routing, evaluation.decision(), caller);
-                        return request.<AccessRequest> persist()
-                                .call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_CREATED, caller.subject(),
-                                        requester + " requests " + resource.type() + " on " + resource.service() + "/"
-                                                + resource.name() + "; matched " + routing.ruleNames()))
-                                .call(() -> evaluation.decision().approved()
-                                        ? audit.record(orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
-                                                evaluation.decision().explanation())
-                                        : Uni.createFrom().voidItem());
+        AccessRequest request = newRequest(orgId, requester, body, routing, evaluation.decision(), caller);
+        return request.<AccessRequest> persist()
+                .call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_CREATED, caller.subject(),
+                        requester + " requests " + resource.type() + " on " + resource.service() + "/"
+                                + resource.name() + "; matched " + routing.ruleNames()))
+                .call(() -> evaluation.decision().approved()
+                        ? audit.record(orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
+                                evaluation.decision().explanation())
+                        : Uni.createFrom().voidItem());
     }
 
     private AccessRequest newRequest(String orgId, String requester, CreateAccessRequest body, Routing routing,
