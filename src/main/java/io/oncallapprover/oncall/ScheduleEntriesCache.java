@@ -93,11 +93,10 @@ public class ScheduleEntriesCache {
         Key cacheKey = new Key(orgId, scheduleId);
         Fetch[] started = new Fetch[1];
         Fetch fetch = fetches.compute(cacheKey, (k, existing) -> {
-            if (existing != null && answers(existing, at)) {
-                return existing;
-            }
-            started[0] = new Fetch(at);
-            return started[0];
+            Fetch chosen = existing != null && answers(existing, at) ? existing : (started[0] = new Fetch(at));
+            // Counted here, atomically with the choice, so the fetch cannot be abandoned before this wait begins.
+            chosen.waiting.incrementAndGet();
+            return chosen;
         });
         if (started[0] != null) {
             start(cacheKey, started[0], key);
@@ -154,12 +153,15 @@ public class ScheduleEntriesCache {
                 e.user() == null ? null : e.user().email());
     }
 
-    /** Waits for a fetch without owning it: cancelling this wait leaves the fetch to the others. */
+    /**
+     * Waits for a fetch without owning it: cancelling this wait leaves the fetch to the others. The
+     * wait was counted when the fetch was chosen; its end is counted here.
+     */
     private static Uni<FetchedEntries> waitFor(Fetch fetch) {
+        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         return Uni.createFrom().emitter(emitter -> {
-            fetch.waiting.incrementAndGet();
             emitter.onTermination(() -> {
-                if (fetch.waiting.decrementAndGet() == 0 && !fetch.result.isDone()) {
+                if (ended.compareAndSet(false, true) && fetch.waiting.decrementAndGet() == 0 && !fetch.result.isDone()) {
                     fetch.abandoned = true;
                 }
             });
