@@ -100,7 +100,7 @@ public class ApprovalCheckResource {
         if (byRequest) {
             return requests.checkApprover(orgId, body.requestId(), approver);
         }
-        return integrations.find(orgId).flatMap(integration -> integration.isEmpty()
+        return integrations.read(orgId).flatMap(integration -> integration.isEmpty()
                 ? Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
                         "incident.io is not installed for this organization, so nobody may approve.", clock.instant()))
                 : approverCheck.forSchedules(orgId, integration.get(), approver,

@@ -92,12 +92,21 @@ public class IncidentOutboxWorker {
             return Uni.createFrom().item(0);
         }
         Instant now = clock.instant();
-        return claim(now).flatMap(tasks -> {
+        // A claim in flight counts: a shutdown waits for it, then releases what it claimed.
+        inFlight.incrementAndGet();
+        return claim(now)
+                .onItemOrFailure().invoke((claimed, failure) -> {
+                    if (claimed != null && !claimed.isEmpty()) {
+                        activeLeases.add(claimed.get(0).leaseToken()); // before the claim stops counting
+                    }
+                    inFlight.decrementAndGet();
+                })
+                .onCancellation().invoke(inFlight::decrementAndGet)
+                .flatMap(tasks -> {
             if (tasks.isEmpty()) {
                 return Uni.createFrom().item(0);
             }
             String token = tasks.get(0).leaseToken();
-            activeLeases.add(token);
             return Multi.createFrom().iterable(tasks)
                     .onItem().transformToUniAndConcatenate(this::attempt)
                     .collect().asList()
@@ -124,7 +133,7 @@ public class IncidentOutboxWorker {
     public void stopForShutdown(Duration wait) {
         stopping = true;
         long until = System.nanoTime() + wait.toNanos();
-        while (!activeLeases.isEmpty() && inFlight.get() > 0 && System.nanoTime() < until) {
+        while (inFlight.get() > 0 && System.nanoTime() < until) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -60,36 +60,40 @@ public class KeyCircuitBreaker {
         return Uni.createFrom().deferred(() -> {
             String id = idOf(key);
             State state = states.computeIfAbsent(id, k -> new State());
-            Duration wait = admit(state);
-            if (wait != null) {
+            Admission admission = admit(state);
+            if (admission.retryAfter() != null) {
                 meters.counter("incidentio.breaker.rejected", "operation", operation).increment();
                 return Uni.createFrom().failure(new IncidentIoException(Kind.UNAVAILABLE, 0,
-                        "incident.io is known to be down for this key (circuit open); not asked", wait, null, null));
+                        "incident.io is known to be down for this key (circuit open); not asked", admission.retryAfter(), null, null));
             }
             return call.onItemOrFailure().invoke((item, failure) -> record(id, state, failure))
                     .onCancellation().invoke(() -> {
-                        synchronized (state) {
-                            state.probing = false; // a probe nobody waited for decided nothing
+                        if (admission.probe()) {
+                            // A probe given up on (the caller's deadline passed) found incident.io no faster.
+                            record(id, state, IncidentIoException.of(Kind.TIMEOUT, "the probe got no answer in time"));
                         }
                     });
         });
     }
 
-    /** Null to let the call through, else how long until the breaker lets one through again. */
-    private Duration admit(State state) {
+    /** Whether a call may go (retryAfter null) or how long until one may; and whether it is the half-open probe. */
+    private record Admission(Duration retryAfter, boolean probe) {
+    }
+
+    private Admission admit(State state) {
         Instant now = clock.instant();
         synchronized (state) {
             if (state.openUntil == null) {
-                return null;
+                return new Admission(null, false);
             }
             if (now.isBefore(state.openUntil)) {
-                return atLeastOneSecond(Duration.between(now, state.openUntil));
+                return new Admission(atLeastOneSecond(Duration.between(now, state.openUntil)), false);
             }
             if (state.probing) {
-                return Duration.ofSeconds(1);
+                return new Admission(Duration.ofSeconds(1), false);
             }
             state.probing = true; // half-open: this call is the probe
-            return null;
+            return new Admission(null, true);
         }
     }
 

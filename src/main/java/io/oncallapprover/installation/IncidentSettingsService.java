@@ -48,12 +48,12 @@ public class IncidentSettingsService {
 
     /** The settings in force: the organization's own, else the global ones. 404 NOT_INSTALLED without an installation. */
     public Uni<IncidentSettingsView> show(String orgId) {
-        return integrations.require(orgId).map(i -> IncidentSettingsView.of(i, config));
+        return integrations.readRequired(orgId).map(i -> IncidentSettingsView.of(i, config));
     }
 
     /** Replaces the organization's settings; a null id returns that setting to the global default. */
     public Uni<IncidentSettingsView> set(String orgId, IncidentSettingsRequest body, Caller caller) {
-        return integrations.require(orgId)
+        return integrations.readRequired(orgId)
                 .flatMap(integration -> unknownIds(integrations.keyOf(integration), body))
                 .invoke(errors -> {
                     if (!errors.isEmpty()) {

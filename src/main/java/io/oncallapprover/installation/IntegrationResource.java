@@ -98,7 +98,7 @@ public class IntegrationResource {
     @GET
     @Operation(summary = "Show the installation (the key only as its last four characters)")
     public Uni<InstallationView> show(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return integrations.require(orgId).map(InstallationView::of);
+        return integrations.readRequired(orgId).map(InstallationView::of);
     }
 
     @DELETE
@@ -137,7 +137,7 @@ public class IntegrationResource {
     @Path("/auto-approval")
     @Operation(summary = "The auto-approval schedules")
     public Uni<AutoApprovalView> autoApproval(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return integrations.require(orgId)
+        return integrations.readRequired(orgId)
                 .map(i -> new AutoApprovalView(i.autoApprovalSchedules(), i.autoApprovalScheduleIds.length == 0,
                         i.updatedAt));
     }
@@ -166,7 +166,7 @@ public class IntegrationResource {
     public Uni<OnCallView> onCall(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @QueryParam("scheduleId") @Size(max = Ids.MAX_SCHEDULES) List<@Pattern(regexp = Ids.SCHEDULE_ID,
                     message = Ids.SCHEDULE_ID_MESSAGE) String> scheduleIds) {
-        return integrations.require(orgId)
+        return integrations.readRequired(orgId)
                 .flatMap(integration -> {
                     List<String> ids = scheduleIds == null || scheduleIds.isEmpty()
                             ? integration.autoApprovalSchedules()

@@ -64,16 +64,28 @@ public class IntegrationService {
 
     /** The installation, or empty. Must run inside a Hibernate Reactive session. */
     @WithSession
-    @io.oncallapprover.common.DatabaseDeadline
     public Uni<Optional<Integration>> find(String orgId) {
         return Integration.<Integration> findById(orgId).map(Optional::ofNullable);
     }
 
     /** The installation, or a 404 NOT_INSTALLED problem. */
     @WithSession
-    @io.oncallapprover.common.DatabaseDeadline
     public Uni<Integration> require(String orgId) {
         return find(orgId).map(found -> found.orElseThrow(() -> ApiException.notInstalled(orgId)));
+    }
+
+    /** {@link #find}, as a read of its own: bounded by the database read deadline. Not for use inside a write. */
+    @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
+    public Uni<Optional<Integration>> read(String orgId) {
+        return find(orgId);
+    }
+
+    /** {@link #require}, as a read of its own: bounded by the database read deadline. Not for use inside a write. */
+    @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
+    public Uni<Integration> readRequired(String orgId) {
+        return require(orgId);
     }
 
     /** The decrypted key of an installation; decryption is bound to the organization id. */

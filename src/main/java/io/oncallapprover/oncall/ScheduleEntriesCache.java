@@ -101,7 +101,7 @@ public class ScheduleEntriesCache {
         if (started[0] != null) {
             start(cacheKey, started[0], key);
         }
-        return waitFor(fetch);
+        return waitFor(cacheKey, fetch);
     }
 
     /** Whether {@code fetch} can answer for {@code at}: in flight and still wanted, or fetched, fresh and covering it. */
@@ -157,12 +157,19 @@ public class ScheduleEntriesCache {
      * Waits for a fetch without owning it: cancelling this wait leaves the fetch to the others. The
      * wait was counted when the fetch was chosen; its end is counted here.
      */
-    private static Uni<FetchedEntries> waitFor(Fetch fetch) {
+    private Uni<FetchedEntries> waitFor(Key cacheKey, Fetch fetch) {
         java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         return Uni.createFrom().emitter(emitter -> {
             emitter.onTermination(() -> {
-                if (ended.compareAndSet(false, true) && fetch.waiting.decrementAndGet() == 0 && !fetch.result.isDone()) {
-                    fetch.abandoned = true;
+                if (ended.compareAndSet(false, true)) {
+                    // Under the map's lock for this key, as joining is: no caller joins a fetch being abandoned.
+                    fetches.compute(cacheKey, (k, current) -> {
+                        if (fetch.waiting.decrementAndGet() == 0 && !fetch.result.isDone()) {
+                            fetch.abandoned = true;
+                            return current == fetch ? null : current;
+                        }
+                        return current;
+                    });
                 }
             });
             fetch.result.whenComplete((entries, failure) -> {

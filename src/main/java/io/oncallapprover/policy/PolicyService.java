@@ -62,7 +62,7 @@ public class PolicyService {
     public Uni<StoredPolicy> replace(String orgId, String body, boolean yaml, Caller caller) {
         AccessPolicy policy = parseRequest(body, yaml);
         Set<String> scheduleIds = PolicyParser.scheduleIds(policy);
-        return integrations.find(orgId)
+        return integrations.read(orgId)
                 .flatMap(integration -> integration.isEmpty() || scheduleIds.isEmpty()
                         ? Uni.createFrom().item(List.<String> of())
                         : integrations.unknownSchedules(integrations.keyOf(integration.get()), List.copyOf(scheduleIds)))

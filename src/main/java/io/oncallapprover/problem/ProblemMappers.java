@@ -172,7 +172,7 @@ public class ProblemMappers {
         if (io.oncallapprover.common.DatabaseFailures.isOutage(e)) {
             LOG.warnf("database unavailable on %s: %s", path(uri), e.getMessage());
             return apiException(new ApiException(503, ProblemCodes.DATABASE_UNAVAILABLE, "Database unavailable",
-                    "The database cannot be reached; nothing was changed or approved. Retry later.", List.of(),
+                    "The database cannot be reached; nothing was approved. Retry later.", List.of(),
                     DATABASE_RETRY_AFTER, null), uri);
         }
         LOG.errorf(e, "Unexpected failure on %s", path(uri));

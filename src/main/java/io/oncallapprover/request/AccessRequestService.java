@@ -155,7 +155,6 @@ public class AccessRequestService {
 
     /** The request of this organization, or a 404 that says nothing about other organizations. */
     @WithSession
-    @io.oncallapprover.common.DatabaseDeadline
     public Uni<AccessRequest> require(String orgId, String id) {
         return AccessRequest.<AccessRequest> find("id = ?1 and orgId = ?2", id, orgId).firstResult()
                 .map(found -> {

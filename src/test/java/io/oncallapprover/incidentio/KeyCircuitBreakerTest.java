@@ -143,7 +143,11 @@ class KeyCircuitBreakerTest {
         assertThat(run(KEY, ok())).isInstanceOfSatisfying(IncidentIoException.class,
                 e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE));
         parked.cancel(true);
-        // A probe nobody waited for decided nothing: the next call probes.
+        // A probe given up on found incident.io no faster: open again for a whole period.
+        assertThat(breaker.isOpen(KEY)).isTrue();
+        assertThat(run(KEY, ok())).isInstanceOfSatisfying(IncidentIoException.class,
+                e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE));
+        clock.advance(Duration.ofSeconds(5));
         assertThat(run(KEY, ok())).isNull();
         assertThat(breaker.isOpen(KEY)).isFalse();
     }
