@@ -196,11 +196,23 @@ public final class DecisionTable {
         return servicesOf(eligible);
     }
 
-    /** The union of {@link #approverSchedulesToAsk} under both routings: one round of on-call reads. */
+    /**
+     * What the answer under both routings depends on, read in one round: nothing when the frozen rules
+     * refuse without on-call data (so an incident.io outage cannot turn that refusal into a 503),
+     * the frozen rules' schedules when the policy in force refuses regardless, else the union.
+     */
     public static List<String> approverSchedulesToAsk(Routing frozen, Routing current, String requester, String reason,
             String approver) {
-        Set<String> ids = new LinkedHashSet<>(approverSchedulesToAsk(frozen, requester, reason, approver));
-        ids.addAll(approverSchedulesToAsk(current, requester, reason, approver));
+        List<String> underFrozen = approverSchedulesToAsk(frozen, requester, reason, approver);
+        if (underFrozen.isEmpty()) {
+            return List.of(); // the frozen rules refuse without on-call data: that is the answer
+        }
+        List<String> underCurrent = approverSchedulesToAsk(current, requester, reason, approver);
+        if (underCurrent.isEmpty()) {
+            return underFrozen; // the policy in force refuses whatever happens; only the frozen answer needs data
+        }
+        Set<String> ids = new LinkedHashSet<>(underFrozen);
+        ids.addAll(underCurrent);
         return List.copyOf(ids);
     }
 
