@@ -10,7 +10,6 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.installation.Integration;
 import io.oncallapprover.oncall.OnCallSet;
@@ -43,8 +42,6 @@ public class ApproverCheckService {
     @Inject
     Clock clock;
 
-    @Inject
-    MeterRegistry meters;
 
     /** May {@code approver} decide {@code request}: allowed under both its frozen rules and the policy in force now. */
     public Uni<ApproverDecision> forRequest(String orgId, Integration integration, String approver, PendingRequest request) {
@@ -69,7 +66,7 @@ public class ApproverCheckService {
 
     private ApiException failClosed(String orgId, String approver, IncidentIoException e) {
         LOG.warnf("approver check of %s in org %s failed closed: %s", approver, orgId, e.getMessage());
-        meters.counter("approval.checks", "kind", "approver", "code", CheckCode.UPSTREAM_UNAVAILABLE.name()).increment();
+        check.record("approver", orgId, approver, false, CheckCode.UPSTREAM_UNAVAILABLE, null);
         return Upstream.unavailable(e, Map.of("allowed", false,
                 "explanation", "incident.io could not be asked, so nobody may approve right now; retry shortly.",
                 "evidence", List.of(), "checkedAt", clock.instant().toString()));

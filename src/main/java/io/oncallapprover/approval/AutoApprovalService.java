@@ -27,9 +27,10 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * "Would this requester be auto-approved now?" — for chat bots, and for access requests at creation.
- * Needs a matching policy rule with an auto-approval step, then asks incident.io for every
- * auto-approval schedule at once and applies the pure {@link AutoApprovalRules}. Read-only: it only
- * logs and counts. Any incident.io failure fails closed with {@link CheckCode#UPSTREAM_UNAVAILABLE}.
+ * Routes the request through the policy in force (or default routing), then {@link OnCallCheck}
+ * reads the auto-approval schedules the answer depends on in one round and {@link DecisionTable#auto}
+ * decides. Read-only: it only logs and counts. Any incident.io failure fails closed with
+ * {@link CheckCode#UPSTREAM_UNAVAILABLE}.
  */
 @ApplicationScoped
 public class AutoApprovalService {

@@ -73,6 +73,9 @@ public class AccessRequestService {
     @Inject
     DecisionFollowUp followUp;
 
+    @Inject
+    io.oncallapprover.approval.OnCallCheck onCallCheck;
+
 
     @Inject
     Clock clock;
@@ -192,15 +195,21 @@ public class AccessRequestService {
         return load(orgId, id).flatMap(loaded -> {
             Status status = loaded.request().statusAt(clock.instant());
             if (status != Status.PENDING) {
-                return Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_PENDING,
-                        "The request is " + status + "; nobody may decide it any more.", clock.instant()));
+                return Uni.createFrom().item(counted(orgId, approver, ApproverDecision.refused(CheckCode.NOT_PENDING,
+                        "The request is " + status + "; nobody may decide it any more.", clock.instant())));
             }
             if (loaded.integration().isEmpty()) {
-                return Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
-                        "incident.io is not installed for this organization, so nobody may approve.", clock.instant()));
+                return Uni.createFrom().item(counted(orgId, approver, ApproverDecision.refused(CheckCode.NOT_INSTALLED,
+                        "incident.io is not installed for this organization, so nobody may approve.", clock.instant())));
             }
             return approverCheck.forRequest(orgId, loaded.integration().get(), approver, loaded.pending());
         });
+    }
+
+    /** An answer given without asking incident.io, counted and logged like every other. */
+    private ApproverDecision counted(String orgId, String approver, ApproverDecision decision) {
+        onCallCheck.record("approver", orgId, approver, decision.allowed(), decision.code(), decision.rule());
+        return decision;
     }
 
     /** The request, the installation and the policy in force, read in one session closed before incident.io is asked. */
