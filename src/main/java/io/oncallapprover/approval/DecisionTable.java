@@ -176,8 +176,11 @@ public final class DecisionTable {
             return EscalationPlan.refused(CheckCode.NO_MATCHING_RULE, "No approver schedule is named both by the rules "
                     + "this request matched when it was made and by the policy in force now.", underCurrent.rule());
         }
+        // The paged steps: those of the frozen rules that still name a schedule both policies allow.
+        List<Step> paged = underFrozen.steps().stream()
+                .filter(step -> ((EscalationApproval) step.approval()).services().stream().anyMatch(both::contains)).toList();
         return new EscalationPlan(null, "Escalation pages the on-call team of " + String.join(", ", both) + ".", both,
-                underFrozen.steps(), underFrozen.rule());
+                paged, paged.get(0).ref(RuleRef.FROZEN));
     }
 
     // ---------------------------------------------------------------------------------------------

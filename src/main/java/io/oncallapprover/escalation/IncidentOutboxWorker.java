@@ -299,12 +299,12 @@ public class IncidentOutboxWorker {
     @WithTransaction
     Uni<Void> done(Claimed task, Incident created, String detail) {
         Instant now = clock.instant();
-        meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
         return OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
             if (!holds(row, task)) {
                 LOG.warnf("outbox task %d was sent, but its lease was lost; its holder records it", task.id());
                 return Uni.createFrom().voidItem();
             }
+            meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
             row.status = OutboxTask.Status.DONE;
             row.leaseToken = null;
             row.lockedUntil = null;

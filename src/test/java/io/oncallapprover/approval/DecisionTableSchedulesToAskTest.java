@@ -47,4 +47,18 @@ class DecisionTableSchedulesToAskTest {
         Routing current = routing(new EscalationApproval(List.of("S2", "S1"), false, false));
         assertThat(DecisionTable.approverSchedulesToAsk(frozen, current, BOB, null, GRACE)).containsExactly("S1", "S2");
     }
+
+    @Test
+    void aPageNamesOnlyTheRulesWhoseSchedulesBothPoliciesAllow() {
+        Routing frozen = PolicyEvaluator.route(new AccessPolicy(List.of(
+                new Rule("databases", false, RequesterMatcher.ANY, ResourceMatcher.ANY,
+                        List.of(new EscalationApproval(List.of("S1"), false, false))),
+                new Rule("developers", false, RequesterMatcher.ANY, ResourceMatcher.ANY,
+                        List.of(new EscalationApproval(List.of("S2"), false, false))))), BOB, null);
+        Routing current = routing(new EscalationApproval(List.of("S2"), false, false));
+        DecisionTable.EscalationPlan plan = DecisionTable.escalation(frozen, current, null);
+        assertThat(plan.schedules()).containsExactly("S2");
+        assertThat(plan.ruleNames()).containsExactly("developers");
+        assertThat(plan.rule().rule()).isEqualTo("developers");
+    }
 }
