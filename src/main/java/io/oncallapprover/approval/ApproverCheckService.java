@@ -11,7 +11,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.oncallapprover.incidentio.IncidentIoException;
-import io.oncallapprover.installation.Integration;
+import io.oncallapprover.common.ApiKey;
 import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.problem.ApiException;
@@ -44,22 +44,22 @@ public class ApproverCheckService {
 
 
     /** May {@code approver} decide {@code request}: allowed under both its frozen rules and the policy in force now. */
-    public Uni<ApproverDecision> forRequest(String orgId, Integration integration, String approver, PendingRequest request) {
+    public Uni<ApproverDecision> forRequest(String orgId, ApiKey key, String approver, PendingRequest request) {
         List<String> toAsk = DecisionTable.approverSchedulesToAsk(request.frozen(), request.current(), request.requester(),
                 request.reason(), approver);
-        return decide(orgId, integration, approver, toAsk, sets -> DecisionTable.approver(request.frozen(), request.current(),
+        return decide(orgId, key, approver, toAsk, sets -> DecisionTable.approver(request.frozen(), request.current(),
                 request.requester(), request.reason(), approver, sets, clock.instant()));
     }
 
     /** Is {@code approver} on call now for one of {@code scheduleIds} (no request, no rule involved)? */
-    public Uni<ApproverDecision> forSchedules(String orgId, Integration integration, String approver, List<String> scheduleIds) {
-        return decide(orgId, integration, approver, scheduleIds,
+    public Uni<ApproverDecision> forSchedules(String orgId, ApiKey key, String approver, List<String> scheduleIds) {
+        return decide(orgId, key, approver, scheduleIds,
                 sets -> ApproverRules.decide(approver, scheduleIds, sets, clock.instant()));
     }
 
-    private Uni<ApproverDecision> decide(String orgId, Integration integration, String approver, List<String> toAsk,
+    private Uni<ApproverDecision> decide(String orgId, ApiKey key, String approver, List<String> toAsk,
             Function<List<OnCallSet>, ApproverDecision> rules) {
-        return check.decide(orgId, integration, toAsk, rules)
+        return check.decide(orgId, key, toAsk, rules)
                 .onFailure(IncidentIoException.class).transform(f -> failClosed(orgId, approver, (IncidentIoException) f))
                 .invoke(d -> check.record("approver", orgId, approver, d.allowed(), d.code(), d.rule()));
     }

@@ -1,6 +1,5 @@
 package io.oncallapprover.approval;
 
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,12 +13,10 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.oncallapprover.incidentio.IncidentIoException;
-import io.oncallapprover.installation.Integration;
-import io.oncallapprover.installation.IntegrationService;
-import io.oncallapprover.policy.AccessPolicy;
+import io.oncallapprover.organization.OrgSnapshot;
+import io.oncallapprover.organization.OrgSnapshots;
 import io.oncallapprover.policy.PolicyEvaluator;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
-import io.oncallapprover.policy.PolicyService;
 import io.oncallapprover.policy.RequestedResource;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.Upstream;
@@ -27,7 +24,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * "Would this requester be auto-approved now?" — for chat bots, and for access requests at creation.
- * Routes the request through the policy in force (or default routing), then {@link OnCallCheck}
+ * Routes the request through the policy in force (or default routing) of the organization's
+ * in-memory snapshot (no database read when warm), then {@link OnCallCheck}
  * reads the auto-approval schedules the answer depends on in one round and {@link DecisionTable#auto}
  * decides. Read-only: it only logs and counts. Any incident.io failure fails closed with
  * {@link CheckCode#UPSTREAM_UNAVAILABLE}.
@@ -44,15 +42,8 @@ public class AutoApprovalService {
     public record Evaluation(AutoApprovalDecision decision, Duration retryAfter) {
     }
 
-    /** What a check reads from the database before asking incident.io. */
-    public record Setup(Optional<Integration> integration, AccessPolicy policy) {
-    }
-
     @Inject
-    IntegrationService integrations;
-
-    @Inject
-    PolicyService policies;
+    OrgSnapshots snapshots;
 
     @Inject
     OnCallCheck check;
@@ -66,9 +57,8 @@ public class AutoApprovalService {
      * An incident.io failure fails the Uni with a 503 problem carrying the fail-closed decision.
      */
     public Uni<AutoApprovalDecision> check(String orgId, String requester, String reason, RequestedResource resource) {
-        return setup(orgId)
-                .flatMap(setup -> evaluate(orgId, setup.integration(), requester, reason,
-                        PolicyEvaluator.route(setup.policy(), requester, resource)))
+        return snapshots.of(orgId)
+                .flatMap(org -> evaluate(org, requester, reason, PolicyEvaluator.route(org.policy(), requester, resource)))
                 .map(evaluation -> {
                     AutoApprovalDecision decision = evaluation.decision();
                     if (decision.code() == CheckCode.UPSTREAM_UNAVAILABLE) {
@@ -78,26 +68,19 @@ public class AutoApprovalService {
                 });
     }
 
-    /** The installation and the policy of an organization, read in one session. */
-    @WithSession
-    @io.oncallapprover.common.DatabaseDeadline
-    public Uni<Setup> setup(String orgId) {
-        return integrations.find(orgId)
-                .flatMap(integration -> policies.load(orgId).map(policy -> new Setup(integration, policy)));
-    }
-
     /** Evaluates auto-approval for a routing already computed; never fails, an outage is a decision. */
-    public Uni<Evaluation> evaluate(String orgId, Optional<Integration> integration, String requester, String reason,
-            Routing routing) {
+    public Uni<Evaluation> evaluate(OrgSnapshot org, String requester, String reason, Routing routing) {
+        String orgId = org.orgId();
+        Optional<OrgSnapshot.Installed> installation = org.installation();
         Instant now = clock.instant();
         Uni<Evaluation> result;
-        if (integration.isEmpty()) {
+        if (installation.isEmpty()) {
             result = done(AutoApprovalDecision.denied(CheckCode.NOT_INSTALLED,
                     "incident.io is not installed for this organization, so nothing is auto-approved.", now));
         } else {
-            List<String> schedules = integration.get().autoApprovalSchedules();
+            List<String> schedules = installation.get().autoApprovalSchedules();
             List<String> toAsk = DecisionTable.autoSchedulesToAsk(routing, reason, schedules);
-            result = check.decide(orgId, integration.get(), toAsk,
+            result = check.decide(orgId, installation.get().key(), toAsk,
                     sets -> new Evaluation(DecisionTable.auto(routing, requester, reason, schedules, sets, clock.instant(), GRANT),
                             null))
                     .onFailure(IncidentIoException.class).recoverWithItem(f -> {

@@ -9,8 +9,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.oncallapprover.installation.Integration;
-import io.oncallapprover.installation.IntegrationService;
+import io.oncallapprover.common.ApiKey;
 import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
 import io.smallrye.mutiny.Uni;
@@ -27,20 +26,17 @@ public class OnCallCheck {
     private static final Logger LOG = Logger.getLogger(OnCallCheck.class);
 
     @Inject
-    IntegrationService integrations;
-
-    @Inject
     OnCallService onCall;
 
     @Inject
     MeterRegistry meters;
 
     /** Reads the on-call sets of {@code toAsk} and applies {@code rules} to them. */
-    public <D> Uni<D> decide(String orgId, Integration integration, List<String> toAsk, Function<List<OnCallSet>, D> rules) {
+    public <D> Uni<D> decide(String orgId, ApiKey key, List<String> toAsk, Function<List<OnCallSet>, D> rules) {
         if (toAsk.isEmpty()) {
             return Uni.createFrom().item(() -> rules.apply(List.of()));
         }
-        return onCall.onCallNow(orgId, integrations.keyOf(integration), toAsk).map(rules);
+        return onCall.onCallNow(orgId, key, toAsk).map(rules);
     }
 
     /** Counts ({@code approval_checks_total{kind, code}}) and logs an answer. */

@@ -27,7 +27,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
-import io.oncallapprover.installation.IntegrationService;
+import io.oncallapprover.organization.OrgSnapshots;
 import io.oncallapprover.common.Emails;
 import io.oncallapprover.policy.RequestedResource;
 import io.oncallapprover.problem.ApiException;
@@ -56,7 +56,7 @@ public class ApprovalCheckResource {
     AccessRequestService requests;
 
     @Inject
-    IntegrationService integrations;
+    OrgSnapshots snapshots;
 
     @Inject
     java.time.Clock clock;
@@ -100,10 +100,10 @@ public class ApprovalCheckResource {
         if (byRequest) {
             return requests.checkApprover(orgId, body.requestId(), approver);
         }
-        return integrations.read(orgId).flatMap(integration -> integration.isEmpty()
+        return snapshots.of(orgId).flatMap(org -> org.installation().isEmpty()
                 ? Uni.createFrom().item(ApproverDecision.refused(CheckCode.NOT_INSTALLED,
                         "incident.io is not installed for this organization, so nobody may approve.", clock.instant()))
-                : approverCheck.forSchedules(orgId, integration.get(), approver,
+                : approverCheck.forSchedules(orgId, org.installation().get().key(), approver,
                         List.copyOf(new java.util.LinkedHashSet<>(body.scheduleIds()))));
     }
 }

@@ -34,6 +34,7 @@ import io.oncallapprover.incidentio.IncidentIoDtos.PaginationMeta;
 import io.oncallapprover.incidentio.IncidentIoDtos.Schedule;
 import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleEntriesPage;
 import io.oncallapprover.incidentio.IncidentIoException.Kind;
+import io.oncallapprover.incidentio.KeyBudgets.Priority;
 import io.oncallapprover.common.ApiKey;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -55,19 +56,21 @@ public class IncidentIoClient {
     private final Clock clock;
     private final MeterRegistry meters;
     private final KeyCircuitBreaker breaker;
+    private final KeyBudgets budgets;
 
     @Inject
     public IncidentIoClient(@RestClient IncidentIoApi api, IncidentIoConfig config, Clock clock, MeterRegistry meters,
-            KeyCircuitBreaker breaker) {
+            KeyCircuitBreaker breaker, KeyBudgets budgets) {
         this.api = api;
         this.config = config;
         this.clock = clock;
         this.meters = meters;
         this.breaker = breaker;
+        this.budgets = budgets;
     }
 
     public Uni<Identity> identity(ApiKey key) {
-        return call("identity", true, () -> api.identity(bearer(key)))
+        return call(key, "identity", true, () -> api.identity(bearer(key)))
                 .map(r -> {
                     if (r == null || r.identity() == null || r.identity().name() == null) {
                         throw malformed("identity", "no identity in the answer");
@@ -85,7 +88,7 @@ public class IncidentIoClient {
         if (page > config.maxPages()) {
             return Uni.createFrom().failure(malformed("schedules", "more than " + config.maxPages() + " pages"));
         }
-        return call("schedules", true, () -> api.schedules(bearer(key), config.pageSize(), after))
+        return call(key, "schedules", true, () -> api.schedules(bearer(key), config.pageSize(), after))
                 .flatMap(p -> {
                     if (p == null || p.schedules() == null) {
                         throw malformed("schedules", "no schedules list in the answer");
@@ -109,7 +112,7 @@ public class IncidentIoClient {
 
     /** One schedule, or empty when incident.io does not know the id. */
     public Uni<Optional<Schedule>> schedule(ApiKey key, String scheduleId) {
-        return call("schedule", true, () -> api.schedule(bearer(key), scheduleId))
+        return call(key, "schedule", true, () -> api.schedule(bearer(key), scheduleId))
                 .map(r -> {
                     if (r == null || r.schedule() == null || r.schedule().id() == null) {
                         throw malformed("schedule", "no schedule in the answer");
@@ -127,24 +130,27 @@ public class IncidentIoClient {
      * the list. {@code wanted} is asked before each next page: once nobody waits, the fetch stops.
      */
     public Uni<List<Entry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to,
-            java.util.function.BooleanSupplier wanted) {
+            java.util.function.BooleanSupplier wanted, Priority priority) {
         java.util.Set<String> seen = new java.util.HashSet<>();
         seen.add(from.toString());
-        return entriesFrom(key, scheduleId, from.toString(), to.toString(), new ArrayList<>(), 1, seen, wanted);
+        return entriesFrom(key, priority, scheduleId, from.toString(), to.toString(), new ArrayList<>(), 1, seen, wanted);
     }
 
+    /** {@link #finalEntries(ApiKey, String, Instant, Instant, java.util.function.BooleanSupplier, Priority)} for a waiting caller. */
     public Uni<List<Entry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to) {
-        return finalEntries(key, scheduleId, from, to, () -> true);
+        return finalEntries(key, scheduleId, from, to, () -> true, Priority.INTERACTIVE);
     }
 
-    private Uni<List<Entry>> entriesFrom(ApiKey key, String scheduleId, String windowStart, String windowEnd,
+    private Uni<List<Entry>> entriesFrom(ApiKey key, Priority priority, String scheduleId, String windowStart, String windowEnd,
             List<Entry> acc, int page, java.util.Set<String> seen, java.util.function.BooleanSupplier wanted) {
         if (page > config.maxPages()) {
             return Uni.createFrom().failure(malformed("schedule_entries",
                     "schedule " + scheduleId + ": more than " + config.maxPages() + " pages"));
         }
         return breaker.guard(key, "schedule_entries",
-                call("schedule_entries", true, () -> api.scheduleEntries(bearer(key), scheduleId, windowStart, windowEnd)))
+                call(key, priority, "schedule_entries", true, config.requestTimeout(),
+                        priority == Priority.INTERACTIVE ? config.readBudget() : null,
+                        () -> api.scheduleEntries(bearer(key), scheduleId, windowStart, windowEnd)))
                 .flatMap(p -> {
                     List<Entry> entries = finalEntriesOf(p);
                     for (Entry e : entries) {
@@ -165,7 +171,7 @@ public class IncidentIoClient {
                         throw IncidentIoException.of(Kind.ABANDONED, "schedule_entries: schedule " + scheduleId
                                 + ": nobody waits for the answer any more; stopped before page " + (page + 1));
                     }
-                    return entriesFrom(key, scheduleId, next, windowEnd, acc, page + 1, seen, wanted);
+                    return entriesFrom(key, priority, scheduleId, next, windowEnd, acc, page + 1, seen, wanted);
                 });
     }
 
@@ -177,7 +183,7 @@ public class IncidentIoClient {
     }
 
     public Uni<List<CatalogType>> catalogTypes(ApiKey key) {
-        return call("catalog_types", true, () -> api.catalogTypes(bearer(key)))
+        return call(key, "catalog_types", true, () -> api.catalogTypes(bearer(key)))
                 .map(r -> {
                     if (r == null || r.catalogTypes() == null) {
                         throw malformed("catalog_types", "no catalog_types in the answer");
@@ -187,7 +193,7 @@ public class IncidentIoClient {
     }
 
     public Uni<List<CustomField>> customFields(ApiKey key) {
-        return call("custom_fields", true, () -> api.customFields(bearer(key)))
+        return call(key, "custom_fields", true, () -> api.customFields(bearer(key)))
                 .map(r -> {
                     if (r == null || r.customFields() == null) {
                         throw malformed("custom_fields", "no custom_fields in the answer");
@@ -198,7 +204,7 @@ public class IncidentIoClient {
 
     /** The organization's severities (an unpaginated list). */
     public Uni<List<Severity>> severities(ApiKey key) {
-        return call("severities", true, () -> api.severities(bearer(key)))
+        return call(key, "severities", true, () -> api.severities(bearer(key)))
                 .map(r -> {
                     if (r == null || r.severities() == null) {
                         throw malformed("severities", "no severities in the answer");
@@ -209,7 +215,7 @@ public class IncidentIoClient {
 
     /** The organization's incident types (an unpaginated list). */
     public Uni<List<IncidentType>> incidentTypes(ApiKey key) {
-        return call("incident_types", true, () -> api.incidentTypes(bearer(key)))
+        return call(key, "incident_types", true, () -> api.incidentTypes(bearer(key)))
                 .map(r -> {
                     if (r == null || r.incidentTypes() == null) {
                         throw malformed("incident_types", "no incident_types in the answer");
@@ -220,7 +226,7 @@ public class IncidentIoClient {
 
     /** Not idempotent upstream: retried only on 429, where incident.io did not process the request. */
     public Uni<CustomField> createCustomField(ApiKey key, CreateCustomFieldRequest request) {
-        return write("create_custom_field", false, () -> api.createCustomField(bearer(key), request))
+        return write(key, Priority.INTERACTIVE, "create_custom_field", false, () -> api.createCustomField(bearer(key), request))
                 .map(r -> {
                     if (r == null || r.customField() == null || r.customField().id() == null) {
                         throw malformed("create_custom_field", "no custom_field in the answer");
@@ -234,13 +240,13 @@ public class IncidentIoClient {
      * too (the outbox retries again later, with the same key).
      */
     public Uni<Incident> createIncident(ApiKey key, CreateIncidentRequest request) {
-        return write("create_incident", true, () -> api.createIncident(bearer(key), request))
+        return write(key, Priority.BACKGROUND, "create_incident", true, () -> api.createIncident(bearer(key), request))
                 .map(r -> incidentOf("create_incident", r));
     }
 
     /** Edits an incident; setting the same fields again is harmless, so it is retried like a read. */
     public Uni<Incident> editIncident(ApiKey key, String incidentId, EditIncidentRequest request) {
-        return write("edit_incident", true, () -> api.editIncident(bearer(key), incidentId, request))
+        return write(key, Priority.BACKGROUND, "edit_incident", true, () -> api.editIncident(bearer(key), incidentId, request))
                 .map(r -> incidentOf("edit_incident", r));
     }
 
@@ -268,24 +274,29 @@ public class IncidentIoClient {
         return IncidentIoException.of(Kind.MALFORMED, operation + ": malformed answer from incident.io: " + what);
     }
 
+    /** A read for a waiting caller: its retries must fit in the read budget; a spent key budget fails it at once. */
+    private <T> Uni<T> call(ApiKey key, String operation, boolean idempotent, Supplier<Uni<T>> request) {
+        return call(key, Priority.INTERACTIVE, operation, idempotent, config.requestTimeout(), config.readBudget(), request);
+    }
+
+    /** A write: longer attempts, retried up to the attempt limit. */
+    private <T> Uni<T> write(ApiKey key, Priority priority, String operation, boolean idempotent, Supplier<Uni<T>> request) {
+        return call(key, priority, operation, idempotent, config.writeTimeout(), null, request);
+    }
+
     /**
-     * One logical call: attempts with timeout and retry, metrics, and emission back on the caller's
-     * Vert.x context (Hibernate Reactive sessions are bound to it).
+     * One logical call: attempts, each within the key's budget ({@link KeyBudgets}) and its timeout,
+     * retried as {@link #retryDelay} says, metrics, and emission back on the caller's Vert.x context
+     * (Hibernate Reactive sessions are bound to it).
      */
-    /** A read: callers wait for it, so its retries must fit in the read budget. */
-    private <T> Uni<T> call(String operation, boolean idempotent, Supplier<Uni<T>> request) {
-        return call(operation, idempotent, config.requestTimeout(), config.readBudget(), request);
-    }
-
-    /** A write, made in the background: longer attempts, retried up to the attempt limit. */
-    private <T> Uni<T> write(String operation, boolean idempotent, Supplier<Uni<T>> request) {
-        return call(operation, idempotent, config.writeTimeout(), null, request);
-    }
-
-    private <T> Uni<T> call(String operation, boolean idempotent, Duration timeout, Duration budget,
-            Supplier<Uni<T>> request) {
+    private <T> Uni<T> call(ApiKey key, Priority priority, String operation, boolean idempotent, Duration timeout,
+            Duration budget, Supplier<Uni<T>> request) {
         Context context = Vertx.currentContext();
-        return attempt(operation, idempotent, new Budget(System.nanoTime(), budget, timeout), request, 1, context)
+        // The key's budget is taken per attempt, outside the attempt's timeout: waiting for it is not incident.io's slowness.
+        Supplier<Uni<T>> budgeted = () -> budgets.run(key, operation, priority, () -> Uni.createFrom().<T> deferred(request::get)
+                .ifNoItem().after(timeout)
+                .failWith(() -> IncidentIoException.of(Kind.TIMEOUT, "no answer within " + timeout.toMillis() + " ms")));
+        return attempt(operation, idempotent, new Budget(System.nanoTime(), budget, timeout), budgeted, 1, context)
                 .plug(CallerContext.resumeOnCaller());
     }
 
@@ -304,12 +315,8 @@ public class IncidentIoClient {
 
     private <T> Uni<T> attempt(String operation, boolean idempotent, Budget budget, Supplier<Uni<T>> request,
             int attempt, Context context) {
-        Duration timeout = budget.timeout();
         Timer.Sample sample = Timer.start(meters);
         return Uni.createFrom().<T> deferred(request::get)
-                .ifNoItem().after(timeout)
-                .failWith(() -> IncidentIoException.of(Kind.TIMEOUT,
-                        "no answer within " + timeout.toMillis() + " ms"))
                 .onFailure().transform(IncidentIoClient::classify)
                 .onItemOrFailure().invoke((item, failure) -> sample.stop(meters.timer("incidentio.requests",
                         "operation", operation,

@@ -24,6 +24,8 @@ public class IncidentIoException extends RuntimeException {
         MALFORMED,
         /** Not asked: incident.io is known to be down for this key (its circuit breaker is open). */
         UNAVAILABLE,
+        /** Not asked: the key's own budget of calls (rate or concurrency) is spent for now; see KeyBudgets. */
+        BUDGET_SPENT,
         /** A shared fetch stopped because nobody waits for it any more; never reaches a caller. */
         ABANDONED;
 

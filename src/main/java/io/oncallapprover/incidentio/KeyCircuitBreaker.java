@@ -98,6 +98,12 @@ public class KeyCircuitBreaker {
     }
 
     private void record(String id, State state, Throwable failure) {
+        if (failure instanceof IncidentIoException e && e.kind() == Kind.BUDGET_SPENT) {
+            synchronized (state) {
+                state.probing = false; // not asked: says nothing either way; the next call probes
+            }
+            return;
+        }
         boolean down = failure instanceof IncidentIoException e && signalsDown(e);
         synchronized (state) {
             if (!down) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
@@ -17,6 +18,7 @@ import org.jboss.logging.Logger;
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
 import io.oncallapprover.incidentio.IncidentIoClient;
+import io.oncallapprover.incidentio.BudgetConfig;
 import io.oncallapprover.incidentio.IncidentIoConfig;
 import io.oncallapprover.incidentio.IncidentIoDtos.CatalogType;
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateCustomFieldRequest;
@@ -30,8 +32,10 @@ import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.problem.ProblemCodes;
 import io.oncallapprover.problem.Upstream;
 import io.oncallapprover.common.ApiKey;
+import io.oncallapprover.common.OrgChanged;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.SecretCipher;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -51,6 +55,9 @@ public class IntegrationService {
     IncidentIoConfig config;
 
     @Inject
+    BudgetConfig budget;
+
+    @Inject
     SecretCipher cipher;
 
     @Inject
@@ -61,6 +68,9 @@ public class IntegrationService {
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    Event<OrgChanged> changed;
 
     /** The installation, or empty. Must run inside a Hibernate Reactive session. */
     @WithSession
@@ -102,6 +112,7 @@ public class IntegrationService {
                 .flatMap(identity -> ensureCustomField(key)
                         .onFailure(IncidentIoException.class).transform(IntegrationService::installFailure)
                         .flatMap(field -> upsert(orgId, key, identity, field, caller)))
+                .invoke(() -> changed.fire(new OrgChanged(orgId)))
                 .call(() -> entriesCache.invalidateOrg(orgId))
                 .invoke(view -> LOG.infof("incident.io installed for org %s (identity %s, key …%s)", orgId,
                         view.identityName(), view.keyHint().substring(1)));
@@ -228,6 +239,7 @@ public class IntegrationService {
     /** Removes the installation; false when there was none. */
     public Uni<Boolean> uninstall(String orgId, Caller caller) {
         return delete(orgId, caller)
+                .invoke(() -> changed.fire(new OrgChanged(orgId)))
                 .call(() -> entriesCache.invalidateOrg(orgId))
                 .invoke(deleted -> {
                     if (deleted) {
@@ -271,6 +283,7 @@ public class IntegrationService {
                     }
                 })
                 .flatMap(ignored -> storeAutoApproval(orgId, ids, caller))
+                .invoke(() -> changed.fire(new OrgChanged(orgId)))
                 .invoke(view -> LOG.infof("auto-approval schedules of org %s set to %s", orgId, ids));
     }
 
@@ -286,15 +299,20 @@ public class IntegrationService {
         });
     }
 
-    /** The ids incident.io does not know, asked in one concurrent round; fails closed as a 503. */
+    /**
+     * The ids incident.io does not know, in their order; asked concurrently but at most
+     * {@code oncall.incidentio.budget.fan-out} at a time, so a large policy cannot spend the key's
+     * budget in one burst. The first failure fails the whole answer (a 503).
+     */
     public Uni<List<String>> unknownSchedules(ApiKey key, List<String> ids) {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        List<Uni<Optional<String>>> lookups = ids.stream()
-                .map(id -> client.schedule(key, id).map(found -> found.isPresent() ? Optional.<String> empty() : Optional.of(id)))
-                .toList();
-        return Uni.join().all(lookups).andFailFast()
-                .map(results -> results.stream().flatMap(Optional::stream).toList());
+        return Multi.createFrom().iterable(ids)
+                .onItem().transformToUni(id -> client.schedule(key, id).map(found -> found.isPresent() ? "" : id))
+                .merge(Math.max(1, budget.fanOut()))
+                .filter(id -> !id.isEmpty())
+                .collect().asSet()
+                .map(unknown -> ids.stream().filter(unknown::contains).toList());
     }
 }

@@ -20,6 +20,17 @@ public interface OnCallConfig {
     @WithDefault("2.5s")
     Duration deadline();
 
+    /**
+     * How long before its staleness bound a schedule's entries are fetched again in the background
+     * (refresh ahead), so a check never waits for an expiry. The bound itself does not move.
+     */
+    @WithDefault("3s")
+    Duration refreshAhead();
+
+    /** A schedule nobody asked for in this long is no longer refreshed ahead; its entries just expire. */
+    @WithDefault("5m")
+    Duration refreshIdle();
+
     /** Bound on cached schedules (all organizations). */
     @WithDefault("10000")
     int maxSchedules();

@@ -18,6 +18,7 @@ import io.oncallapprover.incidentio.IncidentIoClient;
 import io.oncallapprover.incidentio.IncidentIoConfig;
 import io.oncallapprover.incidentio.IncidentIoDtos.Entry;
 import io.oncallapprover.incidentio.IncidentIoException;
+import io.oncallapprover.incidentio.KeyBudgets.Priority;
 import io.oncallapprover.common.ApiKey;
 import io.smallrye.mutiny.Uni;
 
@@ -59,13 +60,20 @@ public class ScheduleEntriesCache {
     static final class Fetch {
 
         final Instant at;
+        final ApiKey key;
         final CompletableFuture<FetchedEntries> result = new CompletableFuture<>();
         final AtomicInteger waiting = new AtomicInteger();
         volatile boolean abandoned;
         volatile Instant fetchedAt;
+        /** When a check last asked for this schedule: refreshed ahead only while it is asked for. */
+        volatile Instant lastAsked;
+        /** A refresh of these entries is under way. */
+        final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Fetch(Instant at) {
+        Fetch(Instant at, ApiKey key) {
             this.at = at;
+            this.key = key;
+            this.lastAsked = at;
         }
 
         /** Whether the fetch may go on to its next page: someone still waits for it. */
@@ -91,21 +99,27 @@ public class ScheduleEntriesCache {
     /** The final entries of a schedule around {@code at}: from the cache, or from one (shared) fetch. */
     public Uni<FetchedEntries> entries(String orgId, ApiKey key, String scheduleId, Instant at) {
         Key cacheKey = new Key(orgId, scheduleId);
-        Fetch[] started = new Fetch[1];
+        final Fetch[] started = new Fetch[1];
+        Instant now = clock.instant();
         Fetch fetch = fetches.compute(cacheKey, (k, existing) -> {
-            Fetch chosen = existing != null && answers(existing, at) ? existing : (started[0] = new Fetch(at));
+            Fetch chosen = existing != null && answers(existing, at, now) ? existing : (started[0] = new Fetch(at, key));
+            chosen.lastAsked = now;
             // Counted here, atomically with the choice, so the fetch cannot be abandoned before this wait begins.
             chosen.waiting.incrementAndGet();
             return chosen;
         });
         if (started[0] != null) {
-            start(cacheKey, started[0], key);
+            start(cacheKey, started[0], Priority.INTERACTIVE)
+                    .subscribe().with(entries -> completed(started[0], entries), failure -> {
+                        fetches.remove(cacheKey, started[0]); // failures are never cached
+                        started[0].result.completeExceptionally(failure);
+                    });
         }
         return waitFor(cacheKey, fetch);
     }
 
     /** Whether {@code fetch} can answer for {@code at}: in flight and still wanted, or fetched, fresh and covering it. */
-    private boolean answers(Fetch fetch, Instant at) {
+    private boolean answers(Fetch fetch, Instant at, Instant now) {
         if (!fetch.result.isDone()) {
             return fetch.wanted() && !at.isBefore(fetch.at.minus(EARLY_TOLERANCE))
                     && at.isBefore(fetch.at.plus(incidentIo.entryWindow()));
@@ -114,16 +128,17 @@ public class ScheduleEntriesCache {
             return false;
         }
         Instant fetchedAt = fetch.fetchedAt;
-        return fetchedAt != null && clock.instant().isBefore(fetchedAt.plus(config.staleness()))
+        return fetchedAt != null && now.isBefore(fetchedAt.plus(config.staleness()))
                 && fetch.result.getNow(null).usableAt(at);
     }
 
-    private void start(Key cacheKey, Fetch fetch, ApiKey key) {
+    /** The entries of {@code fetch}'s schedule and window, from incident.io, within the check deadline. */
+    private Uni<FetchedEntries> start(Key cacheKey, Fetch fetch, Priority priority) {
         if (fetches.size() > config.maxSchedules()) {
             fetches.entrySet().removeIf(e -> e.getValue().result.isDone());
         }
         Instant end = fetch.at.plus(incidentIo.entryWindow());
-        client.finalEntries(key, cacheKey.scheduleId(), fetch.at, end, fetch::wanted)
+        return client.finalEntries(fetch.key, cacheKey.scheduleId(), fetch.at, end, fetch::wanted, priority)
                 .map(entries -> new FetchedEntries(cacheKey.scheduleId(), fetch.at, end,
                         entries.stream().map(ScheduleEntriesCache::toScheduleEntry).toList()))
                 // A schedule deleted in incident.io (or out of the key's reach) has nobody on call
@@ -135,14 +150,51 @@ public class ScheduleEntriesCache {
                 })
                 // Its own deadline: a fetch never outlives the longest any caller may wait for it.
                 .ifNoItem().after(config.deadline()).failWith(() -> IncidentIoException.of(IncidentIoException.Kind.TIMEOUT,
-                        "schedule " + cacheKey.scheduleId() + ": no answer within " + config.deadline().toMillis() + " ms"))
-                .subscribe().with(entries -> {
-                    fetch.fetchedAt = clock.instant();
-                    fetch.result.complete(entries);
-                }, failure -> {
-                    fetches.remove(cacheKey, fetch); // failures are never cached
-                    fetch.result.completeExceptionally(failure);
-                });
+                        "schedule " + cacheKey.scheduleId() + ": no answer within " + config.deadline().toMillis() + " ms"));
+    }
+
+    private void completed(Fetch fetch, FetchedEntries entries) {
+        fetch.fetchedAt = clock.instant();
+        fetch.result.complete(entries);
+    }
+
+    /**
+     * Refresh ahead: every schedule asked for within {@link OnCallConfig#refreshIdle()} whose entries
+     * are older than {@code staleness - refreshAhead} is fetched again in the background (waiting for
+     * the key's budget if need be), and the fresh entries replace the old ones once they are in. So
+     * steady traffic never waits for incident.io. A refresh that fails changes nothing: the old
+     * entries still stop answering at their staleness bound, and the next check fetches (and fails
+     * closed) as without refresh. Returns how many refreshes started.
+     */
+    public int refreshAhead() {
+        Instant now = clock.instant();
+        Duration due = config.staleness().minus(config.refreshAhead());
+        int started = 0;
+        for (Map.Entry<Key, Fetch> e : fetches.entrySet()) {
+            Fetch current = e.getValue();
+            Instant fetchedAt = current.fetchedAt;
+            if (fetchedAt == null || !current.result.isDone() || current.result.isCompletedExceptionally()
+                    || now.isBefore(fetchedAt.plus(due)) || !now.isBefore(current.lastAsked.plus(config.refreshIdle()))
+                    || !current.refreshing.compareAndSet(false, true)) {
+                continue;
+            }
+            started++;
+            Key cacheKey = e.getKey();
+            Fetch fresh = new Fetch(now, current.key);
+            fresh.lastAsked = current.lastAsked;
+            start(cacheKey, fresh, Priority.BACKGROUND).subscribe().with(entries -> {
+                completed(fresh, entries);
+                fresh.lastAsked = current.lastAsked;
+                // Replaces only the entries it refreshes: not ones invalidated or fetched anew meanwhile.
+                fetches.replace(cacheKey, current, fresh);
+                current.refreshing.set(false);
+            }, failure -> {
+                LOG.debugf("refresh of schedule %s failed (%s); its entries still expire on time", cacheKey.scheduleId(),
+                        failure.getMessage());
+                current.refreshing.set(false);
+            });
+        }
+        return started;
     }
 
     /** incident.io's wire entry as the on-call model's entry (the client speaks its own types). */

@@ -8,12 +8,14 @@ import java.util.List;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
+import io.oncallapprover.common.OrgChanged;
 import io.oncallapprover.installation.IntegrationService;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
@@ -34,6 +36,9 @@ public class PolicyService {
     AuditLog audit;
 
     @Inject
+    Event<OrgChanged> changed;
+
+    @Inject
     Clock clock;
 
     /** The stored policy, or {@link AccessPolicy#DEFAULT_ROUTING} when none is stored. Must run inside a session. */
@@ -50,8 +55,12 @@ public class PolicyService {
     }
 
     /** Deletes the stored policy, so the organization is routed by default again; false when none was stored. */
-    @WithTransaction
     public Uni<Boolean> delete(String orgId, Caller caller) {
+        return remove(orgId, caller).invoke(() -> changed.fire(new OrgChanged(orgId)));
+    }
+
+    @WithTransaction
+    Uni<Boolean> remove(String orgId, Caller caller) {
         return StoredPolicy.deleteById(orgId).call(deleted -> deleted
                 ? audit.record(orgId, AuditAction.POLICY_DELETED, caller, "back to default routing")
                 : Uni.createFrom().voidItem());
@@ -73,7 +82,8 @@ public class PolicyService {
                                 unknownSchedulePaths(policy, Set.copyOf(unknown)));
                     }
                 })
-                .flatMap(ignored -> store(orgId, policy, caller));
+                .flatMap(ignored -> store(orgId, policy, caller))
+                .invoke(() -> changed.fire(new OrgChanged(orgId)));
     }
 
     @WithTransaction

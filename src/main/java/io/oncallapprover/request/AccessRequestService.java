@@ -22,12 +22,11 @@ import io.oncallapprover.approval.AutoApprovalService;
 import io.oncallapprover.approval.CheckCode;
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
-import io.oncallapprover.installation.Integration;
-import io.oncallapprover.installation.IntegrationService;
+import io.oncallapprover.common.ApiKey;
+import io.oncallapprover.organization.OrgSnapshot;
+import io.oncallapprover.organization.OrgSnapshots;
 import io.oncallapprover.common.Emails;
-import io.oncallapprover.policy.AccessPolicy;
 import io.oncallapprover.policy.PolicyEvaluator;
-import io.oncallapprover.policy.PolicyService;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.policy.RequestedResource;
 import io.oncallapprover.problem.ApiException;
@@ -50,16 +49,13 @@ public class AccessRequestService {
     private static final Logger LOG = Logger.getLogger(AccessRequestService.class);
 
     @Inject
-    IntegrationService integrations;
-
-    @Inject
     AutoApprovalService autoApproval;
 
     @Inject
     ApproverCheckService approverCheck;
 
     @Inject
-    PolicyService policies;
+    OrgSnapshots snapshots;
 
     @Inject
     RequestsConfig config;
@@ -80,11 +76,15 @@ public class AccessRequestService {
     @Inject
     Clock clock;
 
-    /** What a decision about a request reads from the database before asking incident.io. */
-    private record Loaded(AccessRequest request, Optional<Integration> integration, AccessPolicy policy) {
+    /** What a decision about a request needs before asking incident.io: the request (read) and the organization (in memory). */
+    private record Loaded(AccessRequest request, OrgSnapshot org) {
+
+        Optional<ApiKey> key() {
+            return org.installation().map(OrgSnapshot.Installed::key);
+        }
 
         PendingRequest pending() {
-            Routing current = PolicyEvaluator.route(policy, request.requester, resourceOf(request));
+            Routing current = PolicyEvaluator.route(org.policy(), request.requester, resourceOf(request));
             return new PendingRequest(request.requester, request.reason, MatchedRules.restore(request.matchedRules), current);
         }
     }
@@ -97,15 +97,15 @@ public class AccessRequestService {
         String requester = Emails.normalize(body.requester());
         RequestedResource resource = new RequestedResource(body.resource().type(), body.resource().service(),
                 body.resource().name());
-        return autoApproval.setup(orgId).flatMap(setup -> {
-            Routing routing = PolicyEvaluator.route(setup.policy(), requester, resource);
+        return snapshots.of(orgId).flatMap(org -> {
+            Routing routing = PolicyEvaluator.route(org.policy(), requester, resource);
             if (routing.matchedRules().isEmpty()) {
                 throw ApiException.unprocessable(ProblemCodes.NO_MATCHING_RULE, "No matching rule",
                         "No enabled access-policy rule covers " + requester + " requesting " + resource.service() + "/"
                                 + resource.name() + ".",
                         List.of(new FieldError("resource", "is not covered by any enabled rule for this requester")));
             }
-            return autoApproval.evaluate(orgId, setup.integration(), requester, body.reason(), routing)
+            return autoApproval.evaluate(org, requester, body.reason(), routing)
                     .flatMap(evaluation -> persistNew(orgId, requester, body, routing, evaluation, caller));
         });
     }
@@ -181,10 +181,10 @@ public class AccessRequestService {
             if (status != Status.PENDING) {
                 throw alreadyDecided(request, status);
             }
-            if (loaded.integration().isEmpty()) {
+            if (loaded.key().isEmpty()) {
                 throw ApiException.notInstalled(orgId);
             }
-            return approverCheck.forRequest(orgId, loaded.integration().get(), approver, loaded.pending())
+            return approverCheck.forRequest(orgId, loaded.key().get(), approver, loaded.pending())
                     .flatMap(check -> check.allowed() ? record(orgId, request.id, body, approver, check, caller)
                             : refuse(orgId, request.id, approver, check, caller));
         });
@@ -198,11 +198,11 @@ public class AccessRequestService {
                 return Uni.createFrom().item(counted(orgId, approver, ApproverDecision.refused(CheckCode.NOT_PENDING,
                         "The request is " + status + "; nobody may decide it any more.", clock.instant())));
             }
-            if (loaded.integration().isEmpty()) {
+            if (loaded.key().isEmpty()) {
                 return Uni.createFrom().item(counted(orgId, approver, ApproverDecision.refused(CheckCode.NOT_INSTALLED,
                         "incident.io is not installed for this organization, so nobody may approve.", clock.instant())));
             }
-            return approverCheck.forRequest(orgId, loaded.integration().get(), approver, loaded.pending());
+            return approverCheck.forRequest(orgId, loaded.key().get(), approver, loaded.pending());
         });
     }
 
@@ -212,12 +212,18 @@ public class AccessRequestService {
         return decision;
     }
 
-    /** The request, the installation and the policy in force, read in one session closed before incident.io is asked. */
+    /**
+     * The request, read in a session closed before incident.io is asked, and the organization's
+     * snapshot (installation and policy in force) from memory.
+     */
+    Uni<Loaded> load(String orgId, String id) {
+        return readRequest(orgId, id).flatMap(request -> snapshots.of(orgId).map(org -> new Loaded(request, org)));
+    }
+
     @WithSession
     @io.oncallapprover.common.DatabaseDeadline
-    Uni<Loaded> load(String orgId, String id) {
-        return require(orgId, id).flatMap(request -> integrations.find(orgId)
-                .flatMap(integration -> policies.load(orgId).map(policy -> new Loaded(request, integration, policy))));
+    Uni<AccessRequest> readRequest(String orgId, String id) {
+        return require(orgId, id);
     }
 
     private Uni<AccessRequest> record(String orgId, String id, DecisionRequest body, String approver, ApproverDecision check,

@@ -63,7 +63,25 @@ class IncidentIoClientTest {
                 return Duration.ofSeconds(5);
             }
         };
-        return new IncidentIoClient(api, config(), new MutableClock(), new SimpleMeterRegistry(), breaker);
+        return new IncidentIoClient(api, config(), new MutableClock(), new SimpleMeterRegistry(), breaker, budgets(false, 1200, 20));
+    }
+
+    /** A budget of {@code perMinute} calls with {@code burst} at once (off: no limit). */
+    static KeyBudgets budgets(boolean enabled, int perMinute, int burst) {
+        KeyBudgets budgets = new KeyBudgets();
+        budgets.meters = new SimpleMeterRegistry();
+        budgets.config = (BudgetConfig) java.lang.reflect.Proxy.newProxyInstance(BudgetConfig.class.getClassLoader(),
+                new Class<?>[] { BudgetConfig.class }, (proxy, method, args) -> switch (method.getName()) {
+                    case "enabled" -> enabled;
+                    case "perMinute" -> perMinute;
+                    case "burst" -> burst;
+                    case "replicas" -> 1;
+                    case "maxConcurrent" -> 8;
+                    case "maxWaiting" -> 64;
+                    case "fanOut" -> 4;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        return budgets;
     }
 
     private static IncidentIoConfig config() {
@@ -186,7 +204,7 @@ class IncidentIoClientTest {
         page(FROM.toString(), "c2", entry("a@x.io"));
         page("c2", null, entry("b@x.io"));
         AtomicBoolean wanted = new AtomicBoolean(false);
-        assertThatThrownBy(() -> client().finalEntries(KEY, "01SCHED", FROM, TO, wanted::get).await().atMost(Duration.ofSeconds(5)))
+        assertThatThrownBy(() -> client().finalEntries(KEY, "01SCHED", FROM, TO, wanted::get, KeyBudgets.Priority.INTERACTIVE).await().atMost(Duration.ofSeconds(5)))
                 .isInstanceOfSatisfying(IncidentIoException.class, e -> assertThat(e.kind()).isEqualTo(Kind.ABANDONED));
         assertThat(asked).containsExactly(FROM.toString());
     }

@@ -60,6 +60,14 @@ class OnCallServiceConcurrencyTest {
             }
 
             @Override
+            public Duration refreshAhead() {
+                return Duration.ofSeconds(3);
+            }
+
+            public Duration refreshIdle() {
+                return Duration.ofMinutes(5);
+            }
+
             public int maxSchedules() {
                 return 100;
             }

@@ -18,6 +18,7 @@ import io.oncallapprover.incidentio.IncidentIoConfig;
 import io.oncallapprover.incidentio.IncidentIoDtos.Entry;
 import io.oncallapprover.incidentio.IncidentIoDtos.User;
 import io.oncallapprover.incidentio.IncidentIoException;
+import io.oncallapprover.incidentio.KeyBudgets;
 import io.oncallapprover.testsupport.MutableClock;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -35,11 +36,12 @@ class ScheduleEntriesCacheTest {
         final List<BooleanSupplier> wanted = new ArrayList<>();
 
         ParkedClient() {
-            super(null, null, null, null, null);
+            super(null, null, null, null, null, null);
         }
 
         @Override
-        public Uni<List<Entry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to, BooleanSupplier stillWanted) {
+        public Uni<List<Entry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to, BooleanSupplier stillWanted,
+                KeyBudgets.Priority priority) {
             wanted.add(stillWanted);
             return Uni.createFrom().emitter(parked::add);
         }
@@ -67,6 +69,14 @@ class ScheduleEntriesCacheTest {
 
             public Duration deadline() {
                 return Duration.ofSeconds(30);
+            }
+
+            public Duration refreshAhead() {
+                return Duration.ofSeconds(3);
+            }
+
+            public Duration refreshIdle() {
+                return Duration.ofMinutes(5);
             }
 
             public int maxSchedules() {

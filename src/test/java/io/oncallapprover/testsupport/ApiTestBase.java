@@ -14,6 +14,8 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 
 import io.oncallapprover.incidentio.KeyCircuitBreaker;
 import io.oncallapprover.oncall.ScheduleEntriesCache;
+import io.oncallapprover.organization.OrgSnapshots;
+import io.oncallapprover.incidentio.KeyBudgets;
 import io.restassured.RestAssured;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.config.HeaderConfig;
@@ -52,6 +54,12 @@ public abstract class ApiTestBase {
     @Inject
     protected KeyCircuitBreaker breaker;
 
+    @Inject
+    protected KeyBudgets budgets;
+
+    @Inject
+    protected OrgSnapshots snapshots;
+
     /** Both roles for the organizations the tests use; authorization itself is tested apart. */
     public static final String EVERYTHING_TOKEN = Tokens.token(List.of(ORG, "other-org", "nobody"),
             java.util.Set.of("admin", "service"));
@@ -75,6 +83,9 @@ public abstract class ApiTestBase {
         pool.query("delete from access_policy").execute().await().indefinitely();
         pool.query("delete from incidentio_integration").execute().await().indefinitely();
         pool.query("delete from audit_event").execute().await().indefinitely();
+        // The deletes are announced to the snapshots too, but asynchronously: forget them now.
+        snapshots.invalidateAll();
+        budgets.reset();
     }
 
     protected static String base(String org) {

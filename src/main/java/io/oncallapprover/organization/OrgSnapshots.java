@@ -1,0 +1,143 @@
+package io.oncallapprover.organization;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.oncallapprover.common.CallerContext;
+import io.oncallapprover.common.DatabaseDeadline;
+import io.oncallapprover.common.OrgChanged;
+import io.oncallapprover.installation.IntegrationService;
+import io.oncallapprover.organization.OrgSnapshot.Installed;
+import io.oncallapprover.policy.PolicyService;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Organization snapshots in memory, so that a warm check reads no database. A snapshot is dropped
+ * at once by every write on this replica ({@link OrgChanged}), by every write anywhere through
+ * {@link OrgChangeListener} (PostgreSQL LISTEN/NOTIFY), and after {@link SnapshotConfig#ttl()} in
+ * any case. While the notification connection is down nothing is kept: each call reads the
+ * database, since a change made elsewhere could not be heard of.
+ * <p>
+ * Concurrent first reads of an organization share one database read. A read that began before an
+ * invalidation is never kept (a generation count tells), so no snapshot outlives the write that
+ * changed it.
+ */
+@ApplicationScoped
+public class OrgSnapshots {
+
+    private static final Logger LOG = Logger.getLogger(OrgSnapshots.class);
+
+    private record Held(OrgSnapshot snapshot, long loadedNanos) {
+    }
+
+    @Inject
+    IntegrationService integrations;
+
+    @Inject
+    PolicyService policies;
+
+    @Inject
+    SnapshotConfig config;
+
+    @Inject
+    MeterRegistry meters;
+
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<OrgSnapshot>> loading = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
+    private volatile boolean listening;
+
+    /** The organization's snapshot: from memory when held and fresh, else read (once for all callers) from the database. */
+    public Uni<OrgSnapshot> of(String orgId) {
+        if (!config.enabled()) {
+            return load(orgId);
+        }
+        Held current = held.get(orgId);
+        if (current != null && System.nanoTime() - current.loadedNanos() < config.ttl().toNanos()) {
+            return Uni.createFrom().item(current.snapshot());
+        }
+        long startedAt = generation.get();
+        CompletableFuture<OrgSnapshot> mine = new CompletableFuture<>();
+        CompletableFuture<OrgSnapshot> shared = loading.putIfAbsent(orgId, mine);
+        if (shared == null) {
+            shared = mine;
+            load(orgId).subscribe().with(snapshot -> {
+                keep(orgId, snapshot, startedAt);
+                loading.remove(orgId, mine);
+                mine.complete(snapshot);
+            }, failure -> {
+                loading.remove(orgId, mine);
+                mine.completeExceptionally(failure);
+            });
+        }
+        return Uni.createFrom().completionStage(shared).plug(CallerContext.resumeOnCaller());
+    }
+
+    /** Reads the installation and the policy in one session of its own, within the database read deadline. */
+    @WithSession
+    @DatabaseDeadline
+    Uni<OrgSnapshot> load(String orgId) {
+        meters.counter("org.snapshot.loads").increment();
+        return integrations.find(orgId).flatMap(integration -> policies.load(orgId)
+                .map(policy -> new OrgSnapshot(orgId, integration.map(i -> new Installed(integrations.keyOf(i),
+                        i.autoApprovalSchedules())), policy)));
+    }
+
+    private void keep(String orgId, OrgSnapshot snapshot, long startedAt) {
+        held.compute(orgId, (k, old) -> listening && generation.get() == startedAt
+                ? new Held(snapshot, System.nanoTime()) : old);
+    }
+
+    /** Forgets an organization's snapshot, and any read of it under way. */
+    public void invalidate(String orgId) {
+        generation.incrementAndGet();
+        loading.remove(orgId);
+        held.remove(orgId);
+    }
+
+    public void invalidateAll() {
+        generation.incrementAndGet();
+        loading.clear();
+        held.clear();
+    }
+
+    void onChange(@Observes OrgChanged changed) {
+        invalidate(changed.orgId());
+    }
+
+    /** Changes can no longer be heard of: keep nothing until {@link #resume()}. */
+    void suspend() {
+        if (listening) {
+            LOG.warn("organization changes cannot be heard of: snapshots are off until the notification connection is back");
+        }
+        listening = false;
+        invalidateAll();
+    }
+
+    /** Changes are heard of again; whatever was missed meanwhile is forgotten. */
+    void resume() {
+        invalidateAll();
+        listening = true;
+    }
+
+    /** Whether snapshots are kept now (the notification connection is up). */
+    public boolean keeping() {
+        return config.enabled() && listening;
+    }
+
+    /** The held snapshot, if any (tests). */
+    Optional<OrgSnapshot> held(String orgId) {
+        return Optional.ofNullable(held.get(orgId)).map(Held::snapshot);
+    }
+}

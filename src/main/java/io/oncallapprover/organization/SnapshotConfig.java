@@ -1,0 +1,26 @@
+package io.oncallapprover.organization;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Organization snapshots in memory ({@code oncall.snapshot.*}); see {@link OrgSnapshots}. */
+@ConfigMapping(prefix = "oncall.snapshot")
+public interface SnapshotConfig {
+
+    /** Off: every check reads the installation and the policy from the database. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * The safety net: a snapshot is read again after this long even if no change was announced
+     * (a notification lost on a half-open connection, a write made with notifications disabled).
+     */
+    @WithDefault("30s")
+    Duration ttl();
+
+    /** How long to wait before connecting again when the notification connection is lost. */
+    @WithDefault("1s")
+    Duration reconnectEvery();
+}
