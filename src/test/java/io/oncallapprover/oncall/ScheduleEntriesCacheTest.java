@@ -34,6 +34,7 @@ class ScheduleEntriesCacheTest {
 
         final List<UniEmitter<? super List<Entry>>> parked = new ArrayList<>();
         final List<BooleanSupplier> wanted = new ArrayList<>();
+        final List<KeyBudgets.Priority> priorities = new ArrayList<>();
 
         ParkedClient() {
             super(null, null, null, null, null, null);
@@ -43,6 +44,7 @@ class ScheduleEntriesCacheTest {
         public Uni<List<Entry>> finalEntries(ApiKey key, String scheduleId, Instant from, Instant to, BooleanSupplier stillWanted,
                 KeyBudgets.Priority priority) {
             wanted.add(stillWanted);
+            priorities.add(priority);
             return Uni.createFrom().emitter(parked::add);
         }
     }
@@ -144,5 +146,97 @@ class ScheduleEntriesCacheTest {
         var first = ask("S");
         client.parked.get(0).fail(IncidentIoException.of(IncidentIoException.Kind.NOT_FOUND, "no such schedule"));
         assertThat(first.join().entries()).isEmpty();
+    }
+
+    private CompletableFuture<ScheduleEntriesCache.FetchedEntries> askNow(String scheduleId) {
+        return cache.entries("acme", KEY, scheduleId, clock.instant()).subscribe().asCompletionStage();
+    }
+
+    private static List<String> emails(CompletableFuture<ScheduleEntriesCache.FetchedEntries> answer) {
+        return answer.join().entries().stream().map(ScheduleEntry::email).toList();
+    }
+
+    @Test
+    void aScheduleAskedForIsRefreshedAheadSoChecksNeverWaitForAnExpiry() {
+        var first = askNow("S");
+        client.parked.get(0).complete(entries("ada@example.com"));
+        first.join();
+        clock.advance(Duration.ofMillis(6_999));
+        assertThat(cache.refreshAhead()).as("not yet due: 3 s before the 10 s bound").isZero();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(cache.refreshAhead()).isEqualTo(1);
+        assertThat(cache.refreshAhead()).as("one refresh at a time").isZero();
+        assertThat(client.priorities).containsExactly(KeyBudgets.Priority.INTERACTIVE, KeyBudgets.Priority.BACKGROUND);
+        // Until the refresh is in, the old entries answer; no caller fetches.
+        assertThat(emails(askNow("S"))).containsExactly("ada@example.com");
+        client.parked.get(1).complete(entries("grace@example.com"));
+        clock.advance(Duration.ofSeconds(5)); // past the first fetch's bound: the refreshed entries answer
+        assertThat(emails(askNow("S"))).containsExactly("grace@example.com");
+        assertThat(client.parked).hasSize(2);
+    }
+
+    @Test
+    void aFailedRefreshNeverServesEntriesPastTheirBound() {
+        var first = askNow("S");
+        client.parked.get(0).complete(entries("ada@example.com"));
+        first.join();
+        clock.advance(Duration.ofSeconds(7));
+        cache.refreshAhead();
+        client.parked.get(1).fail(IncidentIoException.of(IncidentIoException.Kind.SERVER_ERROR, "refresh failed"));
+        clock.advance(Duration.ofMillis(2_999));
+        assertThat(emails(askNow("S"))).containsExactly("ada@example.com");
+        assertThat(client.parked).hasSize(2);
+        clock.advance(Duration.ofMillis(1)); // the bound: 10 s after the fetch
+        var late = askNow("S");
+        assertThat(client.parked).as("a caller fetches: the old entries no longer answer").hasSize(3);
+        assertThat(late).isNotDone();
+        client.parked.get(2).fail(IncidentIoException.of(IncidentIoException.Kind.TIMEOUT, "still down"));
+        assertThat(late).isCompletedExceptionally();
+    }
+
+    @Test
+    void aRefreshStillUnderWayAtTheBoundDoesNotKeepTheOldEntriesAlive() {
+        var first = askNow("S");
+        client.parked.get(0).complete(entries("ada@example.com"));
+        first.join();
+        clock.advance(Duration.ofSeconds(7));
+        cache.refreshAhead();
+        clock.advance(Duration.ofSeconds(3));
+        var late = askNow("S");
+        assertThat(client.parked).hasSize(3);
+        assertThat(late).isNotDone();
+    }
+
+    @Test
+    void aRefreshOfInvalidatedEntriesIsDropped() {
+        var first = askNow("S");
+        client.parked.get(0).complete(entries("ada@example.com"));
+        first.join();
+        clock.advance(Duration.ofSeconds(7));
+        cache.refreshAhead();
+        cache.invalidateOrg("acme").await().indefinitely();
+        client.parked.get(1).complete(entries("old-key@example.com"));
+        askNow("S");
+        assertThat(client.parked).as("fetched anew, not answered by the refresh begun before").hasSize(3);
+    }
+
+    @Test
+    void aScheduleNobodyAsksForStopsBeingRefreshedAfterTheIdleTime() {
+        var first = askNow("S");
+        client.parked.get(0).complete(entries("ada@example.com"));
+        first.join();
+        java.time.Instant askedAt = clock.instant();
+        java.time.Instant lastRefresh = null;
+        for (int second = 1; second <= 400; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            int parked = client.parked.size();
+            if (cache.refreshAhead() > 0) {
+                lastRefresh = clock.instant();
+                client.parked.get(parked).complete(entries("ada@example.com"));
+            }
+        }
+        assertThat(lastRefresh).isNotNull();
+        assertThat(lastRefresh).isBefore(askedAt.plus(Duration.ofMinutes(5)));
+        assertThat(lastRefresh).isAfter(askedAt.plus(Duration.ofMinutes(4)));
     }
 }

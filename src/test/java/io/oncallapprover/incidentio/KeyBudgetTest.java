@@ -1,0 +1,150 @@
+package io.oncallapprover.incidentio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+
+import org.junit.jupiter.api.Test;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+
+/** The outgoing budget of one key: rate (token bucket on a fake clock) and bulkhead, without Quarkus. */
+class KeyBudgetTest {
+
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private final List<Long> delays = new ArrayList<>();
+    private final List<UniEmitter<? super Void>> parkedDelays = new ArrayList<>();
+    private final LongFunction<Uni<Void>> delay = wait -> {
+        delays.add(wait);
+        return Uni.createFrom().emitter(parkedDelays::add);
+    };
+    private final AtomicInteger calls = new AtomicInteger();
+    private final List<UniEmitter<? super String>> parked = new ArrayList<>();
+
+    private Uni<String> call() {
+        return Uni.createFrom().emitter(emitter -> {
+            calls.incrementAndGet();
+            parked.add(emitter);
+        });
+    }
+
+    private Uni<String> quickCall() {
+        return Uni.createFrom().item(() -> "ok" + calls.incrementAndGet());
+    }
+
+    @Test
+    void theBucketAllowsItsBurstThenItsRateAndSaysHowLongToWait() {
+        TokenBucket bucket = new TokenBucket(3, 2.0, 0);
+        assertThat(bucket.take(0)).isZero();
+        assertThat(bucket.take(0)).isZero();
+        assertThat(bucket.take(0)).isZero();
+        assertThat(bucket.take(0)).isEqualTo(500_000_000L); // 2 per second: the next token in 0.5 s
+        assertThat(bucket.take(499_999_999L)).isPositive();
+        assertThat(bucket.take(500_000_000L)).isZero();
+        assertThat(bucket.available(60_000_000_000L)).isEqualTo(3.0); // never more than the burst
+    }
+
+    @Test
+    void noWindowOfAMinuteSeesMoreThanTheBudget() {
+        // 1,200 a minute with a burst of 20: the steady rate is (1200 - 20) / 60 per second.
+        TokenBucket bucket = new TokenBucket(20, (1200 - 20) / 60.0, 0);
+        List<Long> sent = new ArrayList<>();
+        for (long t = 0; t <= 180_000_000_000L; t += 10_000_000L) { // greedy caller, every 10 ms for 3 minutes
+            while (bucket.take(t) == 0) {
+                sent.add(t);
+            }
+        }
+        int worst = 0;
+        for (int i = 0, j = 0; i < sent.size(); i++) {
+            while (sent.get(i) - sent.get(j) >= 60_000_000_000L) {
+                j++;
+            }
+            worst = Math.max(worst, i - j + 1);
+        }
+        assertThat(worst).isLessThanOrEqualTo(1200).isGreaterThan(1150);
+    }
+
+    @Test
+    void anInteractiveCallFailsAtOnceWhenTheRateIsSpentWithTheWaitItWouldNeed() {
+        KeyBudget budget = new KeyBudget(2, 1.0, 8, 64, nanos::get);
+        assertThat(budget.run(true, this::quickCall, delay).await().indefinitely()).isEqualTo("ok1");
+        assertThat(budget.run(true, this::quickCall, delay).await().indefinitely()).isEqualTo("ok2");
+        assertThatThrownBy(() -> budget.run(true, this::quickCall, delay).await().indefinitely())
+                .isInstanceOfSatisfying(KeyBudget.Refused.class, e -> {
+                    assertThat(e.refusal.bulkheadFull()).isFalse();
+                    assertThat(e.refusal.waitNanos()).isEqualTo(1_000_000_000L);
+                });
+        assertThat(calls).hasValue(2);
+        assertThat(budget.inFlight()).as("the refused call gave its slot back").isZero();
+        assertThat(KeyBudgets.retryAfter(1_000_000_000L)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(KeyBudgets.retryAfter(1_000_000_001L)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(KeyBudgets.retryAfter(1L)).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void backgroundWorkWaitsForATokenInsteadOfFailing() {
+        KeyBudget budget = new KeyBudget(1, 1.0, 8, 64, nanos::get);
+        budget.run(false, this::quickCall, delay).await().indefinitely();
+        CompletableFuture<String> waiting = budget.run(false, this::quickCall, delay).subscribe().asCompletionStage();
+        assertThat(delays).containsExactly(1_000_000_000L);
+        assertThat(waiting).isNotDone();
+        assertThat(budget.inFlight()).as("no slot is held while waiting for a token").isZero();
+        nanos.addAndGet(1_000_000_000L);
+        parkedDelays.get(0).complete(null);
+        assertThat(waiting.join()).isEqualTo("ok2");
+    }
+
+    @Test
+    void theBulkheadLetsMaxConcurrentCallsGoAndServesWaitersInOrder() {
+        KeyBudget budget = new KeyBudget(100, 100.0, 2, 1, nanos::get);
+        var a = budget.run(true, this::call, delay).subscribe().asCompletionStage();
+        var b = budget.run(true, this::call, delay).subscribe().asCompletionStage();
+        var c = budget.run(true, this::call, delay).subscribe().asCompletionStage();
+        assertThat(calls).as("two in flight, the third waits").hasValue(2);
+        assertThatThrownBy(() -> budget.run(true, this::call, delay).await().indefinitely())
+                .as("the waiting line (1) is full").isInstanceOfSatisfying(KeyBudget.Refused.class,
+                        e -> assertThat(e.refusal.bulkheadFull()).isTrue());
+        var background = budget.run(false, this::call, delay).subscribe().asCompletionStage();
+        assertThat(budget.waiting()).as("background work may always wait").isEqualTo(2);
+        parked.get(0).complete("a");
+        assertThat(a.join()).isEqualTo("a");
+        assertThat(calls).as("the first waiter got the slot").hasValue(3);
+        parked.get(2).complete("c");
+        assertThat(c.join()).isEqualTo("c");
+        assertThat(calls).hasValue(4);
+        parked.get(1).complete("b");
+        parked.get(3).complete("bg");
+        assertThat(b.join()).isEqualTo("b");
+        assertThat(background.join()).isEqualTo("bg");
+        assertThat(budget.inFlight()).isZero();
+    }
+
+    @Test
+    void aCallerGivingUpFreesItsSlotOrItsPlaceInLine() {
+        KeyBudget budget = new KeyBudget(100, 100.0, 1, 4, nanos::get);
+        var running = budget.run(true, this::call, delay).subscribe().asCompletionStage();
+        var waiting = budget.run(true, this::call, delay).subscribe().asCompletionStage();
+        waiting.cancel(true);
+        assertThat(budget.waiting()).isZero();
+        running.cancel(true);
+        assertThat(budget.inFlight()).isZero();
+        assertThat(budget.run(true, this::quickCall, delay).await().indefinitely()).startsWith("ok");
+        assertThat(budget.inFlight()).isZero();
+    }
+
+    @Test
+    void aFailedCallGivesItsSlotBack() {
+        KeyBudget budget = new KeyBudget(100, 100.0, 1, 4, nanos::get);
+        assertThatThrownBy(() -> budget.run(true, () -> Uni.createFrom().<String> failure(new IllegalStateException("x")), delay)
+                .await().indefinitely()).isInstanceOf(IllegalStateException.class);
+        assertThat(budget.inFlight()).isZero();
+    }
+}
