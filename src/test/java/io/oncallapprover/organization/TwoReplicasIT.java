@@ -1,0 +1,191 @@
+package io.oncallapprover.organization;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.oncallapprover.testsupport.IncidentIoStubs.entriesBody;
+import static io.oncallapprover.testsupport.IncidentIoStubs.entry;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+
+import io.oncallapprover.testsupport.IncidentIoStubs;
+import io.oncallapprover.testsupport.Tokens;
+
+/**
+ * Two instances of the packaged service (prod mode, {@code target/quarkus-app}) on one database,
+ * each holding organization snapshots in memory: a policy or schedule change made through one
+ * reaches the checks of the other within a second (PostgreSQL NOTIFY), without restarting
+ * anything. Runs after packaging ({@code ./mvnw verify}).
+ */
+class TwoReplicasIT {
+
+    private static final String ORG = "replicas";
+    private static final String SCHEDULE = "01SCHEDREPLICAS00000000001";
+    private static final String TOKEN = Tokens.token(List.of(ORG), Set.of("admin", "service"));
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private static WireMockServer incidentIo;
+    private static final List<Process> replicas = new ArrayList<>();
+    private static String a;
+    private static String b;
+
+    @BeforeAll
+    static void twoReplicas() throws Exception {
+        incidentIo = new WireMockServer(WireMockConfiguration.options().dynamicPort().bindAddress("127.0.0.1"));
+        incidentIo.start();
+        WireMock client = new WireMock("127.0.0.1", incidentIo.port());
+        IncidentIoStubs stubs = new IncidentIoStubs(client);
+        stubs.installable();
+        stubs.scheduleExists(SCHEDULE);
+        Instant now = Instant.now();
+        client.register(get(urlPathEqualTo("/v2/schedule_entries")).willReturn(okJson(entriesBody(
+                List.of(), List.of(), List.of(entry(now.minus(Duration.ofHours(6)), now.plus(Duration.ofHours(6)), "Ada",
+                        "ada@example.com")), null))));
+
+        a = start("a");
+        b = start("b");
+        for (String replica : List.of(a, b)) {
+            awaitReady(replica);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        replicas.forEach(Process::destroy);
+        if (incidentIo != null) {
+            incidentIo.stop();
+        }
+    }
+
+    @Test
+    void aChangeMadeThroughOneReplicaReachesTheOtherWithinASecond() throws Exception {
+        assertThat(send(a, "PUT", "/integrations/incidentio", "{\"apiKey\": \"inc_replicas_0123456789abcdef\"}").statusCode())
+                .isEqualTo(200);
+        assertThat(send(a, "PUT", "/integrations/incidentio/auto-approval", "{\"scheduleIds\": [\"" + SCHEDULE + "\"]}")
+                .statusCode()).isEqualTo(200);
+        assertThat(send(a, "PUT", "/access-policy", """
+                {"rules": [{"name": "on call", "approval": [{"type": "auto", "integration": "incidentio"}]}]}""")
+                .statusCode()).isEqualTo(200);
+        assertThat(checkCode(b)).isEqualTo("ON_CALL"); // b holds the organization's snapshot now
+        assertThat(checkCode(b)).isEqualTo("ON_CALL");
+
+        assertThat(send(a, "PUT", "/access-policy", """
+                {"rules": [{"name": "page only", "approval": [{"type": "escalation", "integration": "incidentio",
+                  "services": ["%s"]}]}]}""".formatted(SCHEDULE)).statusCode()).isEqualTo(200);
+        assertThat(within(b, "NO_MATCHING_RULE")).isLessThan(Duration.ofSeconds(1));
+
+        assertThat(send(a, "DELETE", "/access-policy", null).statusCode()).isEqualTo(204);
+        assertThat(within(b, "ON_CALL")).as("default routing again").isLessThan(Duration.ofSeconds(1));
+
+        assertThat(send(a, "PUT", "/integrations/incidentio/auto-approval", "{\"scheduleIds\": []}").statusCode())
+                .isEqualTo(200);
+        assertThat(within(b, "NO_SCHEDULES")).isLessThan(Duration.ofSeconds(1));
+
+        assertThat(send(a, "DELETE", "/integrations/incidentio", null).statusCode()).isEqualTo(204);
+        assertThat(within(b, "NOT_INSTALLED")).isLessThan(Duration.ofSeconds(1));
+    }
+
+    /** How long until {@code replica}'s check answers {@code code} (measured from now; fails after 5 s). */
+    private static Duration within(String replica, String code) throws Exception {
+        long start = System.nanoTime();
+        while (!code.equals(checkCode(replica))) {
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("waiting for " + code).isLessThan(Duration.ofSeconds(5));
+            Thread.sleep(5);
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    private static String checkCode(String replica) throws Exception {
+        HttpResponse<String> response = send(replica, "POST", "/approval-checks/auto", "{\"requester\": \"ada@example.com\"}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        String body = response.body();
+        int at = body.indexOf("\"code\":\"") + 8;
+        return body.substring(at, body.indexOf('"', at));
+    }
+
+    private static HttpResponse<String> send(String replica, String method, String path, String json) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(replica + "/api/v1/orgs/" + ORG + path))
+                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + TOKEN);
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        request.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String start(String name) throws IOException {
+        int port = freePort();
+        String dbUrl = System.getenv().getOrDefault("TEST_DB_URL", "postgresql://127.0.0.1:5432/test");
+        String jdbcUrl = System.getenv().getOrDefault("TEST_DB_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+        Path log = Path.of("target", "replica-" + name + ".log");
+        List<String> command = List.of(javaBinary(), "-Xmx256m",
+                "-Dquarkus.http.port=" + port,
+                "-Dquarkus.datasource.reactive.url=" + dbUrl,
+                "-Dquarkus.datasource.jdbc.url=" + jdbcUrl,
+                "-Dquarkus.datasource.username=" + System.getenv().getOrDefault("TEST_DB_USERNAME", "postgres"),
+                "-Dquarkus.datasource.password=" + System.getenv().getOrDefault("TEST_DB_PASSWORD", "postgres"),
+                "-Dquarkus.rest-client.incidentio.url=http://127.0.0.1:" + incidentIo.port(),
+                "-Doncall.secrets.active-key-id=it",
+                "-Doncall.secrets.master-keys=it:aW50ZWdyYXRpb24tdGVzdC1tYXN0ZXIta2V5LTMyYiE=",
+                "-Dmp.jwt.verify.publickey.location=" + new File("src/test/resources/jwt/publicKey.pem").getAbsolutePath(),
+                "-Dmp.jwt.verify.issuer=" + Tokens.ISSUER,
+                "-Dquarkus.log.console.json.enabled=false",
+                "-Doncall.jobs.outbox-poll-every=off",
+                "-jar", "target/quarkus-app/quarkus-run.jar");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        replicas.add(process);
+        return "http://127.0.0.1:" + port;
+    }
+
+    private static void awaitReady(String replica) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(replica + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (ready.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("replica " + replica + " not ready; see target/replica-*.log:\n"
+                        + Files.readString(Path.of("target", "replica-a.log")));
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
