@@ -4,10 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -16,6 +13,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import io.oncallapprover.problem.QueryParameters;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
@@ -44,8 +45,9 @@ public class AuditResource {
     @GET
     @Operation(summary = "Audited changes of the organization, newest first")
     public Uni<AuditEventsView> list(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
-            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(500) int limit) {
-        return audit.recent(orgId, limit)
+            @Parameter(description = "How many events, 1 to 500 (default 100)", schema = @Schema(type = SchemaType.INTEGER,
+                    minimum = "1", maximum = "500")) @QueryParam("limit") String limit) {
+        return audit.recent(orgId, QueryParameters.integer("limit", limit, 100, 1, 500))
                 .map(events -> new AuditEventsView(events.stream()
                         .map(e -> new AuditEventView(e.id, e.action, e.subject, e.detail, e.occurredAt)).toList()));
     }

@@ -88,4 +88,26 @@ public final class AccessRequestDtos {
             List<DecisionView> decisions,
             List<AuditEntry> auditTrail) {
     }
+
+    /** A request in a listing: what {@code GET /access-requests/{id}} shows, without the decision and audit trail. */
+    @RegisterForReflection
+    public record AccessRequestSummary(
+            String id,
+            String status,
+            String requester,
+            ResourceRef resource,
+            String reason,
+            String requestedBy,
+            Instant createdAt,
+            Instant updatedAt,
+            Instant grantExpiresAt,
+            List<String> matchedRules,
+            boolean autoApproved,
+            IncidentView incident) {
+    }
+
+    /** One page of a listing, newest first; {@code next} is the cursor of the following page (null: none). */
+    @RegisterForReflection
+    public record AccessRequestPage(List<AccessRequestSummary> requests, String next) {
+    }
 }

@@ -1,5 +1,12 @@
 package io.oncallapprover.request;
 
+import java.util.Optional;
+
+import io.oncallapprover.common.Emails;
+import io.oncallapprover.problem.ApiException;
+import io.oncallapprover.problem.QueryParameters;
+import io.oncallapprover.request.AccessRequestDtos.AccessRequestPage;
+
 import java.net.URI;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -12,11 +19,13 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
@@ -56,6 +65,41 @@ public class AccessRequestResource {
                 .flatMap(views::of)
                 .map(view -> Response.created(URI.create("/api/v1/orgs/" + orgId + "/access-requests/" + view.id()))
                         .entity(view).build());
+    }
+
+    @GET
+    @RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
+    @Operation(summary = "The organization's access requests, newest first, filtered, one page at a time")
+    public Uni<AccessRequestPage> list(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Parameter(description = "PENDING, APPROVED, DENIED or EXPIRED, as of now") @QueryParam("status") String status,
+            @Parameter(description = "The requester's email") @QueryParam("requester") String requester,
+            @Parameter(description = "Incident state: NONE, PENDING, CREATED or FAILED") @QueryParam("incidentState") String incidentState,
+            @Parameter(description = "Created at or after this instant (ISO-8601)") @QueryParam("createdAfter") String createdAfter,
+            @Parameter(description = "Created before this instant (ISO-8601)") @QueryParam("createdBefore") String createdBefore,
+            @Parameter(description = "Page size, 1 to 100 (default 50)") @QueryParam("limit") String limit,
+            @Parameter(description = "The next cursor of the previous page") @QueryParam("cursor") String cursor) {
+        return requests.list(orgId, filter(status, requester, incidentState, createdAfter, createdBefore, limit, cursor));
+    }
+
+    static AccessRequestFilter filter(String status, String requester, String incidentState, String createdAfter,
+            String createdBefore, String limit, String cursor) {
+        Optional<String> email = Optional.ofNullable(requester).filter(r -> !r.isEmpty()).map(r -> {
+            if (r.length() > 254 || !r.matches(Ids.EMAIL)) {
+                throw ApiException.invalid("requester", Ids.EMAIL_MESSAGE);
+            }
+            return Emails.normalize(r);
+        });
+        Optional<java.time.Instant> after = QueryParameters.instant("createdAfter", createdAfter);
+        Optional<java.time.Instant> before = QueryParameters.instant("createdBefore", createdBefore);
+        if (after.isPresent() && before.isPresent() && !after.get().isBefore(before.get())) {
+            throw ApiException.invalid("createdBefore", "must be later than createdAfter");
+        }
+        Optional<AccessRequestFilter.Cursor> from = Optional.ofNullable(cursor).filter(c -> !c.isEmpty())
+                .map(c -> AccessRequestFilter.Cursor.decode(c)
+                        .orElseThrow(() -> ApiException.invalid("cursor", "is not a cursor of this listing")));
+        return new AccessRequestFilter(QueryParameters.oneOf("status", status, AccessRequest.Status.class), email,
+                QueryParameters.oneOf("incidentState", incidentState, AccessRequest.IncidentState.class), after, before, from,
+                QueryParameters.integer("limit", limit, 50, 1, 100));
     }
 
     @GET

@@ -156,6 +156,23 @@ public class AccessRequestService {
         return require(orgId, id).flatMap(views::of);
     }
 
+    /** One page of the organization's requests, newest first (the limit plus one row tells whether more follow). */
+    @WithSession
+    @io.oncallapprover.common.DatabaseDeadline
+    public Uni<AccessRequestDtos.AccessRequestPage> list(String orgId, AccessRequestFilter filter) {
+        Instant now = clock.instant();
+        AccessRequestFilter.Query query = filter.query(orgId, now);
+        return AccessRequest.<AccessRequest> find(query.where(), io.quarkus.panache.common.Sort.descending("createdAt", "id"),
+                query.parameters()).range(0, filter.limit()).list()
+                .map(rows -> {
+                    boolean more = rows.size() > filter.limit();
+                    List<AccessRequest> page = more ? rows.subList(0, filter.limit()) : rows;
+                    String next = more ? new AccessRequestFilter.Cursor(page.get(page.size() - 1).createdAt,
+                            page.get(page.size() - 1).id).encode() : null;
+                    return new AccessRequestDtos.AccessRequestPage(page.stream().map(r -> views.summary(r, now)).toList(), next);
+                });
+    }
+
     /** The request of this organization, or a 404 that says nothing about other organizations. */
     @WithSession
     public Uni<AccessRequest> require(String orgId, String id) {

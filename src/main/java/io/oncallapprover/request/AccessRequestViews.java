@@ -57,4 +57,12 @@ public class AccessRequestViews {
                 routing.ruleNames(), r.evaluation, escalation, incident, decisions, trail);
     }
 
+    /** A request as a listing shows it, its status as of {@code now}. */
+    public AccessRequestDtos.AccessRequestSummary summary(AccessRequest r, java.time.Instant now) {
+        return new AccessRequestDtos.AccessRequestSummary(r.id, r.statusAt(now).name(), r.requester,
+                new ResourceRef(r.resourceType, r.resourceService, r.resourceName), r.reason, r.requestedBy, r.createdAt,
+                r.updatedAt, r.grantExpiresAt, MatchedRules.restore(r.matchedRules).ruleNames(),
+                r.evaluation != null && r.evaluation.approved(),
+                new IncidentView(r.incidentState.name(), r.incidentId, r.incidentReference, r.incidentUrl, r.incidentError));
+    }
 }
