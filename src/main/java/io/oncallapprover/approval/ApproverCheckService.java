@@ -59,7 +59,7 @@ public class ApproverCheckService {
 
     private Uni<ApproverDecision> decide(String orgId, ApiKey key, String approver, List<String> toAsk,
             Function<List<OnCallSet>, ApproverDecision> rules) {
-        return check.decide(orgId, key, toAsk, rules)
+        return check.decide(orgId, key, toAsk, sets -> rules.apply(sets).withUnknownSchedules(OnCallSet.unknownOf(sets)))
                 .onFailure(IncidentIoException.class).transform(f -> failClosed(orgId, approver, (IncidentIoException) f))
                 .invoke(d -> check.record("approver", orgId, approver, d.allowed(), d.code(), d.rule()));
     }

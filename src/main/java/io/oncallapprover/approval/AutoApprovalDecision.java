@@ -15,10 +15,12 @@ public record AutoApprovalDecision(
         List<Evidence> evidence,
         Instant checkedAt,
         Instant expiresAt,
-        RuleRef rule) {
+        RuleRef rule,
+        List<String> unknownSchedules) {
 
     public AutoApprovalDecision {
         evidence = List.copyOf(evidence);
+        unknownSchedules = unknownSchedules == null ? List.of() : List.copyOf(unknownSchedules);
         if (approved != (code == CheckCode.ON_CALL)) {
             throw new IllegalArgumentException("only ON_CALL approves");
         }
@@ -32,6 +34,20 @@ public record AutoApprovalDecision(
         this(approved, code, explanation, evidence, checkedAt, expiresAt, null);
     }
 
+    public AutoApprovalDecision(boolean approved, CheckCode code, String explanation, List<Evidence> evidence,
+            Instant checkedAt, Instant expiresAt, RuleRef rule) {
+        this(approved, code, explanation, evidence, checkedAt, expiresAt, rule, List.of());
+    }
+
+    /** The same decision, naming the schedules asked about that incident.io does not know (nobody on call for them). */
+    public AutoApprovalDecision withUnknownSchedules(List<String> unknown) {
+        if (unknown.isEmpty()) {
+            return this;
+        }
+        return new AutoApprovalDecision(approved, code, explanation + Evidence.unknownNote(unknown), evidence, checkedAt,
+                expiresAt, rule, unknown);
+    }
+
     public static AutoApprovalDecision denied(CheckCode code, String explanation, Instant checkedAt) {
         return new AutoApprovalDecision(false, code, explanation, List.of(), checkedAt, null, null);
     }
@@ -42,6 +58,6 @@ public record AutoApprovalDecision(
 
     /** The same decision, resting on {@code rule}. */
     public AutoApprovalDecision withRule(RuleRef rule) {
-        return new AutoApprovalDecision(approved, code, explanation, evidence, checkedAt, expiresAt, rule);
+        return new AutoApprovalDecision(approved, code, explanation, evidence, checkedAt, expiresAt, rule, unknownSchedules);
     }
 }

@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.oncallapprover.incidentio.IncidentIoException;
+import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.organization.OrgSnapshot;
 import io.oncallapprover.organization.OrgSnapshots;
 import io.oncallapprover.policy.PolicyEvaluator;
@@ -81,8 +82,8 @@ public class AutoApprovalService {
             List<String> schedules = installation.get().autoApprovalSchedules();
             List<String> toAsk = DecisionTable.autoSchedulesToAsk(routing, reason, schedules);
             result = check.decide(orgId, installation.get().key(), toAsk,
-                    sets -> new Evaluation(DecisionTable.auto(routing, requester, reason, schedules, sets, clock.instant(), GRANT),
-                            null))
+                    sets -> new Evaluation(DecisionTable.auto(routing, requester, reason, schedules, sets, clock.instant(), GRANT)
+                            .withUnknownSchedules(OnCallSet.unknownOf(sets)), null))
                     .onFailure(IncidentIoException.class).recoverWithItem(f -> {
                         IncidentIoException e = (IncidentIoException) f;
                         LOG.warnf("auto-approval of %s in org %s failed closed: %s", requester, orgId, e.getMessage());

@@ -40,4 +40,10 @@ public record Evidence(String scheduleId, String email, Instant shiftStart, Inst
     public Evidence forStep(String rule, int step) {
         return new Evidence(scheduleId, email, shiftStart, shiftEnd, fingerprint, rule, step);
     }
+
+    /** What an explanation adds about schedules incident.io does not know. */
+    static String unknownNote(java.util.List<String> unknown) {
+        return " incident.io does not know schedule(s) " + String.join(", ", unknown)
+                + "; nobody counts as on call for them (check the schedule ids).";
+    }
 }

@@ -80,7 +80,8 @@ public class IntegrationResource {
     }
 
     @RegisterForReflection
-    public record OnCallScheduleView(String scheduleId, List<OnCallPerson> onCall) {
+    /** {@code known} false: incident.io does not know the schedule (mistyped, deleted); nobody counts as on call for it. */
+    public record OnCallScheduleView(String scheduleId, boolean known, List<OnCallPerson> onCall) {
     }
 
     @RegisterForReflection
@@ -179,7 +180,7 @@ public class IntegrationResource {
     private static List<OnCallScheduleView> toViews(List<OnCallSet> sets) {
         List<OnCallScheduleView> views = new ArrayList<>();
         for (OnCallSet set : sets) {
-            views.add(new OnCallScheduleView(set.scheduleId(), set.shifts().stream()
+            views.add(new OnCallScheduleView(set.scheduleId(), set.known(), set.shifts().stream()
                     .map(s -> new OnCallPerson(s.email(), s.userName(), s.shiftStart(), s.shiftEnd(), s.fingerprint()))
                     .toList()));
         }

@@ -45,7 +45,8 @@ public class OnCallService {
         List<Uni<OnCallSet>> perSchedule = scheduleIds.stream()
                 .distinct()
                 .map(id -> entriesCache.entries(orgId, key, id, now)
-                        .map(fetched -> OnCallCalculator.onCallAt(id, fetched.entries(), now)))
+                        .map(fetched -> fetched.known() ? OnCallCalculator.onCallAt(id, fetched.entries(), now)
+                                : OnCallSet.unknown(id, now)))
                 .toList();
         // All at once; the first failure fails the whole check (fail closed).
         return Uni.join().all(perSchedule).andFailFast()

@@ -7,12 +7,28 @@ import java.util.List;
 
 /**
  * Who is on call for one schedule at one instant. Emails in {@link #shifts()} are normalized
- * (see {@link Emails}); a person holding several layers at once has several shifts.
+ * (see {@link Emails}); a person holding several layers at once has several shifts. {@code known}
+ * is false for a schedule incident.io does not know (deleted, mistyped, out of the key's reach):
+ * nobody is on call for it, and answers say so.
  */
-public record OnCallSet(String scheduleId, Instant at, List<OnCallShift> shifts) {
+public record OnCallSet(String scheduleId, Instant at, List<OnCallShift> shifts, boolean known) {
 
     public OnCallSet {
         shifts = List.copyOf(shifts);
+    }
+
+    public OnCallSet(String scheduleId, Instant at, List<OnCallShift> shifts) {
+        this(scheduleId, at, shifts, true);
+    }
+
+    /** A schedule incident.io does not know: nobody on call. */
+    public static OnCallSet unknown(String scheduleId, Instant at) {
+        return new OnCallSet(scheduleId, at, List.of(), false);
+    }
+
+    /** The schedules among {@code sets} that incident.io does not know, in order. */
+    public static List<String> unknownOf(List<OnCallSet> sets) {
+        return sets.stream().filter(s -> !s.known()).map(OnCallSet::scheduleId).distinct().toList();
     }
 
     public boolean includes(String email) {

@@ -46,7 +46,12 @@ public class ScheduleEntriesCache {
     static final Duration EARLY_TOLERANCE = Duration.ofSeconds(1);
 
     /** Entries fetched for the window {@code [windowStart, windowEnd]}. */
-    public record FetchedEntries(String scheduleId, Instant windowStart, Instant windowEnd, List<ScheduleEntry> entries) {
+    public record FetchedEntries(String scheduleId, Instant windowStart, Instant windowEnd, List<ScheduleEntry> entries,
+            boolean known) {
+
+        public FetchedEntries(String scheduleId, Instant windowStart, Instant windowEnd, List<ScheduleEntry> entries) {
+            this(scheduleId, windowStart, windowEnd, entries, true);
+        }
 
         boolean usableAt(Instant instant) {
             return !instant.isBefore(windowStart.minus(EARLY_TOLERANCE)) && instant.isBefore(windowEnd);
@@ -146,7 +151,7 @@ public class ScheduleEntriesCache {
                 .onFailure(e -> e instanceof IncidentIoException io && io.kind() == IncidentIoException.Kind.NOT_FOUND)
                 .recoverWithItem(() -> {
                     LOG.warnf("schedule %s is unknown to incident.io: nobody counts as on call for it", cacheKey.scheduleId());
-                    return new FetchedEntries(cacheKey.scheduleId(), fetch.at, end, List.of());
+                    return new FetchedEntries(cacheKey.scheduleId(), fetch.at, end, List.of(), false);
                 })
                 // Its own deadline: a fetch never outlives the longest any caller may wait for it.
                 .ifNoItem().after(config.deadline()).failWith(() -> IncidentIoException.of(IncidentIoException.Kind.TIMEOUT,

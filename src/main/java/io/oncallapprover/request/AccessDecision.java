@@ -50,10 +50,15 @@ public class AccessDecision extends PanacheEntityBase {
     public DecisionEvidence evidence;
 
     /** The shifts that allowed the approver, as stored: a JSON object (the reactive driver binds objects, not arrays). */
-    public record DecisionEvidence(List<Evidence> shifts) {
+    public record DecisionEvidence(List<Evidence> shifts, List<String> unknownSchedules) {
+
+        public DecisionEvidence(List<Evidence> shifts) {
+            this(shifts, List.of());
+        }
 
         public DecisionEvidence {
             shifts = shifts == null ? List.of() : List.copyOf(shifts);
+            unknownSchedules = unknownSchedules == null ? List.of() : List.copyOf(unknownSchedules);
         }
     }
 }

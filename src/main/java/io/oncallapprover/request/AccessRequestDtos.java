@@ -62,7 +62,7 @@ public final class AccessRequestDtos {
 
     @RegisterForReflection
     public record DecisionView(String approver, String decision, String comment, Instant decidedAt, String decidedBy,
-            List<Evidence> evidence) {
+            List<Evidence> evidence, List<String> unknownSchedules) {
     }
 
     @RegisterForReflection

@@ -276,7 +276,7 @@ public class AccessRequestService {
                     decision.comment = body.comment();
                     decision.decidedAt = now;
                     decision.decidedBy = caller.subject();
-                    decision.evidence = new AccessDecision.DecisionEvidence(check.evidence());
+                    decision.evidence = new AccessDecision.DecisionEvidence(check.evidence(), check.unknownSchedules());
                     return decision.persist()
                             .call(() -> audit.record(orgId, id, approve ? AuditAction.REQUEST_APPROVED : AuditAction.REQUEST_DENIED,
                                     caller.subject(), approver + (approve ? " approved" : " denied")
@@ -294,6 +294,9 @@ public class AccessRequestService {
                             "checkedAt", check.checkedAt().toString()));
                     if (check.rule() != null) {
                         extensions.put("rule", check.rule());
+                    }
+                    if (!check.unknownSchedules().isEmpty()) {
+                        extensions.put("unknownSchedules", check.unknownSchedules());
                     }
                     throw new ApiException(403, check.code().name(), "Not allowed to decide", check.explanation(),
                             List.of(new FieldError("approver", check.explanation())), null, extensions);

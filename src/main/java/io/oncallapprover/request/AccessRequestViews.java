@@ -50,7 +50,7 @@ public class AccessRequestViews {
                 r.incidentError);
         List<DecisionView> decisions = decision == null ? List.of()
                 : List.of(new DecisionView(decision.approver, decision.decision, decision.comment, decision.decidedAt,
-                        decision.decidedBy, decision.evidence.shifts()));
+                        decision.decidedBy, decision.evidence.shifts(), decision.evidence.unknownSchedules()));
         List<AuditEntry> trail = events.stream().map(e -> new AuditEntry(e.action, e.subject, e.detail, e.occurredAt)).toList();
         return new AccessRequestView(r.id, r.statusAt(clock.instant()).name(), r.requester, new ResourceRef(r.resourceType, r.resourceService,
                 r.resourceName), r.reason, r.conversationUrl, r.requestedBy, r.createdAt, r.updatedAt, r.grantExpiresAt,
