@@ -68,6 +68,7 @@ class AuthorizationMatrixTest extends ApiTestBase {
             Map.entry("DELETE " + API + "/access-policy", new Route(Access.ADMIN, null)),
             Map.entry("POST " + API + "/access-requests", new Route(Access.SERVICE,
                     "{\"requester\": \"ada@example.com\", \"resource\": {\"type\": \"role\", \"service\": \"db\", \"name\": \"prod\"}}")),
+            Map.entry("GET " + API + "/access-requests", new Route(Access.READ, null)),
             Map.entry("GET " + API + "/access-requests/{id}", new Route(Access.READ, null)),
             Map.entry("POST " + API + "/access-requests/{id}/escalate", new Route(Access.SERVICE, null)),
             Map.entry("POST " + API + "/access-requests/{id}/decisions", new Route(Access.SERVICE,

@@ -21,8 +21,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * PostgreSQL wire protocol. The service's reactive datasource goes through it; so "this call issued
  * no SQL" is a number read off the wire, not a guess.
  * <p>
- * The count lives in the system properties (a JDK {@link AtomicLong}), because Quarkus loads test
- * resources and tests in different class loaders.
+ * The count is published as a system property (a decimal string: other code reads the system
+ * properties as strings), because Quarkus loads test resources and tests in different class loaders.
  */
 public class StatementCountingProxy implements QuarkusTestResourceLifecycleManager {
 
@@ -30,19 +30,16 @@ public class StatementCountingProxy implements QuarkusTestResourceLifecycleManag
 
     private ServerSocket server;
 
+    private static final AtomicLong COUNT = new AtomicLong();
+
     /** Statements sent to PostgreSQL through the proxy so far. */
     public static long statements() {
-        return counter().get();
+        return Long.parseLong(System.getProperty(COUNTER, "0"));
     }
 
-    private static AtomicLong counter() {
-        synchronized (System.getProperties()) {
-            Object counter = System.getProperties().get(COUNTER);
-            if (counter == null) {
-                counter = new AtomicLong();
-                System.getProperties().put(COUNTER, counter);
-            }
-            return (AtomicLong) counter;
+    private static void count() {
+        synchronized (COUNT) {
+            System.setProperty(COUNTER, Long.toString(COUNT.incrementAndGet()));
         }
     }
 
@@ -107,7 +104,7 @@ public class StatementCountingProxy implements QuarkusTestResourceLifecycleManag
                 }
                 int length = in.readInt();
                 if (type == 'Q' || type == 'E') {
-                    counter().incrementAndGet();
+                    count();
                 }
                 out.write(type);
                 out.writeInt(length);
