@@ -50,7 +50,8 @@ public final class PolicyDocument {
     private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().loaderOptions(sizeLimit())
             .streamReadConstraints(LIMITS).enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS).stringQuotingChecker(new ResolverAwareQuoting()).build()).build();
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS).stringQuotingChecker(new ResolverAwareQuoting()).build())
+            .build();
 
     private PolicyDocument() {
     }
@@ -87,7 +88,8 @@ public final class PolicyDocument {
             throw new UnreadablePolicyException("policy body exceeds a limit (nesting depth " + MAX_NESTING_DEPTH
                     + ", string length " + MAX_STRING_LENGTH + ", number length " + MAX_NUMBER_LENGTH + ")");
         } catch (JsonProcessingException e) {
-            if (e.getCause() instanceof YAMLException cause && String.valueOf(cause.getMessage()).startsWith("The incoming YAML document exceeds")) {
+            if (e.getCause() instanceof YAMLException cause
+                    && String.valueOf(cause.getMessage()).startsWith("The incoming YAML document exceeds")) {
                 throw new UnreadablePolicyException("policy body exceeds the YAML size limit (" + MAX_YAML_CODE_POINTS + " characters)");
             }
             // Jackson's and SnakeYAML's messages quote the offending input: keep only where it is.
@@ -126,7 +128,8 @@ public final class PolicyDocument {
     }
 
     private static String at(JsonLocation location) {
-        return location == null || location.getLineNr() < 1 ? "" : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+        return location == null || location.getLineNr() < 1 ? ""
+                : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
     /** Of SnakeYAML's loader options only the scanner's size limit applies: the others are for its Composer, never run. */

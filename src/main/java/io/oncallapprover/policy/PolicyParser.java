@@ -3,6 +3,7 @@ package io.oncallapprover.policy;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -47,6 +48,7 @@ import com.fasterxml.jackson.databind.deser.std.StringDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleDeserializers;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.CollectionType;
 
 import io.oncallapprover.common.Emails;
@@ -77,7 +79,9 @@ public final class PolicyParser {
     static final String REQUIRED = "is required";
     static final String NOT_EMPTY = "must not be empty";
     static final String OBJECT = "must be an object";
+    static final String AT_MOST = "must be at most ";
     static final String ONLY_ON_ESCALATION = "is only allowed on escalation";
+    static final String ONLY_SERVICE = "is only allowed with type service";
     static final String INCIDENTIO = "incidentio";
     static final String NOT_INCIDENTIO = "must be one of: incidentio";
     static final String NAME = "[A-Za-z0-9][A-Za-z0-9 _.:/-]*";
@@ -105,20 +109,27 @@ public final class PolicyParser {
     }
 
     /** {@code requestor}, the first spelling of {@code requester}, is still read. */
-    record RuleDoc(@NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 100, message = "must be at most 100 characters")
-            @Pattern(regexp = NAME, message = NAME_SHAPE) String name, Boolean disabled, @Valid Requester requester, @Valid Requester requestor,
-            @Valid Resource resource, @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY)
-            @Size(max = MAX_STEPS, message = "must have at most " + MAX_STEPS + " steps") List<@NotNull(message = OBJECT) @Valid Step> approval) {
+    record RuleDoc(
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 100, message = AT_MOST + "100 characters")
+            @Pattern(regexp = NAME, message = NAME_SHAPE) String name,
+            Boolean disabled,
+            @Valid Requester requester,
+            @Valid Requester requestor,
+            @Valid Resource resource,
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_STEPS, message = "must have at most "
+                    + MAX_STEPS + " steps") List<@NotNull(message = OBJECT) @Valid Step> approval) {
 
         Rule model() {
-            return new Rule(name, Boolean.TRUE.equals(disabled), (requester != null ? requester : requestor) instanceof UserRequester u
-                    ? new RequesterMatcher(RequesterType.USER, u.email()) : RequesterMatcher.ANY,
-                    resource instanceof ServiceResource s ? new ResourceMatcher(ResourceType.SERVICE, s.service(), s.name()) : ResourceMatcher.ANY,
+            Requester who = requester != null ? requester : requestor;
+            return new Rule(name, Boolean.TRUE.equals(disabled),
+                    who instanceof UserRequester u ? new RequesterMatcher(RequesterType.USER, u.email()) : RequesterMatcher.ANY,
+                    resource instanceof ServiceResource s ? new ResourceMatcher(ResourceType.SERVICE, s.service(), s.name())
+                            : ResourceMatcher.ANY,
                     approval.stream().map(Step::model).toList());
         }
     }
 
-    /** Bound by {@code type} (see {@link #byType}): the key is known to all its records. */
+    /** Bound by its {@code type} (see {@link #byType}), a key known to all its records. */
     interface Typed {
     }
 
@@ -129,7 +140,8 @@ public final class PolicyParser {
     }
 
     /** Emails are compared normalized, so they are checked and kept normalized. */
-    record UserRequester(@NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 254, message = "must be at most 254 characters")
+    record UserRequester(
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 254, message = AT_MOST + "254 characters")
             @Pattern(regexp = Ids.EMAIL, message = Ids.EMAIL_MESSAGE) String email) implements Requester {
 
         UserRequester {
@@ -144,16 +156,18 @@ public final class PolicyParser {
     interface Resource extends Typed {
     }
 
-    record AnyResource(@Null(message = "is only allowed with type service") Object service,
-            @Null(message = "is only allowed with type service") Object name) implements Resource {
+    record AnyResource(@Null(message = ONLY_SERVICE) Object service, @Null(message = ONLY_SERVICE) Object name) implements Resource {
     }
 
-    record ServiceResource(@NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 100, message = "must be at most 100 characters")
-            @Pattern(regexp = NAME, message = NAME_SHAPE) String service, @Size(min = 1, message = NOT_EMPTY)
-            @Size(max = 200, message = "must be at most 200 characters") @Pattern(regexp = NAME, message = NAME_SHAPE) String name) implements Resource {
+    record ServiceResource(
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 100, message = AT_MOST + "100 characters")
+            @Pattern(regexp = NAME, message = NAME_SHAPE) String service,
+            @Size(min = 1, message = NOT_EMPTY) @Size(max = 200, message = AT_MOST + "200 characters")
+            @Pattern(regexp = NAME, message = NAME_SHAPE) String name) implements Resource {
     }
 
-    record UnknownResource(@NotNull(message = REQUIRED) @Pattern(regexp = "any|service", message = "must be one of: any, service") String type,
+    record UnknownResource(
+            @NotNull(message = REQUIRED) @Pattern(regexp = "any|service", message = "must be one of: any, service") String type,
             Object service, Object name) implements Resource {
     }
 
@@ -176,18 +190,21 @@ public final class PolicyParser {
     record EscalationStep(@NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration,
             @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_SERVICES, message = "must have at most "
                     + MAX_SERVICES + " schedule ids") List<@NotNull(message = "must be a string")
-                    @Pattern(regexp = Ids.SCHEDULE_ID, message = Ids.SCHEDULE_ID_MESSAGE) String> services, Options options) implements Step {
+                    @Pattern(regexp = Ids.SCHEDULE_ID, message = Ids.SCHEDULE_ID_MESSAGE) String> services,
+            Options options) implements Step {
 
         public ApprovalStep model() {
-            boolean oneParty = options != null && Boolean.TRUE.equals(options.allowOneParty());
-            return new EscalationApproval(List.copyOf(new LinkedHashSet<>(services)), oneParty, options != null && Boolean.TRUE.equals(options.requireReason()));
+            Options o = options != null ? options : new Options(null, null);
+            return new EscalationApproval(List.copyOf(new LinkedHashSet<>(services)), Boolean.TRUE.equals(o.allowOneParty()),
+                    Boolean.TRUE.equals(o.requireReason()));
         }
     }
 
     /** What a step of unknown type may hold is unknown: only its integration and option names are checked. */
-    record UnknownStep(@NotNull(message = REQUIRED) @Pattern(regexp = "auto|escalation", message = "must be one of: auto, escalation") String type,
-            @NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration, Object services,
-            Options options) implements Step {
+    record UnknownStep(
+            @NotNull(message = REQUIRED) @Pattern(regexp = "auto|escalation", message = "must be one of: auto, escalation") String type,
+            @NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration,
+            Object services, Options options) implements Step {
     }
 
     record AutoOptions(@Null(message = ONLY_ON_ESCALATION) Object allowOneParty, Boolean requireReason) {
@@ -199,32 +216,36 @@ public final class PolicyParser {
     // ---- parsing -----------------------------------------------------------------------------------
 
     /** Every value binds through {@link Expect}: only from its own JSON type; unknown keys are reported there. */
-    private static final ObjectMapper BINDER = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).addModule(new SimpleModule() {
-        {
-            setDeserializers(new SimpleDeserializers(Map.of(
-                    String.class, new Expect(StringDeserializer.instance, JsonToken.VALUE_STRING::equals),
-                    Boolean.class, new Expect(NumberDeserializers.find(Boolean.class, Boolean.class.getName()), JsonToken::isBoolean),
-                    Requester.class, byType(Requester.class, Map.of("any", AnyRequester.class, "user", UserRequester.class), UnknownRequester.class),
-                    Resource.class, byType(Resource.class, Map.of("any", AnyResource.class, "service", ServiceResource.class), UnknownResource.class),
-                    Step.class, byType(Step.class, Map.of("auto", AutoStep.class, "escalation", EscalationStep.class), UnknownStep.class))));
-            setDeserializerModifier(new BeanDeserializerModifier() {
-                @Override
-                public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription bean, JsonDeserializer<?> d) {
-                    return d instanceof BeanDeserializerBase ? new Expect(d, JsonToken.START_OBJECT::equals) : d;
-                }
+    private static final ObjectMapper BINDER = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .addModule(new SimpleModule() {
+                {
+                    setDeserializers(new SimpleDeserializers(Map.of(
+                            String.class, new Expect(StringDeserializer.instance, JsonToken.VALUE_STRING::equals),
+                            Boolean.class, new Expect(NumberDeserializers.find(Boolean.class, "java.lang.Boolean"), JsonToken::isBoolean),
+                            Requester.class, byType(Requester.class, Map.of("any", AnyRequester.class, "user", UserRequester.class),
+                                    UnknownRequester.class),
+                            Resource.class, byType(Resource.class, Map.of("any", AnyResource.class, "service", ServiceResource.class),
+                                    UnknownResource.class),
+                            Step.class, byType(Step.class, Map.of("auto", AutoStep.class, "escalation", EscalationStep.class),
+                                    UnknownStep.class))));
+                    setDeserializerModifier(new BeanDeserializerModifier() {
+                        @Override
+                        public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription bean,
+                                JsonDeserializer<?> d) {
+                            return d instanceof BeanDeserializerBase ? new Expect(d, JsonToken.START_OBJECT::equals) : d;
+                        }
 
-                @Override
-                public JsonDeserializer<?> modifyCollectionDeserializer(DeserializationConfig config, CollectionType type, BeanDescription bean,
-                        JsonDeserializer<?> d) {
-                    return new Expect(d, JsonToken.START_ARRAY::equals);
+                        @Override
+                        public JsonDeserializer<?> modifyCollectionDeserializer(DeserializationConfig config, CollectionType type,
+                                BeanDescription bean, JsonDeserializer<?> d) {
+                            return new Expect(d, JsonToken.START_ARRAY::equals);
+                        }
+                    });
                 }
-            });
-        }
-    }).build();
+            }).build();
 
     private static final Validator VALIDATOR = Validation.buildDefaultValidatorFactory().getValidator();
 
-    /** When several constraints of a field fail, the first in this order is reported. */
     private static final List<Class<?>> CONSTRAINT_ORDER = List.of(NotNull.class, Size.class, Pattern.class);
 
     /** Errors are listed by index; in an object, unknown keys first, then the fields in this order, duplicate names last. */
@@ -236,34 +257,26 @@ public final class PolicyParser {
             return new Result(null, List.of(new FieldError("body", OBJECT)));
         }
         List<FieldError> found = new ArrayList<>();
-        for (int i = 0; i < root.path("rules").size(); i++) {
-            if (root.path("rules").path(i).hasNonNull("requester") && root.path("rules").path(i).hasNonNull("requestor")) {
+        JsonNode tree = root.deepCopy();
+        for (int i = 0; i < tree.path("rules").size(); i++) {
+            if (tree.path("rules").path(i).hasNonNull("requester") && tree.path("rules").path(i).hasNonNull("requestor")) {
                 found.add(new FieldError("rules[" + i + "].requestor", "give either requester or its old name requestor, not both"));
+                ((ObjectNode) tree.path("rules").path(i)).remove("requestor"); // and only requester is read
             }
         }
         Document doc;
         try {
-            doc = BINDER.readerFor(Document.class).withAttribute(JsonNode.class, root).withAttribute(FieldError.class, found).readValue(root);
+            doc = BINDER.readerFor(Document.class).withAttribute(JsonNode.class, tree).withAttribute(FieldError.class, found)
+                    .readValue(tree);
         } catch (IOException e) { // every value is read by Expect, which reports instead of failing: this would be a bug
             throw new IllegalStateException("cannot bind a policy document", e);
         }
-        VALIDATOR.validate(doc).stream()
+        VALIDATOR.validate(doc).stream() // of several failed constraints of a field, the first in CONSTRAINT_ORDER is reported
                 .sorted(Comparator.comparingInt(v -> CONSTRAINT_ORDER.indexOf(v.getConstraintDescriptor().getAnnotation().annotationType())))
-                .forEach(v -> found.add(new FieldError(path(v.getPropertyPath()), v.getMessage())));
+                .forEach(violation -> found.add(new FieldError(path(violation.getPropertyPath()), violation.getMessage())));
 
-        // The first error of a field, none under a field in error (what was not bound holds nothing more to report).
-        Set<String> fields = new HashSet<>();
-        List<FieldError> errors = new ArrayList<>();
-        for (FieldError error : found) {
-            String f = error.field();
-            boolean under = false;
-            for (int i = f.length(); i > 0 && !under; i = Math.max(f.lastIndexOf('.', i - 1), f.lastIndexOf('[', i - 1))) {
-                under = fields.contains(f.substring(0, i));
-            }
-            if (!under && fields.add(f)) {
-                errors.add(error);
-            }
-        }
+        Set<String> fields = new HashSet<>(); // one error per field: what Jackson reported, or the first constraint
+        List<FieldError> errors = new ArrayList<>(found.stream().filter(error -> fields.add(error.field())).toList());
         List<RuleDoc> rules = doc.rules() == null ? List.of() : doc.rules();
         Map<String, String> names = new HashMap<>();
         for (int i = 0; i < rules.size(); i++) {
@@ -273,7 +286,11 @@ public final class PolicyParser {
                 errors.add(new FieldError("rules[" + i + "].name", "duplicates rule '" + earlier + "'"));
             }
         }
-        errors.sort(Comparator.comparing(PolicyParser::sortKey));
+        // A list over its limit is refused as a whole, not element by element.
+        List<String> tooLong = errors.stream().filter(error -> error.message().startsWith("must have at most"))
+                .map(error -> error.field() + "[").toList();
+        errors.removeIf(error -> tooLong.stream().anyMatch(error.field()::startsWith));
+        errors.sort((a, b) -> Arrays.compare(sortKey(a), sortKey(b)));
         return new Result(errors.isEmpty() ? new AccessPolicy(rules.stream().map(RuleDoc::model).toList()) : null, errors);
     }
 
@@ -293,10 +310,14 @@ public final class PolicyParser {
 
         private static final long serialVersionUID = 1L;
         private final transient Predicate<JsonToken> expected;
+        private final transient Set<String> keys; // of a record: its components, and its type if bound by type
 
         Expect(JsonDeserializer<?> delegate, Predicate<JsonToken> expected) {
             super(delegate);
             this.expected = expected;
+            Class<?> type = delegate.handledType();
+            this.keys = !type.isRecord() ? null : Stream.concat(Stream.of(type.getRecordComponents()).map(RecordComponent::getName),
+                    Typed.class.isAssignableFrom(type) ? Stream.of("type") : Stream.empty()).collect(Collectors.toSet());
         }
 
         @Override
@@ -309,20 +330,17 @@ public final class PolicyParser {
             @SuppressWarnings("unchecked")
             List<FieldError> errors = (List<FieldError>) ctxt.getAttribute(FieldError.class);
             Class<?> type = handledType();
-            String path = path(p.getParsingContext());
             if (!expected.test(p.currentToken())) {
-                errors.add(new FieldError(path.substring(1), type == String.class ? "must be a string" : type == Boolean.class
-                        ? "must be a boolean" : Collection.class.isAssignableFrom(type) ? "must be an array" : OBJECT));
+                errors.add(new FieldError(path(p.getParsingContext()).substring(1), type == String.class ? "must be a string" : type
+                        == Boolean.class ? "must be a boolean" : Collection.class.isAssignableFrom(type) ? "must be an array" : OBJECT));
                 p.skipChildren();
                 return null;
             }
-            if (type.isRecord()) {
-                Set<String> known = Stream.of(type.getRecordComponents()).map(RecordComponent::getName).collect(Collectors.toSet());
-                for (String key : (Iterable<String>) node(p, ctxt)::fieldNames) {
-                    if (!known.contains(key) && !(key.equals("type") && Typed.class.isAssignableFrom(type))) {
-                        errors.add(new FieldError((path + "." + (key.length() <= 64 ? key : key.substring(0, 64) + "...")).substring(1),
-                                type == Options.class || type == AutoOptions.class ? "is not a known option" : "is not a known field"));
-                    }
+            for (String key : keys == null ? List.<String> of() : (Iterable<String>) node(p, ctxt)::fieldNames) {
+                if (!keys.contains(key)) {
+                    String shown = key.length() <= 64 ? key : key.substring(0, 64) + "..."; // a hostile key is shortened
+                    errors.add(new FieldError((path(p.getParsingContext()) + "." + shown).substring(1),
+                            type == Options.class || type == AutoOptions.class ? "is not a known option" : "is not a known field"));
                 }
             }
             return _delegatee.deserialize(p, ctxt);
@@ -348,7 +366,7 @@ public final class PolicyParser {
         return ((JsonNode) ctxt.getAttribute(JsonNode.class)).at(p.getParsingContext().pathAsPointer());
     }
 
-    /** The path of the value at a parser context (at the start of an object or array, its parent's), as {@code .rules[2].name}. */
+    /** The path of the value at a parser context (at the start of an object or array: its parent), as {@code .rules[2].name}. */
     private static String path(JsonStreamContext context) {
         String path = "";
         for (JsonStreamContext c = context; c != null; c = c.getParent()) {
@@ -360,20 +378,21 @@ public final class PolicyParser {
     private static String path(Path violation) {
         String path = "";
         for (Path.Node node : violation) {
-            path += (node.getIndex() == null ? "" : "[" + node.getIndex() + "]") + (node.getKind() == ElementKind.PROPERTY ? "." + node.getName() : "");
+            path += (node.getIndex() == null ? "" : "[" + node.getIndex() + "]")
+                    + (node.getKind() == ElementKind.PROPERTY ? "." + node.getName() : "");
         }
         return path.substring(1);
     }
 
-    private static String sortKey(FieldError error) {
-        StringBuilder key = new StringBuilder();
+    private static int[] sortKey(FieldError error) {
         String[] segments = error.field().split("\\.|(?=\\[)");
+        int[] key = new int[segments.length];
         for (int i = 0; i < segments.length; i++) {
-            String s = segments[i];
+            String segment = segments[i];
             String last = i == segments.length - 1 ? error.message() : "";
-            key.append(s.matches("\\[\\d{1,9}]") ? String.format("%09d/", Integer.parseInt(s.substring(1, s.length() - 1)))
-                    : String.format("%02d/", last.startsWith("is not a known") ? 0 : last.startsWith("duplicates") ? 99 : FIELD_ORDER.indexOf(s) + 1));
+            key[i] = segment.matches("\\[\\d{1,9}]") ? Integer.parseInt(segment, 1, segment.length() - 1, 10)
+                    : last.startsWith("is not a known") ? -1 : last.startsWith("duplicates") ? 99 : FIELD_ORDER.indexOf(segment);
         }
-        return key.toString();
+        return key;
     }
 }
