@@ -1,20 +1,58 @@
 package io.oncallapprover.policy;
 
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
+import jakarta.validation.Valid;
+import jakarta.validation.Validation;
+import jakarta.validation.Validator;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Null;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerBase;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.deser.std.DelegatingDeserializer;
+import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.deser.std.StringDeserializer;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleDeserializers;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.CollectionType;
 
-import io.oncallapprover.common.Ids;
 import io.oncallapprover.common.Emails;
+import io.oncallapprover.common.Ids;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
@@ -26,42 +64,28 @@ import io.oncallapprover.policy.AccessPolicy.Rule;
 import io.oncallapprover.problem.FieldError;
 
 /**
- * Validates a policy document tree (from {@link PolicyDocument#read}) into an {@link AccessPolicy}.
- * Every problem is reported, each with the path of the offending field ({@code rules[2].approval[0].services[1]});
- * a document with any problem yields no policy. An explicit {@code null} counts as an absent field.
+ * Turns a policy document tree (from {@link PolicyDocument#read}) into an {@link AccessPolicy}: Jackson binds it to the
+ * records below (what it cannot bind, another JSON type or an unknown key, is reported by {@link Expect} and bound as
+ * null), Bean Validation checks them, then two checks across rules. Every problem is reported, at most one per field,
+ * with the path of its field ({@code rules[2].approval[0].services[1]}); a document with any problem yields no policy.
+ * JSON null is an absent field.
  */
 public final class PolicyParser {
 
     public static final int MAX_RULES = 200;
     public static final int MAX_STEPS = 10;
     public static final int MAX_SERVICES = Ids.MAX_SCHEDULES;
-    public static final int MAX_EMAIL_LENGTH = 254;
-
-    /** The key of a rule's requester matcher; {@link #LEGACY_REQUESTER} is its old spelling, still accepted. */
-    static final String REQUESTER = "requester";
-    static final String LEGACY_REQUESTER = "requestor";
-    public static final String INTEGRATION_INCIDENTIO = "incidentio";
-
-    static final Pattern RULE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,99}");
-    static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,99}");
-    static final Pattern RESOURCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,199}");
-    private static final Pattern EMAIL = Pattern.compile(Ids.EMAIL);
-    private static final Pattern SCHEDULE_ID = Pattern.compile(Ids.SCHEDULE_ID);
-
-    private static final String NAME_SHAPE = "letters, digits, spaces and _ . : / -, starting with a letter or digit";
 
     static final String REQUIRED = "is required";
-    static final String UNKNOWN_FIELD = "is not a known field";
-    static final String UNKNOWN_OPTION = "is not a known option";
-    static final String MUST_BE_STRING = "must be a string";
-    static final String MUST_BE_BOOLEAN = "must be a boolean";
-    static final String MUST_BE_ARRAY = "must be an array";
-    static final String MUST_BE_OBJECT = "must be an object";
     static final String NOT_EMPTY = "must not be empty";
+    static final String OBJECT = "must be an object";
+    static final String AT_MOST = "must be at most ";
     static final String ONLY_ON_ESCALATION = "is only allowed on escalation";
-
-    /** Unknown keys are echoed in error paths; a hostile key is shortened. */
-    private static final int MAX_KEY_IN_PATH = 64;
+    static final String ONLY_SERVICE = "is only allowed with type service";
+    static final String INCIDENTIO = "incidentio";
+    static final String NOT_INCIDENTIO = "must be one of: incidentio";
+    static final String NAME = "[A-Za-z0-9][A-Za-z0-9 _.:/-]*";
+    static final String NAME_SHAPE = "must contain only letters, digits, spaces and _ . : / -, starting with a letter or digit";
 
     private PolicyParser() {
     }
@@ -78,397 +102,297 @@ public final class PolicyParser {
         }
     }
 
-    public static Result parse(JsonNode root) {
-        Errors errors = new Errors();
-        List<Rule> rules = parseRoot(root, errors);
-        if (!errors.list.isEmpty()) {
-            return new Result(null, errors.list);
+    // ---- the document as bound --------------------------------------------------------------------
+
+    record Document(@NotNull(message = REQUIRED) @Size(max = MAX_RULES, message = "must have at most " + MAX_RULES + " rules")
+            List<@NotNull(message = OBJECT) @Valid RuleDoc> rules) {
+    }
+
+    /** {@code requestor}, the first spelling of {@code requester}, is still read. */
+    record RuleDoc(
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 100, message = AT_MOST + "100 characters")
+            @Pattern(regexp = NAME, message = NAME_SHAPE) String name,
+            Boolean disabled,
+            @Valid Requester requester,
+            @Valid Requester requestor,
+            @Valid Resource resource,
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_STEPS, message = "must have at most "
+                    + MAX_STEPS + " steps") List<@NotNull(message = OBJECT) @Valid Step> approval) {
+
+        Rule model() {
+            Requester who = requester != null ? requester : requestor;
+            return new Rule(name, Boolean.TRUE.equals(disabled),
+                    who instanceof UserRequester u ? new RequesterMatcher(RequesterType.USER, u.email()) : RequesterMatcher.ANY,
+                    resource instanceof ServiceResource s ? new ResourceMatcher(ResourceType.SERVICE, s.service(), s.name())
+                            : ResourceMatcher.ANY,
+                    approval.stream().map(Step::model).toList());
         }
-        return new Result(new AccessPolicy(rules), List.of());
+    }
+
+    /** Bound by its {@code type} (see {@link #byType}), a key known to all its records. */
+    interface Typed {
+    }
+
+    interface Requester extends Typed {
+    }
+
+    record AnyRequester(@Null(message = "is only allowed with type user") Object email) implements Requester {
+    }
+
+    /** Emails are compared normalized, so they are checked and kept normalized. */
+    record UserRequester(
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 254, message = AT_MOST + "254 characters")
+            @Pattern(regexp = Ids.EMAIL, message = Ids.EMAIL_MESSAGE) String email) implements Requester {
+
+        UserRequester {
+            email = email == null ? null : Objects.requireNonNullElse(Emails.normalize(email), "");
+        }
+    }
+
+    record UnknownRequester(@NotNull(message = REQUIRED) @Pattern(regexp = "any|user", message = "must be one of: any, user") String type,
+            Object email) implements Requester {
+    }
+
+    interface Resource extends Typed {
+    }
+
+    record AnyResource(@Null(message = ONLY_SERVICE) Object service, @Null(message = ONLY_SERVICE) Object name) implements Resource {
+    }
+
+    record ServiceResource(
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = 100, message = AT_MOST + "100 characters")
+            @Pattern(regexp = NAME, message = NAME_SHAPE) String service,
+            @Size(min = 1, message = NOT_EMPTY) @Size(max = 200, message = AT_MOST + "200 characters")
+            @Pattern(regexp = NAME, message = NAME_SHAPE) String name) implements Resource {
+    }
+
+    record UnknownResource(
+            @NotNull(message = REQUIRED) @Pattern(regexp = "any|service", message = "must be one of: any, service") String type,
+            Object service, Object name) implements Resource {
+    }
+
+    interface Step extends Typed {
+
+        default ApprovalStep model() {
+            throw new IllegalStateException("a step of unknown type has no model");
+        }
+    }
+
+    record AutoStep(@NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration,
+            @Null(message = ONLY_ON_ESCALATION) Object services, @Valid AutoOptions options) implements Step {
+
+        public ApprovalStep model() {
+            return new AutoApproval(options != null && Boolean.TRUE.equals(options.requireReason()));
+        }
+    }
+
+    /** Schedule ids are kept once each, in order. */
+    record EscalationStep(@NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration,
+            @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_SERVICES, message = "must have at most "
+                    + MAX_SERVICES + " schedule ids") List<@NotNull(message = "must be a string")
+                    @Pattern(regexp = Ids.SCHEDULE_ID, message = Ids.SCHEDULE_ID_MESSAGE) String> services,
+            Options options) implements Step {
+
+        public ApprovalStep model() {
+            Options o = options != null ? options : new Options(null, null);
+            return new EscalationApproval(List.copyOf(new LinkedHashSet<>(services)), Boolean.TRUE.equals(o.allowOneParty()),
+                    Boolean.TRUE.equals(o.requireReason()));
+        }
+    }
+
+    /** What a step of unknown type may hold is unknown: only its integration and option names are checked. */
+    record UnknownStep(
+            @NotNull(message = REQUIRED) @Pattern(regexp = "auto|escalation", message = "must be one of: auto, escalation") String type,
+            @NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration,
+            Object services, Options options) implements Step {
+    }
+
+    record AutoOptions(@Null(message = ONLY_ON_ESCALATION) Object allowOneParty, Boolean requireReason) {
+    }
+
+    record Options(Boolean allowOneParty, Boolean requireReason) {
+    }
+
+    // ---- parsing -----------------------------------------------------------------------------------
+
+    /** Every value binds through {@link Expect}: only from its own JSON type; unknown keys are reported there. */
+    private static final ObjectMapper BINDER = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .addModule(new SimpleModule() {
+                {
+                    setDeserializers(new SimpleDeserializers(Map.of(
+                            String.class, new Expect(StringDeserializer.instance, JsonToken.VALUE_STRING::equals),
+                            Boolean.class, new Expect(NumberDeserializers.find(Boolean.class, "java.lang.Boolean"), JsonToken::isBoolean),
+                            Requester.class, byType(Requester.class, Map.of("any", AnyRequester.class, "user", UserRequester.class),
+                                    UnknownRequester.class),
+                            Resource.class, byType(Resource.class, Map.of("any", AnyResource.class, "service", ServiceResource.class),
+                                    UnknownResource.class),
+                            Step.class, byType(Step.class, Map.of("auto", AutoStep.class, "escalation", EscalationStep.class),
+                                    UnknownStep.class))));
+                    setDeserializerModifier(new BeanDeserializerModifier() {
+                        @Override
+                        public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription bean,
+                                JsonDeserializer<?> d) {
+                            return d instanceof BeanDeserializerBase ? new Expect(d, JsonToken.START_OBJECT::equals) : d;
+                        }
+
+                        @Override
+                        public JsonDeserializer<?> modifyCollectionDeserializer(DeserializationConfig config, CollectionType type,
+                                BeanDescription bean, JsonDeserializer<?> d) {
+                            return new Expect(d, JsonToken.START_ARRAY::equals);
+                        }
+                    });
+                }
+            }).build();
+
+    private static final Validator VALIDATOR = Validation.buildDefaultValidatorFactory().getValidator();
+
+    private static final List<Class<?>> CONSTRAINT_ORDER = List.of(NotNull.class, Size.class, Pattern.class);
+
+    /** Errors are listed by index; in an object, unknown keys first, then the fields in this order, duplicate names last. */
+    private static final List<String> FIELD_ORDER = List.of("type", "email", "service", "integration", "services", "options",
+            "allowOneParty", "requireReason", "name", "disabled", "requestor", "requester", "resource", "approval", "rules");
+
+    public static Result parse(JsonNode root) {
+        if (root == null || !root.isObject()) {
+            return new Result(null, List.of(new FieldError("body", OBJECT)));
+        }
+        List<FieldError> found = new ArrayList<>();
+        JsonNode tree = root.deepCopy();
+        for (int i = 0; i < tree.path("rules").size(); i++) {
+            if (tree.path("rules").path(i).hasNonNull("requester") && tree.path("rules").path(i).hasNonNull("requestor")) {
+                found.add(new FieldError("rules[" + i + "].requestor", "give either requester or its old name requestor, not both"));
+                ((ObjectNode) tree.path("rules").path(i)).remove("requestor"); // and only requester is read
+            }
+        }
+        Document doc;
+        try {
+            doc = BINDER.readerFor(Document.class).withAttribute(JsonNode.class, tree).withAttribute(FieldError.class, found)
+                    .readValue(tree);
+        } catch (IOException e) { // every value is read by Expect, which reports instead of failing: this would be a bug
+            throw new IllegalStateException("cannot bind a policy document", e);
+        }
+        VALIDATOR.validate(doc).stream() // of several failed constraints of a field, the first in CONSTRAINT_ORDER is reported
+                .sorted(Comparator.comparingInt(v -> CONSTRAINT_ORDER.indexOf(v.getConstraintDescriptor().getAnnotation().annotationType())))
+                .forEach(violation -> found.add(new FieldError(path(violation.getPropertyPath()), violation.getMessage())));
+
+        Set<String> fields = new HashSet<>(); // one error per field: what Jackson reported, or the first constraint
+        List<FieldError> errors = new ArrayList<>(found.stream().filter(error -> fields.add(error.field())).toList());
+        List<RuleDoc> rules = doc.rules() == null ? List.of() : doc.rules();
+        Map<String, String> names = new HashMap<>();
+        for (int i = 0; i < rules.size(); i++) {
+            String name = rules.get(i) == null || fields.contains("rules[" + i + "].name") ? null : rules.get(i).name();
+            String earlier = name == null ? null : names.putIfAbsent(name.trim().toLowerCase(Locale.ROOT), name);
+            if (earlier != null) {
+                errors.add(new FieldError("rules[" + i + "].name", "duplicates rule '" + earlier + "'"));
+            }
+        }
+        // A list over its limit is refused as a whole, not element by element.
+        List<String> tooLong = errors.stream().filter(error -> error.message().startsWith("must have at most"))
+                .map(error -> error.field() + "[").toList();
+        errors.removeIf(error -> tooLong.stream().anyMatch(error.field()::startsWith));
+        errors.sort((a, b) -> Arrays.compare(sortKey(a), sortKey(b)));
+        return new Result(errors.isEmpty() ? new AccessPolicy(rules.stream().map(RuleDoc::model).toList()) : null, errors);
     }
 
     /** Every schedule id that the policy's escalation steps page, in order of first appearance. */
     public static Set<String> scheduleIds(AccessPolicy policy) {
-        Set<String> ids = new LinkedHashSet<>();
-        for (Rule rule : policy.rules()) {
-            for (ApprovalStep step : rule.approval()) {
-                if (step instanceof EscalationApproval escalation) {
-                    ids.addAll(escalation.services());
-                }
-            }
-        }
+        Set<String> ids = policy.rules().stream().flatMap(rule -> rule.approval().stream())
+                .flatMap(step -> step instanceof EscalationApproval e ? e.services().stream() : Stream.empty())
+                .collect(Collectors.toCollection(LinkedHashSet::new));
         return Collections.unmodifiableSet(ids);
     }
 
-    // ---- document ------------------------------------------------------------------------------------
+    /**
+     * Reads a value only from its own JSON type, never coerced: another type is reported at its path and binds as null.
+     * Reports the unknown keys of a record, which Jackson then skips.
+     */
+    private static final class Expect extends DelegatingDeserializer {
 
-    private static List<Rule> parseRoot(JsonNode root, Errors errors) {
-        if (root == null || !root.isObject()) {
-            errors.add("body", MUST_BE_OBJECT);
-            return List.of();
-        }
-        rejectUnknown(root, "", Set.of("rules"), errors);
-        JsonNode rulesNode = present(root.get("rules"));
-        if (rulesNode == null) {
-            errors.add("rules", REQUIRED);
-            return List.of();
-        }
-        if (!rulesNode.isArray()) {
-            errors.add("rules", MUST_BE_ARRAY);
-            return List.of();
-        }
-        if (rulesNode.size() > MAX_RULES) {
-            // Not worth validating thousands of rules one by one: the document is refused anyway.
-            errors.add("rules", "must have at most " + MAX_RULES + " rules");
-            return List.of();
-        }
-        List<Rule> rules = new ArrayList<>();
-        Map<String, String> seenNames = new HashMap<>();
-        for (int i = 0; i < rulesNode.size(); i++) {
-            String path = "rules[" + i + "]";
-            Rule rule = parseRule(rulesNode.get(i), path, errors);
-            if (rule != null && rule.name() != null) {
-                String key = rule.name().trim().toLowerCase(Locale.ROOT);
-                String earlier = seenNames.putIfAbsent(key, rule.name());
-                if (earlier != null) {
-                    errors.add(path + ".name", "duplicates rule '" + earlier + "'");
-                }
-            }
-            rules.add(rule);
-        }
-        return rules;
-    }
+        private static final long serialVersionUID = 1L;
+        private final transient Predicate<JsonToken> expected;
+        private final transient Set<String> keys; // of a record: its components, and its type if bound by type
 
-    /** Returns the rule, or null when it is invalid; its name may be null when the name itself was invalid. */
-    private static Rule parseRule(JsonNode node, String path, Errors errors) {
-        if (node == null || !node.isObject()) {
-            errors.add(path, MUST_BE_OBJECT);
-            return null;
+        Expect(JsonDeserializer<?> delegate, Predicate<JsonToken> expected) {
+            super(delegate);
+            this.expected = expected;
+            Class<?> type = delegate.handledType();
+            this.keys = !type.isRecord() ? null : Stream.concat(Stream.of(type.getRecordComponents()).map(RecordComponent::getName),
+                    Typed.class.isAssignableFrom(type) ? Stream.of("type") : Stream.empty()).collect(Collectors.toSet());
         }
-        int before = errors.size();
-        rejectUnknown(node, path, Set.of("name", "disabled", REQUESTER, LEGACY_REQUESTER, "resource", "approval"), errors);
 
-        String name = requiredString(node, path, "name", errors);
-        if (name != null && !checkShape(name, RULE_NAME, 100, path + ".name", errors)) {
-            name = null;
+        @Override
+        protected JsonDeserializer<?> newDelegatingInstance(JsonDeserializer<?> delegate) {
+            return new Expect(delegate, expected);
         }
-        Boolean disabled = optionalBoolean(node, path, "disabled", errors);
-        // "requester" is the word everywhere; "requestor", its first spelling, is still read.
-        String requesterKey = node.has(REQUESTER) ? REQUESTER : LEGACY_REQUESTER;
-        if (node.has(REQUESTER) && node.has(LEGACY_REQUESTER)) {
-            errors.add(path + "." + LEGACY_REQUESTER, "give either requester or its old name requestor, not both");
-        }
-        RequesterMatcher requester = parseRequester(present(node.get(requesterKey)), path + "." + requesterKey, errors);
-        ResourceMatcher resource = parseResource(present(node.get("resource")), path + ".resource", errors);
-        List<ApprovalStep> approval = parseApproval(present(node.get("approval")), path + ".approval", errors);
 
-        if (errors.size() > before) {
-            // Still report the name for duplicate detection, so a later rule with the same name is flagged.
-            return name == null ? null : new Rule(name, false, RequesterMatcher.ANY, ResourceMatcher.ANY, List.of());
-        }
-        return new Rule(name, Boolean.TRUE.equals(disabled), requester, resource, approval);
-    }
-
-    // ---- matchers ------------------------------------------------------------------------------------
-
-    private static RequesterMatcher parseRequester(JsonNode node, String path, Errors errors) {
-        if (node == null) {
-            return RequesterMatcher.ANY;
-        }
-        if (!node.isObject()) {
-            errors.add(path, MUST_BE_OBJECT);
-            return null;
-        }
-        rejectUnknown(node, path, Set.of("type", "email"), errors);
-        String type = requiredString(node, path, "type", errors);
-        if (type == null) {
-            return null;
-        }
-        switch (type) {
-            case "any" -> {
-                if (present(node.get("email")) != null) {
-                    errors.add(path + ".email", "is only allowed with type user");
-                }
-                return RequesterMatcher.ANY;
-            }
-            case "user" -> {
-                String raw = requiredString(node, path, "email", errors);
-                if (raw == null) {
-                    return null;
-                }
-                String email = Emails.normalize(raw);
-                if (email == null) {
-                    errors.add(path + ".email", NOT_EMPTY);
-                    return null;
-                }
-                if (email.length() > MAX_EMAIL_LENGTH) {
-                    errors.add(path + ".email", "must be at most " + MAX_EMAIL_LENGTH + " characters");
-                    return null;
-                }
-                if (!EMAIL.matcher(email).matches()) {
-                    errors.add(path + ".email", Ids.EMAIL_MESSAGE);
-                    return null;
-                }
-                return new RequesterMatcher(RequesterType.USER, email);
-            }
-            default -> {
-                errors.add(path + ".type", "must be one of: any, user");
+        @Override
+        public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            @SuppressWarnings("unchecked")
+            List<FieldError> errors = (List<FieldError>) ctxt.getAttribute(FieldError.class);
+            Class<?> type = handledType();
+            if (!expected.test(p.currentToken())) {
+                errors.add(new FieldError(path(p.getParsingContext()).substring(1), type == String.class ? "must be a string" : type
+                        == Boolean.class ? "must be a boolean" : Collection.class.isAssignableFrom(type) ? "must be an array" : OBJECT));
+                p.skipChildren();
                 return null;
             }
-        }
-    }
-
-    private static ResourceMatcher parseResource(JsonNode node, String path, Errors errors) {
-        if (node == null) {
-            return ResourceMatcher.ANY;
-        }
-        if (!node.isObject()) {
-            errors.add(path, MUST_BE_OBJECT);
-            return null;
-        }
-        rejectUnknown(node, path, Set.of("type", "service", "name"), errors);
-        String type = requiredString(node, path, "type", errors);
-        if (type == null) {
-            return null;
-        }
-        switch (type) {
-            case "any" -> {
-                for (String field : List.of("service", "name")) {
-                    if (present(node.get(field)) != null) {
-                        errors.add(path + "." + field, "is only allowed with type service");
-                    }
-                }
-                return ResourceMatcher.ANY;
-            }
-            case "service" -> {
-                String service = requiredString(node, path, "service", errors);
-                if (service != null && !checkShape(service, SERVICE_NAME, 100, path + ".service", errors)) {
-                    service = null;
-                }
-                String name = optionalString(node, path, "name", errors);
-                boolean nameOk = name == null || checkShape(name, RESOURCE_NAME, 200, path + ".name", errors);
-                return service == null || !nameOk ? null : new ResourceMatcher(ResourceType.SERVICE, service, name);
-            }
-            default -> {
-                errors.add(path + ".type", "must be one of: any, service");
-                return null;
-            }
-        }
-    }
-
-    // ---- approval ------------------------------------------------------------------------------------
-
-    private static List<ApprovalStep> parseApproval(JsonNode node, String path, Errors errors) {
-        if (node == null) {
-            errors.add(path, REQUIRED);
-            return List.of();
-        }
-        if (!node.isArray()) {
-            errors.add(path, MUST_BE_ARRAY);
-            return List.of();
-        }
-        if (node.isEmpty()) {
-            errors.add(path, NOT_EMPTY);
-            return List.of();
-        }
-        if (node.size() > MAX_STEPS) {
-            errors.add(path, "must have at most " + MAX_STEPS + " steps");
-            return List.of();
-        }
-        List<ApprovalStep> steps = new ArrayList<>();
-        for (int i = 0; i < node.size(); i++) {
-            steps.add(parseStep(node.get(i), path + "[" + i + "]", errors));
-        }
-        return steps;
-    }
-
-    private static ApprovalStep parseStep(JsonNode node, String path, Errors errors) {
-        if (!node.isObject()) {
-            errors.add(path, MUST_BE_OBJECT);
-            return null;
-        }
-        rejectUnknown(node, path, Set.of("type", "integration", "services", "options"), errors);
-
-        String type = requiredString(node, path, "type", errors);
-        if (type != null && !type.equals("auto") && !type.equals("escalation")) {
-            errors.add(path + ".type", "must be one of: auto, escalation");
-            type = null;
-        }
-        String integration = requiredString(node, path, "integration", errors);
-        if (integration != null && !integration.equals(INTEGRATION_INCIDENTIO)) {
-            errors.add(path + ".integration", "must be one of: " + INTEGRATION_INCIDENTIO);
-        }
-
-        JsonNode options = present(node.get("options"));
-        if (options != null && !options.isObject()) {
-            errors.add(path + ".options", MUST_BE_OBJECT);
-            options = null;
-        }
-        String optionsPath = path + ".options";
-
-        if ("auto".equals(type)) {
-            if (present(node.get("services")) != null) {
-                errors.add(path + ".services", ONLY_ON_ESCALATION);
-            }
-            if (options != null) {
-                for (Iterator<String> it = options.fieldNames(); it.hasNext();) {
-                    String key = it.next();
-                    if (key.equals("allowOneParty")) {
-                        errors.add(optionsPath + ".allowOneParty", ONLY_ON_ESCALATION);
-                    } else if (!key.equals("requireReason")) {
-                        errors.add(optionsPath + "." + pathKey(key), UNKNOWN_OPTION);
-                    }
+            for (String key : keys == null ? List.<String> of() : (Iterable<String>) node(p, ctxt)::fieldNames) {
+                if (!keys.contains(key)) {
+                    String shown = key.length() <= 64 ? key : key.substring(0, 64) + "..."; // a hostile key is shortened
+                    errors.add(new FieldError((path(p.getParsingContext()) + "." + shown).substring(1),
+                            type == Options.class || type == AutoOptions.class ? "is not a known option" : "is not a known field"));
                 }
             }
-            Boolean requireReason = options == null ? null : optionalBoolean(options, optionsPath, "requireReason", errors);
-            return new AutoApproval(Boolean.TRUE.equals(requireReason));
+            return _delegatee.deserialize(p, ctxt);
         }
-        if ("escalation".equals(type)) {
-            List<String> services = parseServices(present(node.get("services")), path + ".services", errors);
-            if (options != null) {
-                for (Iterator<String> it = options.fieldNames(); it.hasNext();) {
-                    String key = it.next();
-                    if (!key.equals("allowOneParty") && !key.equals("requireReason")) {
-                        errors.add(optionsPath + "." + pathKey(key), UNKNOWN_OPTION);
-                    }
-                }
+    }
+
+    /**
+     * Binds a matcher or step as the record of its {@code type}, or as the unknown-type record when the type is missing,
+     * unknown or not a string. The type is looked up in the tree: nothing is read ahead (which would lose the paths).
+     */
+    private static <T> JsonDeserializer<T> byType(Class<T> base, Map<String, Class<? extends T>> types, Class<? extends T> unknown) {
+        return new StdDeserializer<>(base) {
+            @Override
+            public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                String type = Objects.requireNonNullElse(node(p, ctxt).path("type").textValue(), "");
+                return ctxt.readValue(p, types.getOrDefault(type, unknown));
             }
-            Boolean allowOneParty = options == null ? null : optionalBoolean(options, optionsPath, "allowOneParty", errors);
-            Boolean requireReason = options == null ? null : optionalBoolean(options, optionsPath, "requireReason", errors);
-            return services == null ? null
-                    : new EscalationApproval(services, Boolean.TRUE.equals(allowOneParty), Boolean.TRUE.equals(requireReason));
-        }
-        // Unknown or missing type: what the step may hold is unknown, only its option names can be checked.
-        if (options != null) {
-            for (Iterator<String> it = options.fieldNames(); it.hasNext();) {
-                String key = it.next();
-                if (!key.equals("allowOneParty") && !key.equals("requireReason")) {
-                    errors.add(optionsPath + "." + pathKey(key), UNKNOWN_OPTION);
-                } else if (!options.get(key).isBoolean() && !options.get(key).isNull()) {
-                    errors.add(optionsPath + "." + key, MUST_BE_BOOLEAN);
-                }
-            }
-        }
-        return null;
+        };
     }
 
-    private static List<String> parseServices(JsonNode node, String path, Errors errors) {
-        if (node == null) {
-            errors.add(path, REQUIRED);
-            return null;
-        }
-        if (!node.isArray()) {
-            errors.add(path, MUST_BE_ARRAY);
-            return null;
-        }
-        if (node.isEmpty()) {
-            errors.add(path, NOT_EMPTY);
-            return null;
-        }
-        if (node.size() > MAX_SERVICES) {
-            errors.add(path, "must have at most " + MAX_SERVICES + " schedule ids");
-            return null;
-        }
-        Set<String> ids = new LinkedHashSet<>();
-        boolean ok = true;
-        for (int i = 0; i < node.size(); i++) {
-            JsonNode id = node.get(i);
-            if (!id.isTextual()) {
-                errors.add(path + "[" + i + "]", MUST_BE_STRING);
-                ok = false;
-            } else if (!SCHEDULE_ID.matcher(id.textValue()).matches()) {
-                errors.add(path + "[" + i + "]", Ids.SCHEDULE_ID_MESSAGE);
-                ok = false;
-            } else {
-                ids.add(id.textValue());
-            }
-        }
-        return ok ? List.copyOf(ids) : null;
+    /** The node the parser is at, in the tree being bound. */
+    private static JsonNode node(JsonParser p, DeserializationContext ctxt) {
+        return ((JsonNode) ctxt.getAttribute(JsonNode.class)).at(p.getParsingContext().pathAsPointer());
     }
 
-    // ---- helpers -------------------------------------------------------------------------------------
-
-    /** Null for an absent field and for an explicit {@code null}. */
-    private static JsonNode present(JsonNode node) {
-        return node == null || node.isNull() || node.isMissingNode() ? null : node;
+    /** The path of the value at a parser context (at the start of an object or array: its parent), as {@code .rules[2].name}. */
+    private static String path(JsonStreamContext context) {
+        String path = "";
+        for (JsonStreamContext c = context; c != null; c = c.getParent()) {
+            path = (!c.hasPathSegment() ? "" : c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName()) + path;
+        }
+        return path;
     }
 
-    private static String requiredString(JsonNode parent, String path, String field, Errors errors) {
-        JsonNode node = present(parent.get(field));
-        if (node == null) {
-            errors.add(path + "." + field, REQUIRED);
-            return null;
+    private static String path(Path violation) {
+        String path = "";
+        for (Path.Node node : violation) {
+            path += (node.getIndex() == null ? "" : "[" + node.getIndex() + "]")
+                    + (node.getKind() == ElementKind.PROPERTY ? "." + node.getName() : "");
         }
-        if (!node.isTextual()) {
-            errors.add(path + "." + field, MUST_BE_STRING);
-            return null;
-        }
-        return node.textValue();
+        return path.substring(1);
     }
 
-    private static String optionalString(JsonNode parent, String path, String field, Errors errors) {
-        JsonNode node = present(parent.get(field));
-        if (node == null) {
-            return null;
+    private static int[] sortKey(FieldError error) {
+        String[] segments = error.field().split("\\.|(?=\\[)");
+        int[] key = new int[segments.length];
+        for (int i = 0; i < segments.length; i++) {
+            String segment = segments[i];
+            String last = i == segments.length - 1 ? error.message() : "";
+            key[i] = segment.matches("\\[\\d{1,9}]") ? Integer.parseInt(segment, 1, segment.length() - 1, 10)
+                    : last.startsWith("is not a known") ? -1 : last.startsWith("duplicates") ? 99 : FIELD_ORDER.indexOf(segment);
         }
-        if (!node.isTextual()) {
-            errors.add(path + "." + field, MUST_BE_STRING);
-            return null;
-        }
-        return node.textValue();
-    }
-
-    private static Boolean optionalBoolean(JsonNode parent, String path, String field, Errors errors) {
-        JsonNode node = present(parent.get(field));
-        if (node == null) {
-            return null;
-        }
-        if (!node.isBoolean()) {
-            errors.add(path + "." + field, MUST_BE_BOOLEAN);
-            return null;
-        }
-        return node.booleanValue();
-    }
-
-    private static boolean checkShape(String value, Pattern shape, int maxLength, String path, Errors errors) {
-        if (value.isEmpty()) {
-            errors.add(path, NOT_EMPTY);
-            return false;
-        }
-        if (value.length() > maxLength) {
-            errors.add(path, "must be at most " + maxLength + " characters");
-            return false;
-        }
-        if (!shape.matcher(value).matches()) {
-            errors.add(path, "must contain only " + NAME_SHAPE);
-            return false;
-        }
-        return true;
-    }
-
-    private static void rejectUnknown(JsonNode node, String path, Set<String> known, Errors errors) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext();) {
-            String key = it.next();
-            if (!known.contains(key)) {
-                errors.add(path.isEmpty() ? pathKey(key) : path + "." + pathKey(key), UNKNOWN_FIELD);
-            }
-        }
-    }
-
-    private static String pathKey(String key) {
-        return key.length() <= MAX_KEY_IN_PATH ? key : key.substring(0, MAX_KEY_IN_PATH) + "...";
-    }
-
-    private static final class Errors {
-
-        final List<FieldError> list = new ArrayList<>();
-
-        void add(String field, String message) {
-            list.add(new FieldError(field, message));
-        }
-
-        int size() {
-            return list.size();
-        }
+        return key;
     }
 }

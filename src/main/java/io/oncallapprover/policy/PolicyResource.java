@@ -21,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.Roles;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
@@ -29,6 +30,7 @@ import io.smallrye.mutiny.Uni;
  * document (what GET returns, PUT accepts); its version and author are in the headers.
  */
 @Path("/api/v1/orgs/{orgId}/access-policy")
+@RegisterForReflection(targets = PolicyParser.class, ignoreNested = false) // the records a document is bound to, in a native image
 @Tag(name = "Access policy")
 @RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
 public class PolicyResource {
