@@ -305,8 +305,8 @@ class KubernetesManifestsTest {
         Duration shutdownDelay = Boolean.parseBoolean(config.value("quarkus.shutdown.delay-enabled"))
                 ? duration(config.value("quarkus.shutdown.delay"))
                 : Duration.ZERO;
-        String outboxWait = config.value("oncall.incidents.shutdown-wait");
-        Duration outbox = duration(outboxWait != null ? outboxWait : shutdownWaitDefault());
+        Duration outbox = duration(config.valueOrDefault("oncall.incidents.shutdown-wait",
+                "io.oncallapprover.escalation.EscalationConfig", "shutdownWait"));
         // Quarkus runs the shutdown listeners (HTTP drain) before the ShutdownEvent observers (outbox worker).
         Duration worstCase = preStop.plus(shutdownDelay).plus(httpDrain).plus(outbox).plus(LEASE_RELEASE_BOUND);
         assertThat(preStop).as("preStop sleep").isPositive();
@@ -331,15 +331,6 @@ class KubernetesManifestsTest {
         Matcher sleep = Pattern.compile("(?:^|[ /])sleep (\\d+)$").matcher(command);
         assertThat(sleep.find()).as("preStop exec '" + command + "' is a sleep").isTrue();
         return Long.parseLong(sleep.group(1));
-    }
-
-    private static String shutdownWaitDefault() {
-        try {
-            Class<?> escalation = Class.forName("io.oncallapprover.escalation.EscalationConfig");
-            return escalation.getMethod("shutdownWait").getAnnotation(WithDefault.class).value();
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("oncall.incidents.shutdown-wait: no default found", e);
-        }
     }
 
     /** A Quarkus duration: "10s", "1500ms", "2.5s", "PT10S", or a number of seconds. */
@@ -405,10 +396,18 @@ class KubernetesManifestsTest {
             }
         }
         AppConfig config = AppConfig.of(r.container());
-        int perReplica = Integer.parseInt(config.value("quarkus.datasource.reactive.max-size"))
+        // the reactive pool, the LISTEN connection of the organization snapshots (when on), Flyway's pool
+        boolean snapshots = Boolean.parseBoolean(config.valueOrDefault("oncall.snapshot.enabled",
+                "io.oncallapprover.organization.SnapshotConfig", "enabled"));
+        int perReplica = Integer.parseInt(config.value("quarkus.datasource.reactive.max-size")) + (snapshots ? 1 : 0)
                 + Integer.parseInt(config.value("quarkus.datasource.jdbc.max-size"));
         assertThat(max * perReplica).as("maxReplicas x PostgreSQL connections per replica (%d)", perReplica)
                 .isLessThanOrEqualTo(POSTGRES_MAX_CONNECTIONS);
+        // each replica takes 1/replicas of every incident.io key's budget: at full scale-out the key's limit holds
+        int budgetReplicas = Integer.parseInt(config.valueOrDefault("oncall.incidentio.budget.replicas",
+                "io.oncallapprover.incidentio.BudgetConfig", "replicas"));
+        assertThat(budgetReplicas).as("oncall.incidentio.budget.replicas (INCIDENTIO_BUDGET_REPLICAS) >= maxReplicas")
+                .isGreaterThanOrEqualTo(max);
         IntOrString maxUnavailable = r.one(PodDisruptionBudget.class).getSpec().getMaxUnavailable();
         assertThat(maxUnavailable).as("PodDisruptionBudget maxUnavailable").isNotNull();
         assertThat(maxUnavailable.getIntVal()).as("PodDisruptionBudget maxUnavailable (pods)").isNotNull()
@@ -503,6 +502,21 @@ class KubernetesManifestsTest {
             }
             placeholder.appendTail(resolved);
             return resolved.toString();
+        }
+
+        /** {@link #value}, else the {@code @WithDefault} of the config mapping's method. */
+        String valueOrDefault(String key, String mapping, String method) {
+            String value = value(key);
+            if (value != null) {
+                return value;
+            }
+            try {
+                WithDefault fallback = Class.forName(mapping).getMethod(method).getAnnotation(WithDefault.class);
+                assertThat(fallback).as(key + ": no value and no default").isNotNull();
+                return fallback.value();
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(key + ": no default found in " + mapping, e);
+            }
         }
 
         /** Environment variables named in the placeholders of the (prod) keys that {@code keys} accepts. */
