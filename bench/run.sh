@@ -91,15 +91,22 @@ start_app() { # extra environment as arguments, e.g. ONCALL_ON_CALL_STALENESS=1m
 }
 stop_app() { kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true; }
 
+put() { # $1 url, $2 JSON body: a PUT that must succeed; retried (a busy machine can time a first call out)
+  local answer
+  for attempt in 1 2 3 4 5; do
+    answer=$(curl -s -w ' HTTP %{http_code}' -H "$AUTH" -X PUT "$1" -H 'Content-Type: application/json' -d "$2") || true
+    case "$answer" in *' HTTP 2'??) return 0;; esac
+    echo "PUT $1 (attempt $attempt): $answer" >&2
+    sleep 2
+  done
+  exit 1
+}
 install_org() { # $1 org, $2..: auto-approval schedules; the org's incident.io API key is bench-key-$1
   local org=$1; shift
   local ids; ids=$(printf '"%s",' "$@"); ids="[${ids%,}]"
-  curl -sf -H "$AUTH" -X PUT "$(api "$org")/integrations/incidentio" -H 'Content-Type: application/json' \
-    -d "{\"apiKey\": \"bench-key-$org\"}" >/dev/null
-  curl -sf -H "$AUTH" -X PUT "$(api "$org")/integrations/incidentio/auto-approval" -H 'Content-Type: application/json' \
-    -d "{\"scheduleIds\": $ids}" >/dev/null
-  curl -sf -H "$AUTH" -X PUT "$(api "$org")/access-policy" -H 'Content-Type: application/json' \
-    -d '{"rules": [{"name": "everyone", "approval": [{"type": "auto", "integration": "incidentio"}]}]}' >/dev/null
+  put "$(api "$org")/integrations/incidentio" "{\"apiKey\": \"bench-key-$org\"}"
+  put "$(api "$org")/integrations/incidentio/auto-approval" "{\"scheduleIds\": $ids}"
+  put "$(api "$org")/access-policy" '{"rules": [{"name": "everyone", "approval": [{"type": "auto", "integration": "incidentio"}]}]}'
 }
 expect_on_call() { # one check must answer 200 ON_CALL, or the figures would measure something else
   local answer; answer=$(curl -s -w ' HTTP %{http_code}' -H "$AUTH" -H 'Content-Type: application/json' \
