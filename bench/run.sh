@@ -109,9 +109,15 @@ install_org() { # $1 org, $2..: auto-approval schedules; the org's incident.io A
   put "$(api "$org")/access-policy" '{"rules": [{"name": "everyone", "approval": [{"type": "auto", "integration": "incidentio"}]}]}'
 }
 expect_on_call() { # one check must answer 200 ON_CALL, or the figures would measure something else
-  local answer; answer=$(curl -s -w ' HTTP %{http_code}' -H "$AUTH" -H 'Content-Type: application/json' \
-    -X POST "$(api "$1")/approval-checks/auto" -d "$BODY")
-  case "$answer" in *'"code":"ON_CALL"'*'HTTP 200') ;; *) echo "check of org $1 did not answer ON_CALL: $answer" >&2; exit 1;; esac
+  local answer
+  for attempt in 1 2 3 4 5; do
+    answer=$(curl -s -w ' HTTP %{http_code}' -H "$AUTH" -H 'Content-Type: application/json' \
+      -X POST "$(api "$1")/approval-checks/auto" -d "$BODY") || true
+    case "$answer" in *'"code":"ON_CALL"'*'HTTP 200') return 0;; esac
+    echo "check of org $1 (attempt $attempt) did not answer ON_CALL: $answer" >&2
+    sleep 2
+  done
+  exit 1
 }
 sim_stats() { curl -s $SIM/__stats; }
 sim_reset() { curl -s -X POST $SIM/__reset >/dev/null; }
