@@ -1,0 +1,198 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The benchmark's load client (bench/run.sh), single file, JDK 17 only:
+ * {@code java bench/load/LoadClient.java MODE --url URL --token JWT --body JSON [options]}.
+ * <ul>
+ * <li>{@code burst --n 1000 [--preconnect URL]}: first opens up to n connections (n concurrent GETs of
+ * the preconnect URL, kept alive in the client's pool), then sends n identical POSTs at once, without
+ * waiting for any answer, and waits for all of them.</li>
+ * <li>{@code rate --rate 500 --seconds 120}: open loop at a fixed rate: request i is due at
+ * start + i / rate whatever the earlier ones do; a request's latency is counted from when it was
+ * due (so a stall of the service is not hidden by a stalled client).</li>
+ * </ul>
+ * HTTP/1.1 (no h2c upgrade), no limit on connections (the JDK client opens one per request in flight
+ * and keeps them alive), 4 client threads. Prints one JSON line: statuses, errors, latency
+ * percentiles in ms, and for rate the rate achieved and the sender's worst lateness.
+ */
+public class LoadClient {
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        Map<String, String> o = new HashMap<>();
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).executor(pool).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(o.get("url")))
+                .header("Authorization", "Bearer " + o.get("token"))
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(Long.parseLong(o.getOrDefault("timeout", "30"))))
+                .POST(HttpRequest.BodyPublishers.ofString(o.get("body"))).build();
+        String out = switch (mode) {
+            case "burst" -> burst(client, request, Integer.parseInt(o.getOrDefault("n", "1000")), o.get("preconnect"));
+            case "rate" -> rate(client, request, Double.parseDouble(o.getOrDefault("rate", "500")),
+                    Double.parseDouble(o.getOrDefault("seconds", "120")));
+            default -> throw new IllegalArgumentException("mode: burst or rate");
+        };
+        System.out.println(out);
+        pool.shutdownNow();
+        System.exit(0);
+    }
+
+    /** Outcomes of the requests of one run. */
+    static final class Tally {
+        final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+        final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+        final long[] latencyNanos;
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger maxInFlight = new AtomicInteger();
+
+        Tally(int n) {
+            latencyNanos = new long[n];
+            Arrays.fill(latencyNanos, -1);
+        }
+
+        CompletableFuture<Void> send(HttpClient client, HttpRequest request, int i, long dueNanos) {
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            return client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, failure) -> {
+                latencyNanos[i] = System.nanoTime() - dueNanos;
+                inFlight.decrementAndGet();
+                if (failure != null) {
+                    Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                    errors.computeIfAbsent(cause.getClass().getSimpleName(), k -> new LongAdder()).increment();
+                } else {
+                    statuses.computeIfAbsent(response.statusCode(), k -> new LongAdder()).increment();
+                }
+                done.incrementAndGet();
+                return null;
+            });
+        }
+
+        String json(Map<String, Object> extra) {
+            long[] sorted = Arrays.stream(latencyNanos).filter(v -> v >= 0).sorted().toArray();
+            Map<String, Object> m = new java.util.LinkedHashMap<>(extra);
+            Map<String, Long> st = new TreeMap<>();
+            statuses.forEach((k, v) -> st.put(Integer.toString(k), v.sum()));
+            Map<String, Long> er = new TreeMap<>();
+            errors.forEach((k, v) -> er.put(k, v.sum()));
+            m.put("completed", sorted.length);
+            m.put("statuses", st);
+            m.put("errors", er);
+            m.put("maxInFlight", maxInFlight.get());
+            m.put("p50Ms", pct(sorted, 0.50));
+            m.put("p90Ms", pct(sorted, 0.90));
+            m.put("p99Ms", pct(sorted, 0.99));
+            m.put("maxMs", sorted.length == 0 ? null : ms(sorted[sorted.length - 1]));
+            return toJson(m);
+        }
+    }
+
+    static String burst(HttpClient client, HttpRequest request, int n, String preconnect) throws Exception {
+        if (preconnect != null) {
+            HttpRequest warm = HttpRequest.newBuilder(URI.create(preconnect)).timeout(Duration.ofSeconds(30)).GET().build();
+            List<CompletableFuture<HttpResponse<Void>>> warming = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                warming.add(client.sendAsync(warm, HttpResponse.BodyHandlers.discarding()));
+            }
+            CompletableFuture.allOf(warming.toArray(CompletableFuture[]::new)).exceptionally(t -> null).get(60, TimeUnit.SECONDS);
+            Thread.sleep(200);
+        }
+        Tally tally = new Tally(n);
+        List<CompletableFuture<Void>> all = new ArrayList<>(n);
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            all.add(tally.send(client, request, i, System.nanoTime()));
+        }
+        long sent = System.nanoTime();
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        long end = System.nanoTime();
+        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        extra.put("mode", "burst");
+        extra.put("n", n);
+        extra.put("sendSpreadMs", ms(sent - start));
+        extra.put("wallMs", ms(end - start));
+        return tally.json(extra);
+    }
+
+    static String rate(HttpClient client, HttpRequest request, double rate, double seconds) throws Exception {
+        int n = (int) Math.round(rate * seconds);
+        Tally tally = new Tally(n);
+        List<CompletableFuture<Void>> all = new ArrayList<>(n);
+        double periodNanos = 1e9 / rate;
+        long start = System.nanoTime() + 100_000_000L;
+        long worstLateNanos = 0;
+        for (int i = 0; i < n; i++) {
+            long due = start + (long) (i * periodNanos);
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            worstLateNanos = Math.max(worstLateNanos, -wait);
+            all.add(tally.send(client, request, i, due));
+        }
+        long lastSent = System.nanoTime();
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        extra.put("mode", "rate");
+        extra.put("targetRate", rate);
+        extra.put("seconds", seconds);
+        extra.put("sent", n);
+        extra.put("achievedRate", Math.round(n / ((lastSent - start) / 1e9) * 10) / 10.0);
+        extra.put("senderWorstLateMs", ms(worstLateNanos));
+        return tally.json(extra);
+    }
+
+    static Double pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return null;
+        }
+        int idx = (int) Math.ceil(p * sorted.length) - 1;
+        return ms(sorted[Math.max(0, Math.min(sorted.length - 1, idx))]);
+    }
+
+    static double ms(long nanos) {
+        return Math.round(nanos / 1e4) / 100.0;
+    }
+
+    @SuppressWarnings("unchecked")
+    static String toJson(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder("{");
+            boolean first = true;
+            for (var e : ((Map<String, Object>) m).entrySet()) {
+                b.append(first ? "" : ",").append('"').append(e.getKey()).append("\":").append(toJson(e.getValue()));
+                first = false;
+            }
+            return b.append('}').toString();
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        return "\"" + v.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
