@@ -25,9 +25,10 @@ BUDGET_SECONDS=${BUDGET_SECONDS:-120}    # figure 4
 UNCACHED_DURATION=${UNCACHED_DURATION:-30s} # figure 5
 LABEL=${LABEL:-}
 RESULTS=${RESULTS:-bench/results.md}       # where the dated section is appended
-APP_PORT=18080
-SIM_PORT=18089
-WORK=target/bench
+APP_PORT=${APP_PORT:-18080}
+SIM_PORT=${SIM_PORT:-18089}
+BENCH_DB=${BENCH_DB:-bench}
+WORK=${WORK:-target/bench}
 APP_DIR=target/bench-build/quarkus-app
 mkdir -p "$WORK"
 
@@ -49,7 +50,7 @@ unzip -Z1 "$APP_DIR/app/"*.jar io/oncallapprover/bench/CeilingResource.class >/d
   || { echo "$APP_DIR lacks the ceiling endpoint: build with -Pbench" >&2; exit 1; }
 
 ulimit -n 20000 2>/dev/null || true   # 1,000 connections on each side of figure 3
-runuser -u postgres -- psql -q -c "drop database if exists bench with (force)" -c "create database bench" >/dev/null
+runuser -u postgres -- psql -q -c "drop database if exists $BENCH_DB with (force)" -c "create database $BENCH_DB" >/dev/null
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -77,7 +78,7 @@ APP=http://127.0.0.1:$APP_PORT
 api() { echo "$APP/api/v1/orgs/$1"; }
 
 start_app() { # extra environment as arguments, e.g. ONCALL_ON_CALL_STALENESS=1ms
-  env DB_URL=postgresql://127.0.0.1:5432/bench DB_JDBC_URL=jdbc:postgresql://127.0.0.1:5432/bench \
+  env DB_URL=postgresql://127.0.0.1:5432/$BENCH_DB DB_JDBC_URL=jdbc:postgresql://127.0.0.1:5432/$BENCH_DB \
     DB_USERNAME=postgres DB_PASSWORD=postgres PORT=$APP_PORT \
     SECRETS_ACTIVE_KEY_ID=bench SECRETS_MASTER_KEYS="$MASTER_KEY" \
     INCIDENTIO_BASE_URL=$SIM \
