@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 import io.oncallapprover.request.AccessRequest.IncidentState;
 import io.oncallapprover.request.AccessRequest.Status;
@@ -52,51 +53,30 @@ public record AccessRequestFilter(Optional<Status> status, Optional<String> requ
     public Query query(String orgId, Instant now) {
         List<String> where = new ArrayList<>();
         Map<String, Object> parameters = new HashMap<>();
-        where.add("orgId = :org");
-        parameters.put("org", orgId);
-        status.ifPresent(s -> {
-            where.add(switch (s) {
-                case PENDING -> "(status = :pending and (pendingExpiresAt is null or pendingExpiresAt > :now))";
-                case APPROVED -> "(status = :approved and (grantExpiresAt is null or grantExpiresAt > :now))";
-                case DENIED -> "status = :denied";
-                case EXPIRED -> "(status = :expired or (status = :approved and grantExpiresAt <= :now)"
-                        + " or (status = :pending and pendingExpiresAt <= :now))";
-            });
-            switch (s) {
-                case PENDING -> parameters.put("pending", Status.PENDING);
-                case APPROVED -> parameters.put("approved", Status.APPROVED);
-                case DENIED -> parameters.put("denied", Status.DENIED);
-                case EXPIRED -> {
-                    parameters.put("expired", Status.EXPIRED);
-                    parameters.put("approved", Status.APPROVED);
-                    parameters.put("pending", Status.PENDING);
-                }
-            }
-            if (s != Status.DENIED) {
-                parameters.put("now", now);
-            }
-        });
-        requester.ifPresent(r -> {
-            where.add("requester = :requester");
-            parameters.put("requester", r);
-        });
-        incident.ifPresent(i -> {
-            where.add("incidentState = :incident");
-            parameters.put("incident", i);
-        });
-        createdAfter.ifPresent(t -> {
-            where.add("createdAt >= :createdAfter");
-            parameters.put("createdAfter", t);
-        });
-        createdBefore.ifPresent(t -> {
-            where.add("createdAt < :createdBefore");
-            parameters.put("createdBefore", t);
-        });
-        after.ifPresent(c -> {
-            where.add("(createdAt < :cursorAt or (createdAt = :cursorAt and id < :cursorId))");
-            parameters.put("cursorAt", c.createdAt());
-            parameters.put("cursorId", c.id());
-        });
+        BiConsumer<String, Map<String, Object>> and = (clause, values) -> {
+            where.add(clause);
+            parameters.putAll(values);
+        };
+        and.accept("orgId = :org", Map.of("org", orgId));
+        status.ifPresent(s -> and.accept(switch (s) {
+            case PENDING -> "(status = :pending and (pendingExpiresAt is null or pendingExpiresAt > :now))";
+            case APPROVED -> "(status = :approved and (grantExpiresAt is null or grantExpiresAt > :now))";
+            case DENIED -> "status = :denied";
+            case EXPIRED -> "(status = :expired or (status = :approved and grantExpiresAt <= :now)"
+                    + " or (status = :pending and pendingExpiresAt <= :now))";
+        }, switch (s) {
+            case PENDING -> Map.of("pending", Status.PENDING, "now", now);
+            case APPROVED -> Map.of("approved", Status.APPROVED, "now", now);
+            case DENIED -> Map.of("denied", Status.DENIED);
+            case EXPIRED -> Map.of("expired", Status.EXPIRED, "approved", Status.APPROVED, "pending", Status.PENDING,
+                    "now", now);
+        }));
+        requester.ifPresent(r -> and.accept("requester = :requester", Map.of("requester", r)));
+        incident.ifPresent(i -> and.accept("incidentState = :incident", Map.of("incident", i)));
+        createdAfter.ifPresent(t -> and.accept("createdAt >= :createdAfter", Map.of("createdAfter", t)));
+        createdBefore.ifPresent(t -> and.accept("createdAt < :createdBefore", Map.of("createdBefore", t)));
+        after.ifPresent(c -> and.accept("(createdAt < :cursorAt or (createdAt = :cursorAt and id < :cursorId))",
+                Map.of("cursorAt", c.createdAt(), "cursorId", c.id())));
         return new Query(String.join(" and ", where), parameters);
     }
 }
