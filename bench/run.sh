@@ -13,6 +13,8 @@
 # 18089 (simulator), loopback only; everything it starts stops with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
+use_java25
 
 DELAY_MS=${DELAY_MS:-50}                 # simulated incident.io latency, every call
 RATE_LIMIT=${RATE_LIMIT:-1200}           # simulated incident.io limit per API key and sliding 60 s
@@ -50,40 +52,29 @@ unzip -Z1 "$APP_DIR/app/"*.jar io/oncallapprover/bench/CeilingResource.class >/d
   || { echo "$APP_DIR lacks the ceiling endpoint: build with -Pbench" >&2; exit 1; }
 
 ulimit -n 20000 2>/dev/null || true   # 1,000 connections on each side of figure 3
-runuser -u postgres -- psql -q -c "drop database if exists $BENCH_DB with (force)" -c "create database $BENCH_DB" >/dev/null
+fresh_database "$BENCH_DB"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 SIM=http://127.0.0.1:$SIM_PORT
-java -Xmx256m bench/sim/IncidentIoSim.java --port $SIM_PORT --delay-ms "$DELAY_MS" --rate-limit "$RATE_LIMIT" \
-  --schedules "$S1:2,$S2:1,$S3:1,$S4:1,$S5:1,$S6:1" --user "$REQUESTER" > "$WORK/sim.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 60); do curl -sf $SIM/__stats >/dev/null && break; sleep 0.5; done
-curl -sf $SIM/__stats >/dev/null || { echo "the simulator did not start; see $WORK/sim.log" >&2; exit 1; }
+start_sim "$SIM_PORT" "$WORK/sim.log" --delay-ms "$DELAY_MS" --rate-limit "$RATE_LIMIT" \
+  --schedules "$S1:2,$S2:1,$S3:1,$S4:1,$S5:1,$S6:1" --user "$REQUESTER"
+pids+=($SIM_PID)
 # Compile the load client once (single-file source launch compiles on every start).
 rm -rf "$WORK/load" && mkdir -p "$WORK/load" && javac -d "$WORK/load" bench/load/LoadClient.java
 load_client() { java -Xmx512m -cp "$WORK/load" LoadClient "$@"; }
 
-MASTER_KEY="bench:$(head -c 32 /dev/urandom | base64)"   # one for the whole run: both service starts share the database
-b64url() { openssl base64 -e -A | tr '+/' '-_' | tr -d '='; }
-now=$(date +%s)
-header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
-payload=$(printf '{"iss":"https://bench.local","aud":"oncall-approver","sub":"bench","orgs":["warm","cold","budget","uncached"],"groups":["admin","service"],"iat":%d,"exp":%d}' "$now" $((now + 7200)) | b64url)
-signature=$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign dev/jwt/privateKey.pem -binary | b64url)
-export TOKEN="$header.$payload.$signature"
+MASTER_KEY=$(random_master_key bench)   # one for the whole run: both service starts share the database
+TOKEN=$(bench_token warm cold budget uncached)
+export TOKEN
 AUTH="Authorization: Bearer $TOKEN"
 APP=http://127.0.0.1:$APP_PORT
-api() { echo "$APP/api/v1/orgs/$1"; }
 
 start_app() { # extra environment as arguments, e.g. ONCALL_ON_CALL_STALENESS=1ms
-  env DB_URL=postgresql://127.0.0.1:5432/$BENCH_DB DB_JDBC_URL=jdbc:postgresql://127.0.0.1:5432/$BENCH_DB \
-    DB_USERNAME=postgres DB_PASSWORD=postgres PORT=$APP_PORT \
-    SECRETS_ACTIVE_KEY_ID=bench SECRETS_MASTER_KEYS="$MASTER_KEY" \
-    INCIDENTIO_BASE_URL=$SIM \
-    MP_JWT_VERIFY_PUBLICKEY_LOCATION=dev/jwt/publicKey.pem MP_JWT_VERIFY_ISSUER=https://bench.local \
-    "$@" \
+  service_env "$BENCH_DB" "$APP_PORT" "$SIM" "$MASTER_KEY"
+  env "${SERVICE_ENV[@]}" "$@" \
     java -Xmx512m -Dquarkus.log.category.\"io.oncallapprover\".level=WARN -jar "$APP_DIR/quarkus-run.jar" >> "$WORK/app.log" 2>&1 &
   APP_PID=$!
   pids+=($APP_PID)
@@ -92,34 +83,6 @@ start_app() { # extra environment as arguments, e.g. ONCALL_ON_CALL_STALENESS=1m
 }
 stop_app() { kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true; }
 
-put() { # $1 url, $2 JSON body: a PUT that must succeed; retried (a busy machine can time a first call out)
-  local answer
-  for attempt in 1 2 3 4 5; do
-    answer=$(curl -s -w ' HTTP %{http_code}' -H "$AUTH" -X PUT "$1" -H 'Content-Type: application/json' -d "$2") || true
-    case "$answer" in *' HTTP 2'??) return 0;; esac
-    echo "PUT $1 (attempt $attempt): $answer" >&2
-    sleep 2
-  done
-  exit 1
-}
-install_org() { # $1 org, $2..: auto-approval schedules; the org's incident.io API key is bench-key-$1
-  local org=$1; shift
-  local ids; ids=$(printf '"%s",' "$@"); ids="[${ids%,}]"
-  put "$(api "$org")/integrations/incidentio" "{\"apiKey\": \"bench-key-$org\"}"
-  put "$(api "$org")/integrations/incidentio/auto-approval" "{\"scheduleIds\": $ids}"
-  put "$(api "$org")/access-policy" '{"rules": [{"name": "everyone", "approval": [{"type": "auto", "integration": "incidentio"}]}]}'
-}
-expect_on_call() { # one check must answer 200 ON_CALL, or the figures would measure something else
-  local answer
-  for attempt in 1 2 3 4 5; do
-    answer=$(curl -s -w ' HTTP %{http_code}' -H "$AUTH" -H 'Content-Type: application/json' \
-      -X POST "$(api "$1")/approval-checks/auto" -d "$BODY") || true
-    case "$answer" in *'"code":"ON_CALL"'*'HTTP 200') return 0;; esac
-    echo "check of org $1 (attempt $attempt) did not answer ON_CALL: $answer" >&2
-    sleep 2
-  done
-  exit 1
-}
 sim_stats() { curl -s $SIM/__stats; }
 sim_reset() { curl -s -X POST $SIM/__reset >/dev/null; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
