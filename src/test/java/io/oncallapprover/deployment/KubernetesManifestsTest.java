@@ -77,9 +77,12 @@ class KubernetesManifestsTest {
     static final Duration LEASE_RELEASE_BOUND = Duration.ofSeconds(5);
     /** PostgreSQL's default max_connections: every replica's pools must fit into it together. */
     static final int POSTGRES_MAX_CONNECTIONS = 100;
-    /** Variables of the JVM image's start script (run-java.sh) that the Deployment may set. */
-    static final Set<String> IMAGE_ENV = Set.of("JAVA_MAX_MEM_RATIO", "JAVA_INITIAL_MEM_RATIO", "JAVA_OPTS",
-            "JAVA_OPTS_APPEND", "JAVA_DIAGNOSTICS");
+    /** The JVM image: its start command reads the variables of IMAGE_ENV. */
+    static final Path JVM_DOCKERFILE = Path.of("src/main/docker/Dockerfile.jvm");
+    /** Variables of the JVM image's start command that the Deployment may set. */
+    static final Set<String> IMAGE_ENV = Set.of("JAVA_OPTS");
+    /** The heap's share of the container's memory, as JAVA_OPTS sets it. */
+    static final Pattern MAX_RAM_PERCENTAGE = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)\\b");
 
     static final Set<Class<? extends HasMetadata>> EXPECTED_KINDS = Set.of(ServiceAccount.class, Deployment.class,
             Service.class, PodDisruptionBudget.class, HorizontalPodAutoscaler.class, NetworkPolicy.class);
@@ -294,6 +297,17 @@ class KubernetesManifestsTest {
         }
     }
 
+    @Test
+    void theJvmImageReadsTheVariablesTheDeploymentSetsForItAndStartsWithItsAotCache() throws IOException {
+        String dockerfile = Files.readString(JVM_DOCKERFILE);
+        for (String variable : IMAGE_ENV) {
+            assertThat(dockerfile).as(JVM_DOCKERFILE + " passes " + variable + " to java").contains("$" + variable + " ");
+        }
+        assertThat(dockerfile).as("the image ships its AOT cache and starts with it")
+                .contains("target/quarkus-app/app.aot /deployments/app.aot")
+                .containsPattern("ENTRYPOINT .*-XX:AOTCache=/deployments/app.aot");
+    }
+
     // --- shutdown --------------------------------------------------------------------------------------
 
     @ParameterizedTest(name = "{0}")
@@ -365,10 +379,11 @@ class KubernetesManifestsTest {
         assertThat(memoryLimit).as("memory limit").isGreaterThan(memoryRequest);
         assertThat(resources.getRequests()).as("a CPU request (the autoscaler's unit)").containsKey("cpu");
         assertThat(Quantity.getAmountInBytes(resources.getRequests().get("cpu"))).as("cpu request").isPositive();
-        String ratio = AppConfig.of(container).env().get("JAVA_MAX_MEM_RATIO");
-        assertThat(ratio).as("JAVA_MAX_MEM_RATIO (the JVM image's default lets the heap take 80% of the limit)")
-                .isNotNull();
-        long heapMax = memoryLimit * Long.parseLong(ratio) / 100;
+        String javaOpts = AppConfig.of(container).env().getOrDefault("JAVA_OPTS", "");
+        Matcher ratio = MAX_RAM_PERCENTAGE.matcher(javaOpts);
+        assertThat(ratio.find()).as("JAVA_OPTS sets -XX:MaxRAMPercentage (the heap's share of the memory limit): "
+                + javaOpts).isTrue();
+        long heapMax = memoryLimit * Long.parseLong(ratio.group(1)) / 100;
         assertThat(memoryLimit - heapMax).as("memory limit left outside the largest heap")
                 .isGreaterThanOrEqualTo(NON_HEAP_ALLOWANCE_BYTES);
     }
