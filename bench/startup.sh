@@ -9,7 +9,8 @@
 # Each start: prod mode, configured by environment as in production (bench/common.sh), on a local
 # database `startup` that an unmeasured first start has migrated, so that every measured start finds the
 # schema current, as a restarted replica does. Time from just before the process is spawned to the first
-# 200 of GET /q/health/ready (polled every 10 ms), and VmRSS of the process at that moment; then SIGTERM.
+# 200 of GET /q/health/ready (polled every 10 ms), VmRSS and CPU time of the process at that moment; then
+# SIGTERM.
 # The variants alternate (with, without, without, with, ...) so that a change of machine load falls on
 # both. Runs with the cache use -XX:AOTMode=on: a cache the JVM cannot use stops the run instead of
 # being measured as a start with a cache.
@@ -83,10 +84,13 @@ def start(with_cache, name):
         ms = (time.monotonic() - t0) * 1000
         with open("/proc/%d/status" % p.pid) as status:
             rss_mb = int(re.search(r"VmRSS:\s+(\d+) kB", status.read()).group(1)) / 1024
+        with open("/proc/%d/stat" % p.pid) as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()   # utime and stime: fields 14 and 15 of stat
+        cpu_ms = (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
         p.send_signal(signal.SIGTERM)
         p.wait(60)
     started = re.search(r"started in ([0-9.]+)s", open(log_path, errors="replace").read())
-    return {"ms": round(ms), "rssMb": round(rss_mb), "quarkusMs": round(float(started.group(1)) * 1000) if started else None}
+    return {"ms": round(ms), "rssMb": round(rss_mb), "cpuMs": round(cpu_ms), "quarkusMs": round(float(started.group(1)) * 1000) if started else None}
 
 start(False, "warmup-migrate")   # migrates the fresh database; also brings the jars into the page cache
 start(True, "warmup-cache")      # brings the cache file into the page cache
@@ -110,6 +114,7 @@ def fig(variant, key, unit):
     return "**%d %s** (%d–%d)" % (statistics.median(v), unit, min(v), max(v))
 rows = [("Ready (process start → first 200 of /q/health/ready)", "ms", "ms"),
         ("RSS at ready (VmRSS)", "rssMb", "MB"),
+        ("CPU time used by ready (user + system, all threads)", "cpuMs", "ms"),
         ("Quarkus' own \"started in\" (JVM start → application started)", "quarkusMs", "ms")]
 print("| median (min–max), %d starts each | with the AOT cache | without |" % len(s["cache"]))
 print("|---|---|---|")
