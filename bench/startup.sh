@@ -4,16 +4,16 @@
 #
 #   ./mvnw package -Daot -DskipTests && bash bench/startup.sh   # build and train first (profile "aot")
 #   N=10 bash bench/startup.sh          # starts per variant (at least 5; default 7)
-#   LABEL="blocking PU off" bash bench/startup.sh
+#   LABEL="tries" EXTRA_VARIANTS='version check off||-XX:AOTCache=target/quarkus-app/app.aot -Dquarkus.hibernate-orm.database.version-check.enabled=false' \
+#     bash bench/startup.sh            # more variants in the same run: one "name|app dir|JVM options" a line
 #
-# Each start: prod mode, configured by environment as in production (bench/common.sh), on a local
-# database `startup` that an unmeasured first start has migrated, so that every measured start finds the
-# schema current, as a restarted replica does. Time from just before the process is spawned to the first
-# 200 of GET /q/health/ready (polled every 10 ms), VmRSS and CPU time of the process at that moment; then
-# SIGTERM.
-# The variants alternate (with, without, without, with, ...) so that a change of machine load falls on
-# both. Runs with the cache use -XX:AOTMode=on: a cache the JVM cannot use stops the run instead of
-# being measured as a start with a cache.
+# Each start (bench/startup.py): prod mode, configured by environment as in production
+# (bench/common.sh), on a local database `startup` that an unmeasured first start has migrated, so that
+# every measured start finds the schema current, as a restarted replica does. Time from just before the
+# process is spawned to the first 200 of GET /q/health/ready (polled every 10 ms), VmRSS and CPU time of
+# the process at that moment; then SIGTERM. The variants alternate (with, without, without, with, ...)
+# so that a change of machine load falls on all. Runs with the cache use -XX:AOTMode=on: a cache the JVM
+# cannot use stops the run instead of being measured as a start with a cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
@@ -54,77 +54,43 @@ fresh_database "$STARTUP_DB"
 # Nothing calls incident.io at start-up; the URL only has to be set, as in production.
 service_env "$STARTUP_DB" "$APP_PORT" "http://127.0.0.1:9" "$(random_master_key startup)"
 COMMIT=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml || echo "+uncommitted changes")
-LOAD_START=$(uptime | sed 's/.*load average/load average/')
-SAMPLES=$(env "${SERVICE_ENV[@]}" python3 - "$APP_DIR" "$CACHE" "$APP_PORT" "$N" "$WORK" $JVM_OPTS <<'PY'
-import http.client, json, os, re, signal, subprocess, sys, time
-app_dir, cache, port, n, work, jvm_opts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:]
-
-def ready():
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        c.request("GET", "/q/health/ready")
-        status = c.getresponse().status
-        c.close()
-        return status == 200
-    except OSError:
-        return False
-
-def start(with_cache, name):
-    aot = ["-XX:AOTCache=" + cache, "-XX:AOTMode=on"] if with_cache else []
-    log_path = os.path.join(work, name + ".log")
-    with open(log_path, "w") as log:
-        t0 = time.monotonic()
-        p = subprocess.Popen(["java"] + aot + jvm_opts + ["-jar", os.path.join(app_dir, "quarkus-run.jar")],
-                             stdout=log, stderr=subprocess.STDOUT)
-        while not ready():
-            if p.poll() is not None or time.monotonic() - t0 > 120:
-                p.kill()
-                sys.exit("start %s failed or timed out; see %s" % (name, log_path))
-            time.sleep(0.01)
-        ms = (time.monotonic() - t0) * 1000
-        with open("/proc/%d/status" % p.pid) as status:
-            rss_mb = int(re.search(r"VmRSS:\s+(\d+) kB", status.read()).group(1)) / 1024
-        with open("/proc/%d/stat" % p.pid) as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()   # utime and stime: fields 14 and 15 of stat
-        cpu_ms = (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-        p.send_signal(signal.SIGTERM)
-        p.wait(60)
-    started = re.search(r"started in ([0-9.]+)s", open(log_path, errors="replace").read())
-    return {"ms": round(ms), "rssMb": round(rss_mb), "cpuMs": round(cpu_ms), "quarkusMs": round(float(started.group(1)) * 1000) if started else None}
-
-start(False, "warmup-migrate")   # migrates the fresh database; also brings the jars into the page cache
-start(True, "warmup-cache")      # brings the cache file into the page cache
-samples = {"cache": [], "nocache": []}
-for i in range(n):
-    order = [True, False] if i % 2 == 0 else [False, True]
-    for with_cache in order:
-        variant = "cache" if with_cache else "nocache"
-        samples[variant].append(start(with_cache, "%s-%d" % (variant, i + 1)))
-        print("%s %d: %s" % (variant, i + 1, samples[variant][-1]), file=sys.stderr)
-print(json.dumps(samples))
+VARIANTS=$(python3 - "$APP_DIR" "$CACHE" "$JVM_OPTS" "${EXTRA_VARIANTS:-}" <<'PY'
+import json, shlex, sys
+app_dir, cache, jvm_opts, extra = sys.argv[1], sys.argv[2], shlex.split(sys.argv[3]), sys.argv[4]
+variants = [{"name": "with the AOT cache", "appDir": app_dir, "jvm": ["-XX:AOTCache=" + cache, "-XX:AOTMode=on"] + jvm_opts},
+            {"name": "without", "appDir": app_dir, "jvm": jvm_opts}]
+for line in filter(None, extra.splitlines()):   # name|app dir|JVM options (after JVM_OPTS)
+    name, other_dir, options = line.split("|")
+    variants.append({"name": name, "appDir": other_dir or app_dir, "jvm": jvm_opts + shlex.split(options)})
+print(json.dumps(variants))
 PY
 )
+LOAD_START=$(uptime | sed 's/.*load average/load average/')
+SAMPLES=$(env "${SERVICE_ENV[@]}" python3 bench/startup.py "$N" "$APP_PORT" "$WORK" "$VARIANTS")
 LOAD_END=$(uptime | sed 's/.*load average/load average/')
 
-SECTION=$(python3 - "$SAMPLES" <<'PY'
+SECTION=$(python3 - "$SAMPLES" "$VARIANTS" <<'PY'
 import json, statistics, sys
-s = json.loads(sys.argv[1])
-def fig(variant, key, unit):
-    v = [r[key] for r in s[variant] if r[key] is not None]
+samples, variants = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+names = [v["name"] for v in variants]
+def fig(name, key, unit):
+    v = [r[key] for r in samples[name] if r[key] is not None]
     return "**%d %s** (%d–%d)" % (statistics.median(v), unit, min(v), max(v))
 rows = [("Ready (process start → first 200 of /q/health/ready)", "ms", "ms"),
         ("RSS at ready (VmRSS)", "rssMb", "MB"),
         ("CPU time used by ready (user + system, all threads)", "cpuMs", "ms"),
         ("Quarkus' own \"started in\" (JVM start → application started)", "quarkusMs", "ms")]
-print("| median (min–max), %d starts each | with the AOT cache | without |" % len(s["cache"]))
-print("|---|---|---|")
+print("| median (min–max), %d starts each | %s |" % (len(samples[names[0]]), " | ".join(names)))
+print("|---|%s" % ("---|" * len(names)))
 for title, key, unit in rows:
-    print("| %s | %s | %s |" % (title, fig("cache", key, unit), fig("nocache", key, unit)))
-ratio = statistics.median(r["ms"] for r in s["nocache"]) / statistics.median(r["ms"] for r in s["cache"])
+    print("| %s | %s |" % (title, " | ".join(fig(name, key, unit) for name in names)))
 print()
-print("The cache makes the start %.1f x faster (ready, medians). Every start, ms to ready / MB: with the cache %s; without %s."
-      % (ratio, ", ".join("%d/%d" % (r["ms"], r["rssMb"]) for r in s["cache"]),
-         ", ".join("%d/%d" % (r["ms"], r["rssMb"]) for r in s["nocache"])))
+ready = {name: statistics.median(r["ms"] for r in samples[name]) for name in names}
+print("The cache makes the start %.1f x faster (ready, medians)." % (ready[names[1]] / ready[names[0]]))
+for v in variants[2:]:
+    print("Variant \"%s\": `%s`%s." % (v["name"], " ".join(v["jvm"]), ", from " + v["appDir"] if v["appDir"] != variants[0]["appDir"] else ""))
+print("Every start, ms to ready / MB: %s." % "; ".join(
+    "%s %s" % (name, ", ".join("%d/%d" % (r["ms"], r["rssMb"]) for r in samples[name])) for name in names))
 PY
 )
 
@@ -133,7 +99,8 @@ PY
   echo
   echo "$(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(java -version 2>&1 | sed -n 2p)." \
        "JVM options \`$JVM_OPTS\` (with the cache also \`-XX:AOTCache=$CACHE -XX:AOTMode=on\`, $(du -h "$CACHE" | cut -f1))." \
-       "Machine load: $LOAD_START at the start, $LOAD_END at the end. ${NOT_QUIET}"
+       "Machine load: $LOAD_START at the start, $LOAD_END at the end (the run's own starts keep the" \
+       "cores busy, so its end figure includes them). ${NOT_QUIET}"
   echo
   echo "$SECTION"
   echo
