@@ -29,7 +29,7 @@ import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.oncall.ScheduleEntriesCache;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
-import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.problem.Upstream;
 import io.oncallapprover.common.ApiKey;
 import io.oncallapprover.common.OrgChanged;
@@ -121,12 +121,12 @@ public class IntegrationService {
     private static RuntimeException installFailure(Throwable failure) {
         IncidentIoException e = (IncidentIoException) failure;
         return switch (e.kind()) {
-            case UNAUTHORIZED -> ApiException.unprocessable(ProblemCodes.INVALID_API_KEY, "Invalid API key",
+            case UNAUTHORIZED -> ApiException.unprocessable(ProblemCode.INVALID_API_KEY,
                     "incident.io rejected the API key (401).", List.of(new FieldError("apiKey", "is not a valid incident.io API key")));
-            case FORBIDDEN -> ApiException.unprocessable(ProblemCodes.MISSING_ROLES, "API key lacks permissions",
+            case FORBIDDEN -> ApiException.unprocessable(ProblemCode.MISSING_ROLES,
                     "incident.io refused the API key a required action (403): " + e.getMessage(),
                     List.of(new FieldError("apiKey", "lacks a permission incident.io asked for")));
-            case REJECTED, NOT_FOUND -> new ApiException(502, ProblemCodes.UPSTREAM_REJECTED, "incident.io refused the setup",
+            case REJECTED, NOT_FOUND -> new ApiException(502, ProblemCode.UPSTREAM_REJECTED,
                     e.getMessage(), List.of(), null, null);
             default -> Upstream.unavailable(e);
         };
@@ -140,7 +140,7 @@ public class IntegrationService {
         List<FieldError> errors = missing.stream()
                 .map(req -> new FieldError("apiKey", "lacks role " + req.role() + " (" + req.purpose() + ")"))
                 .toList();
-        throw ApiException.unprocessable(ProblemCodes.MISSING_ROLES, "API key lacks roles",
+        throw ApiException.unprocessable(ProblemCode.MISSING_ROLES,
                 "The API key is missing role(s): " + String.join(", ", missing.stream().map(RequiredRoles.Requirement::role).toList())
                         + ".",
                 errors);
@@ -185,7 +185,7 @@ public class IntegrationService {
             return named.stream().filter(f -> fit.problem(f).isEmpty()).findFirst().orElseThrow(() -> {
                 CustomField field = named.get(0);
                 String problem = fit.problem(field).orElseThrow();
-                return ApiException.unprocessable(ProblemCodes.CUSTOM_FIELD_UNUSABLE, "Custom field unusable",
+                return ApiException.unprocessable(ProblemCode.CUSTOM_FIELD_UNUSABLE,
                         "incident.io already has a custom field named \"" + field.name() + "\" (" + field.id() + "), and "
                                 + problem + ". Only a text field, or a single_select or multi_select field backed by the \""
                                 + config.scheduleCatalogTypeName() + "\" catalog type, can hold the approver schedules."
@@ -278,7 +278,7 @@ public class IntegrationService {
                                         "is not a schedule of this incident.io account"));
                             }
                         }
-                        throw ApiException.unprocessable(ProblemCodes.UNKNOWN_SCHEDULES, "Unknown schedules",
+                        throw ApiException.unprocessable(ProblemCode.UNKNOWN_SCHEDULES,
                                 "incident.io does not know schedule(s): " + String.join(", ", unknown) + ".", errors);
                     }
                 })

@@ -21,7 +21,7 @@ import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
-import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.security.Caller;
 import io.smallrye.mutiny.Uni;
 
@@ -77,7 +77,7 @@ public class PolicyService {
                         : integrations.unknownSchedules(integrations.keyOf(integration.get()), List.copyOf(scheduleIds)))
                 .invoke(unknown -> {
                     if (!unknown.isEmpty()) {
-                        throw ApiException.unprocessable(ProblemCodes.UNKNOWN_SCHEDULES, "Unknown schedules",
+                        throw ApiException.unprocessable(ProblemCode.UNKNOWN_SCHEDULES,
                                 "incident.io does not know schedule(s): " + String.join(", ", unknown) + ".",
                                 unknownSchedulePaths(policy, Set.copyOf(unknown)));
                     }
@@ -106,7 +106,7 @@ public class PolicyService {
         try {
             tree = PolicyDocument.read(body == null ? "" : body, yaml);
         } catch (PolicyDocument.UnreadablePolicyException e) {
-            throw new ApiException(400, ProblemCodes.MALFORMED_BODY, "Malformed policy document",
+            throw new ApiException(400, ProblemCode.MALFORMED_BODY,
                     "The policy document cannot be read: " + e.getMessage(),
                     List.of(new FieldError("body", e.getMessage())), null, null);
         }
