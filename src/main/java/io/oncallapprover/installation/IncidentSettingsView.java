@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * The severity, incident type and mode the organization's escalation incidents are created with;
@@ -12,7 +13,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * {@code oncall.incidents.*} configuration.
  */
 @RegisterForReflection
-public record IncidentSettingsView(String severityId, String incidentTypeId, String mode, List<String> fromDefaults,
+public record IncidentSettingsView(@Schema(nullable = true) String severityId, @Schema(nullable = true) String incidentTypeId,
+        String mode, List<String> fromDefaults,
         Instant updatedAt) {
 
     public static IncidentSettingsView of(Integration i, IncidentDefaults defaults) {

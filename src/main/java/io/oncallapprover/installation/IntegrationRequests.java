@@ -9,6 +9,7 @@ import jakarta.validation.constraints.Size;
 
 import io.oncallapprover.common.Ids;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Request bodies of the integration endpoints, validated before anything else happens. */
 public final class IntegrationRequests {
@@ -35,8 +36,8 @@ public final class IntegrationRequests {
     /** The settings of the organization's escalation incidents; a null id falls back to the global setting. */
     @RegisterForReflection
     public record IncidentSettingsRequest(
-            @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String severityId,
-            @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String incidentTypeId,
+            @Schema(nullable = true) @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String severityId,
+            @Schema(nullable = true) @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String incidentTypeId,
             @NotNull @Pattern(regexp = IncidentSettings.MODES, message = "must be standard or test") String mode) {
     }
 }

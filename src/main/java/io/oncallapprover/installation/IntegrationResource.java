@@ -19,7 +19,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -36,6 +35,7 @@ import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * The incident.io installation of an organization: key, schedules, auto-approval schedules, incident
@@ -64,7 +64,7 @@ public class IntegrationResource {
     Clock clock;
 
     @RegisterForReflection
-    public record ScheduleView(String id, String name, String timezone) {
+    public record ScheduleView(String id, @Schema(nullable = true) String name, @Schema(nullable = true) String timezone) {
     }
 
     @RegisterForReflection
@@ -76,7 +76,8 @@ public class IntegrationResource {
     }
 
     @RegisterForReflection
-    public record OnCallPerson(String email, String name, Instant shiftStart, Instant shiftEnd, String fingerprint) {
+    public record OnCallPerson(String email, @Schema(nullable = true) String name, Instant shiftStart, Instant shiftEnd,
+            String fingerprint) {
     }
 
     @RegisterForReflection
@@ -105,12 +106,12 @@ public class IntegrationResource {
     @DELETE
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Uninstall incident.io")
-    public Uni<Response> uninstall(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+    public Uni<Void> uninstall(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
         return integrations.uninstall(orgId, Caller.of(identity)).map(deleted -> {
             if (!deleted) {
                 throw io.oncallapprover.problem.ApiException.notInstalled(orgId);
             }
-            return Response.noContent().build();
+            return null;
         });
     }
 

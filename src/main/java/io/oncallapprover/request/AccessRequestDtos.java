@@ -16,6 +16,7 @@ import io.oncallapprover.approval.Evidence;
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.request.AccessDecision.Kind;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Bodies and views of the access-request endpoints. */
 public final class AccessRequestDtos {
@@ -53,20 +54,22 @@ public final class AccessRequestDtos {
 
     @RegisterForReflection
     public record EscalationView(boolean available, boolean reasonRequired, List<String> approverSchedules,
-            boolean allowOneParty, Instant escalatedAt, String escalatedBy) {
+            boolean allowOneParty, @Schema(nullable = true) Instant escalatedAt, @Schema(nullable = true) String escalatedBy) {
     }
 
     @RegisterForReflection
-    public record IncidentView(String state, String id, String reference, String url, String error) {
+    public record IncidentView(String state, @Schema(nullable = true) String id, @Schema(nullable = true) String reference,
+            @Schema(nullable = true) String url, @Schema(nullable = true) String error) {
     }
 
     @RegisterForReflection
-    public record DecisionView(String approver, String decision, String comment, Instant decidedAt, String decidedBy,
+    public record DecisionView(String approver, String decision, @Schema(nullable = true) String comment, Instant decidedAt,
+            String decidedBy,
             List<Evidence> evidence, List<String> unknownSchedules) {
     }
 
     @RegisterForReflection
-    public record AuditEntry(String action, String subject, String detail, Instant occurredAt) {
+    public record AuditEntry(String action, String subject, @Schema(nullable = true) String detail, Instant occurredAt) {
     }
 
     @RegisterForReflection
@@ -75,12 +78,12 @@ public final class AccessRequestDtos {
             String status,
             String requester,
             ResourceRef resource,
-            String reason,
-            String conversationUrl,
+            @Schema(nullable = true) String reason,
+            @Schema(nullable = true) String conversationUrl,
             String requestedBy,
             Instant createdAt,
             Instant updatedAt,
-            Instant grantExpiresAt,
+            @Schema(nullable = true) Instant grantExpiresAt,
             List<String> matchedRules,
             AutoApprovalDecision autoApproval,
             EscalationView escalation,
@@ -96,11 +99,11 @@ public final class AccessRequestDtos {
             String status,
             String requester,
             ResourceRef resource,
-            String reason,
+            @Schema(nullable = true) String reason,
             String requestedBy,
             Instant createdAt,
             Instant updatedAt,
-            Instant grantExpiresAt,
+            @Schema(nullable = true) Instant grantExpiresAt,
             List<String> matchedRules,
             boolean autoApproved,
             IncidentView incident) {
@@ -108,6 +111,6 @@ public final class AccessRequestDtos {
 
     /** One page of a listing, newest first; {@code next} is the cursor of the following page (null: none). */
     @RegisterForReflection
-    public record AccessRequestPage(List<AccessRequestSummary> requests, String next) {
+    public record AccessRequestPage(List<AccessRequestSummary> requests, @Schema(nullable = true) String next) {
     }
 }
