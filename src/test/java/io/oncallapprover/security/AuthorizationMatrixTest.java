@@ -1,5 +1,6 @@
 package io.oncallapprover.security;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -144,7 +145,9 @@ class AuthorizationMatrixTest extends ApiTestBase {
         if (route.body() != null) {
             request.contentType("application/json").body(route.body());
         }
-        return request.request(method, path.replace("{orgId}", ORG).replace("{id}", "0b6f4a2e-5c1d-4e7a-9f3b-2d8c6e1a7b90"));
+        String uri = path.replace("{orgId}", ORG).replace("{id}", "0b6f4a2e-5c1d-4e7a-9f3b-2d8c6e1a7b90");
+        return token == null ? invalidRequest("no bearer token", () -> request.request(method, uri))
+                : request.request(method, uri);
     }
 
     private static Set<String> apiRoutes() throws Exception {

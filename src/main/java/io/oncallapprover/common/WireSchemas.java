@@ -15,15 +15,22 @@ import org.eclipse.microprofile.openapi.models.media.Schema;
 import io.quarkus.smallrye.openapi.OpenApiFilter;
 
 /**
- * What the OpenAPI document says of success bodies, at build time. Jackson writes every member of a
- * view, null or not, so each property of a success body (and of what it holds) is required; those
- * that may be null are marked with {@code @Schema(nullable = true)}, or, for the records of the pure
- * decision cores, which import no framework, in {@link #NULLABLE} (checked against the document).
+ * Makes the schemas of the OpenAPI document say what goes over the wire, at build time:
+ * <ul>
+ * <li>Jackson writes every member of a view, null or not, so each property of a success body (and of
+ * what it holds) is required; those that may be null are marked with {@code @Schema(nullable = true)},
+ * or, for the records of the pure decision cores, which import no framework, in {@link #NULLABLE}
+ * (checked against the document);</li>
+ * <li>a Bean Validation {@code @Pattern} must match the whole value, a JSON Schema {@code pattern} only
+ * a part of it: each is anchored (but {@code \S}, which {@code @NotBlank} stands for, is a search).</li>
+ * </ul>
  */
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)
-public class ViewSchemas implements OASFilter {
+public class WireSchemas implements OASFilter {
 
     private static final String SCHEMAS = "#/components/schemas/";
+    /** The pattern SmallRye writes for {@code @NotBlank}: some character that is not white space, anywhere. */
+    private static final String NOT_BLANK = "\\S";
 
     /** Members of the approval records that may be null, by schema. */
     static final Map<String, List<String>> NULLABLE = Map.of(
@@ -39,10 +46,16 @@ public class ViewSchemas implements OASFilter {
             Schema schema = schemas.get(name);
             Schema property = schema == null || schema.getProperties() == null ? null : schema.getProperties().get(member);
             if (property == null) {
-                throw new IllegalStateException("ViewSchemas.NULLABLE names " + name + "." + member
+                throw new IllegalStateException("WireSchemas.NULLABLE names " + name + "." + member
                         + ", which the document does not have");
             }
             schema.addProperty(member, nullable(property));
+        }));
+        schemas.values().forEach(WireSchemas::anchorPatterns);
+        openAPI.getPaths().getPathItems().values().forEach(item -> item.getOperations().values().forEach(operation -> {
+            if (operation.getParameters() != null) {
+                operation.getParameters().forEach(parameter -> anchorPatterns(parameter.getSchema()));
+            }
         }));
         Set<String> seen = new HashSet<>();
         openAPI.getPaths().getPathItems().values().forEach(item -> item.getOperations().values()
@@ -64,6 +77,25 @@ public class ViewSchemas implements OASFilter {
             property.addType(Schema.SchemaType.NULL);
         }
         return property;
+    }
+
+    private static void anchorPatterns(Schema schema) {
+        if (schema == null) {
+            return;
+        }
+        String pattern = schema.getPattern();
+        if (pattern != null && !pattern.equals(NOT_BLANK) && !pattern.startsWith("^")) {
+            schema.setPattern("^(?:" + pattern + ")$");
+        }
+        if (schema.getProperties() != null) {
+            schema.getProperties().values().forEach(WireSchemas::anchorPatterns);
+        }
+        anchorPatterns(schema.getItems());
+        for (List<Schema> alternatives : Arrays.asList(schema.getAnyOf(), schema.getOneOf(), schema.getAllOf())) {
+            if (alternatives != null) {
+                alternatives.forEach(WireSchemas::anchorPatterns);
+            }
+        }
     }
 
     private static void requireEveryProperty(Map<String, Schema> schemas, Schema schema, Set<String> seen) {
