@@ -145,6 +145,23 @@ class OpenApiContractTest extends ApiTestBase {
                 .isInstanceOf(AssertionError.class).hasMessageContaining("each key once");
     }
 
+    @Test
+    void yamlPoliciesAreHeldToTheSchemaOfTheirMediaType() {
+        OpenApiContract contract = OpenApiContract.ofTheRunningApp();
+        String policy = "rules:\n  - name: on-call engineers\n    approval: [{type: auto, integration: incidentio}]\n";
+        com.atlassian.oai.validator.model.Response stored = SimpleResponse.Builder.status(200)
+                .withContentType("application/yaml").withHeader("Policy-Source", "stored").withBody(policy).build();
+
+        assertThatCode(() -> contract.check(putPolicy(policy), stored)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> contract.check(putPolicy("rules:\n  - name: no steps\n"), stored))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("approval");
+    }
+
+    private static Request putPolicy(String yaml) {
+        return SimpleRequest.Builder.put(base(ORG) + "/access-policy").withContentType("application/yaml")
+                .withAuthorization("Bearer " + EVERYTHING_TOKEN).withBody(yaml).build();
+    }
+
     private static final String CREATE = "{\"requester\": \"ada@example.com\", \"resource\": {\"type\": \"role\","
             + " \"service\": \"postgres\", \"name\": \"prod\"}, \"reason\": \"hotfix\"}";
 

@@ -42,7 +42,8 @@ import io.restassured.specification.FilterableResponseSpecification;
 /**
  * The service's own OpenAPI document ({@code /q/openapi}) as the contract of the API tests: every
  * request they send under {@code /api/} and every response they get is validated against it, and
- * every JSON body must hold each key once (RFC 9457 problem bodies included). {@link ApiTestBase}
+ * every JSON body must hold each key once (RFC 9457 problem bodies included). YAML bodies are held to
+ * the schema of their media type too ({@link YamlBodies}). {@link ApiTestBase}
  * installs it as a RestAssured filter; a violation fails the test.
  * <p>
  * A test that sends an invalid request on purpose (malformed JSON, wrong types, no token...) names
@@ -81,8 +82,10 @@ public final class OpenApiContract implements Filter {
         options.setResolveCombinators(false);
         OpenAPI api = new OpenApiLoader().loadApi(SpecSource.inline(document30), List.of(), options);
         LevelResolver everyFindingIsAnError = LevelResolver.create().build(); // undocumented query parameters too
-        validator = OpenApiInteractionValidator.createFor(api).withLevelResolver(everyFindingIsAnError).build();
         schemas = new SchemaValidator(api, new MessageResolver(everyFindingIsAnError));
+        YamlBodies yaml = new YamlBodies(schemas);
+        validator = OpenApiInteractionValidator.createFor(api).withLevelResolver(everyFindingIsAnError)
+                .withCustomRequestValidation(yaml).withCustomResponseValidation(yaml).build();
         problem = api.getComponents().getSchemas().get("Problem");
     }
 
