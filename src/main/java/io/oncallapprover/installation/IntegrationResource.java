@@ -22,6 +22,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.security.Caller;
@@ -35,7 +36,6 @@ import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * The incident.io installation of an organization: key, schedules, auto-approval schedules, incident

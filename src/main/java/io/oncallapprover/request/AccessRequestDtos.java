@@ -10,13 +10,14 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import io.oncallapprover.approval.AutoApprovalDecision;
 
 import io.oncallapprover.approval.Evidence;
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.request.AccessDecision.Kind;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Bodies and views of the access-request endpoints. */
 public final class AccessRequestDtos {
