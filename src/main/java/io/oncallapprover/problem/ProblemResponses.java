@@ -168,7 +168,7 @@ public class ProblemResponses implements OASFilter {
     }
 
     /** The codes per status this operation can answer with, statuses in order. */
-    static Map<Integer, Set<ProblemCode>> answersOf(Operation operation, List<Answer> own) {
+    private static Map<Integer, Set<ProblemCode>> answersOf(Operation operation, List<Answer> own) {
         List<Answer> all = new ArrayList<>(EVERY_OPERATION);
         if (operation.getRequestBody() != null) {
             all.addAll(WITH_A_BODY);
