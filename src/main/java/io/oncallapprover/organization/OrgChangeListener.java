@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.oncallapprover.oncall.ScheduleChanges;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 
@@ -35,6 +36,9 @@ public class OrgChangeListener {
 
     @Inject
     OrgSnapshots snapshots;
+
+    @Inject
+    ScheduleChanges scheduleChanges;
 
     @Inject
     SnapshotConfig config;
@@ -69,13 +73,19 @@ public class OrgChangeListener {
                 return;
             }
             PgConnection conn = connected.result();
-            conn.notificationHandler(notification -> heard(notification.getPayload()));
+            conn.notificationHandler(notification -> {
+                if (ScheduleChanges.CHANNEL.equals(notification.getChannel())) {
+                    scheduleChanges.heard(notification.getPayload());
+                } else {
+                    heard(notification.getPayload());
+                }
+            });
             conn.closeHandler(closed -> {
                 connection = null;
                 snapshots.suspend();
                 retryLater();
             });
-            conn.query("LISTEN " + CHANNEL).execute().onComplete(listening -> {
+            conn.query("LISTEN " + CHANNEL + "; LISTEN " + ScheduleChanges.CHANNEL).execute().onComplete(listening -> {
                 if (listening.failed()) {
                     LOG.warnf("LISTEN %s failed: %s", CHANNEL, listening.cause().getMessage());
                     conn.close();

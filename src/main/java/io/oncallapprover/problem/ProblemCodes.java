@@ -31,6 +31,9 @@ public final class ProblemCodes {
     /** A severity or incident type the organization's incident.io does not know; errors[] names which. */
     public static final String UNKNOWN_INCIDENT_SETTINGS = "UNKNOWN_INCIDENT_SETTINGS";
 
+    /** A webhook delivery that could not be verified (signature, timestamp, no secret set): 401, nothing stored. */
+    public static final String WEBHOOK_UNVERIFIED = "WEBHOOK_UNVERIFIED";
+
     private ProblemCodes() {
     }
 }

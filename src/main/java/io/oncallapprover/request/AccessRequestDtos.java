@@ -56,8 +56,19 @@ public final class AccessRequestDtos {
             boolean allowOneParty, Instant escalatedAt, String escalatedBy) {
     }
 
+    /**
+     * The escalation incident: {@code state} is ours (NONE, PENDING, CREATED, FAILED); {@code status} and
+     * {@code closedAt} are what incident.io last reported of it through webhooks (its status category,
+     * and when it was seen resolved or closed).
+     */
     @RegisterForReflection
-    public record IncidentView(String state, String id, String reference, String url, String error) {
+    public record IncidentView(String state, String id, String reference, String url, String error, String status,
+            Instant closedAt) {
+
+        static IncidentView of(AccessRequest r) {
+            return new IncidentView(r.incidentState.name(), r.incidentId, r.incidentReference, r.incidentUrl, r.incidentError,
+                    r.incidentStatus, r.incidentClosedAt);
+        }
     }
 
     @RegisterForReflection
@@ -86,7 +97,8 @@ public final class AccessRequestDtos {
             EscalationView escalation,
             IncidentView incident,
             List<DecisionView> decisions,
-            List<AuditEntry> auditTrail) {
+            List<AuditEntry> auditTrail,
+            String endedReason) {
     }
 
     /** A request in a listing: what {@code GET /access-requests/{id}} shows, without the decision and audit trail. */
@@ -103,7 +115,8 @@ public final class AccessRequestDtos {
             Instant grantExpiresAt,
             List<String> matchedRules,
             boolean autoApproved,
-            IncidentView incident) {
+            IncidentView incident,
+            String endedReason) {
     }
 
     /** One page of a listing, newest first; {@code next} is the cursor of the following page (null: none). */
