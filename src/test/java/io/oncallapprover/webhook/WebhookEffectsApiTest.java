@@ -159,6 +159,19 @@ class WebhookEffectsApiTest extends ApiTestBase {
     }
 
     @Test
+    void anAutoStepMayCapTheGrantAtTheEndOfTheShiftThatJustifiedIt() {
+        putPolicy(ORG, """
+                {"rules": [{"name": "capped", "approval": [{"type": "auto", "integration": "incidentio",
+                  "options": {"grantUntilShiftEnd": true}}]}]}""").statusCode(200);
+        stubs.entries(PRIMARY, NOW, entry(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofMinutes(25)), "Ada", "ada@example.com"));
+        request("ada@example.com").body("status", equalTo("APPROVED"))
+                .body("grantExpiresAt", equalTo(NOW.plus(Duration.ofMinutes(25)).toString()))
+                .body("autoApproval.explanation", containsString("until the shift ends at"));
+        autoCheck(ORG, "ada@example.com", null).statusCode(200).body("expiresAt", equalTo(NOW.plus(Duration.ofMinutes(25)).toString()));
+        given().get(base(ORG) + "/access-policy").then().body("rules[0].approval[0].options.grantUntilShiftEnd", equalTo(true));
+    }
+
+    @Test
     void aShiftChangeThatStillListsTheRequesterEndsNothingWhateverTheSpelling() throws Throwable {
         String id = request("ada@example.com").extract().path("id");
         deliver(ORG, SECRET, "msg_keep", NOW, shiftChange(PRIMARY, List.of("grace@example.com", "ADA@Example.COM"), List.of()))
