@@ -102,9 +102,26 @@ public final class DecisionTable {
             return onCall.withRule(basis.ref(RuleRef.CURRENT));
         }
         String explanation = onCall.explanation().replaceFirst("\\.$", ""); // one sentence, ending with the rule
+        Instant expiresAt = onCall.expiresAt();
+        if (((AutoApproval) basis.approval()).grantUntilShiftEnd()) {
+            Instant shiftEnd = shiftEnd(onCall.evidence());
+            if (shiftEnd.isBefore(expiresAt)) {
+                expiresAt = shiftEnd;
+                explanation = explanation.replaceFirst(" for [^,(]*$", "") + " until the shift ends at " + shiftEnd;
+            }
+        }
         return new AutoApprovalDecision(true, CheckCode.ON_CALL, explanation + " (" + basis.describe() + ").",
                 onCall.evidence().stream().map(e -> e.forStep(basis.rule(), basis.index())).toList(), now,
-                onCall.expiresAt(), basis.ref(RuleRef.CURRENT));
+                expiresAt, basis.ref(RuleRef.CURRENT));
+    }
+
+    /**
+     * When the shifts that justify an auto-approval end: the latest end among them, since the grant is
+     * justified while any one of them lasts.
+     */
+    static Instant shiftEnd(List<Evidence> justifying) {
+        return justifying.stream().map(Evidence::shiftEnd).max(Instant::compareTo)
+                .orElseThrow(() -> new IllegalArgumentException("an approval rests on at least one shift"));
     }
 
     // ---------------------------------------------------------------------------------------------

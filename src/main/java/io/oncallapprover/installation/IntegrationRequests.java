@@ -41,4 +41,17 @@ public final class IntegrationRequests {
             @Schema(nullable = true) @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String incidentTypeId,
             @NotNull @Pattern(regexp = IncidentSettings.MODES, message = "must be standard or test") String mode) {
     }
+
+    /** The webhook settings: the signing secret incident.io shows for the endpoint, and what a resolved incident does. */
+    @RegisterForReflection
+    public record WebhookSettingsRequest(
+            @NotBlank @Size(max = 200) String signingSecret,
+            @Schema(nullable = true) Boolean closeRequestOnIncidentResolved) {
+
+        @Override
+        public String toString() {
+            return "WebhookSettingsRequest[signingSecret=redacted, closeRequestOnIncidentResolved="
+                    + closeRequestOnIncidentResolved + "]";
+        }
+    }
 }

@@ -32,6 +32,7 @@ import jakarta.annotation.security.RolesAllowed;
 import io.oncallapprover.installation.IntegrationRequests.AutoApprovalRequest;
 import io.oncallapprover.installation.IntegrationRequests.IncidentSettingsRequest;
 import io.oncallapprover.installation.IntegrationRequests.InstallRequest;
+import io.oncallapprover.installation.IntegrationRequests.WebhookSettingsRequest;
 import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -56,6 +57,9 @@ public class IntegrationResource {
 
     @Inject
     IncidentSettingsService settings;
+
+    @Inject
+    WebhookSettingsService webhooks;
 
     @Inject
     OnCallService onCall;
@@ -160,6 +164,33 @@ public class IntegrationResource {
     public Uni<IncidentSettingsView> showIncidentSettings(
             @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
         return settings.show(orgId);
+    }
+
+    @PUT
+    @Path("/webhook")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Set the signing secret of the incident.io webhook endpoint, and whether a resolved escalation incident closes its pending request")
+    public Uni<WebhookSettingsView> setWebhook(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Valid @NotNull WebhookSettingsRequest body) {
+        return webhooks.set(orgId, body, Caller.of(identity));
+    }
+
+    @GET
+    @Path("/webhook")
+    @Operation(summary = "Whether incident.io webhooks are accepted, and the endpoint to register in incident.io")
+    public Uni<WebhookSettingsView> showWebhook(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return webhooks.show(orgId);
+    }
+
+    @DELETE
+    @Path("/webhook")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Remove the signing secret: deliveries are refused from then on")
+    public Uni<WebhookSettingsView> removeWebhook(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return webhooks.remove(orgId, Caller.of(identity));
     }
 
     @GET

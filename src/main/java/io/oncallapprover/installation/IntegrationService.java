@@ -32,6 +32,7 @@ import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.problem.Upstream;
 import io.oncallapprover.common.ApiKey;
+import io.oncallapprover.common.SigningSecret;
 import io.oncallapprover.common.OrgChanged;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.SecretCipher;
@@ -101,6 +102,17 @@ public class IntegrationService {
     /** The decrypted key of an installation; decryption is bound to the organization id. */
     public ApiKey keyOf(Integration integration) {
         return new ApiKey(cipher.decrypt(integration.apiKeyCiphertext, integration.orgId));
+    }
+
+    /** The decrypted webhook signing secret of an installation, if one is set; bound to the organization and this use. */
+    public Optional<SigningSecret> webhookSecretOf(Integration integration) {
+        return Optional.ofNullable(integration.webhookSecretCiphertext)
+                .flatMap(sealed -> SigningSecret.parse(cipher.decrypt(sealed, webhookSecretContext(integration.orgId))));
+    }
+
+    /** What a webhook secret's encryption is bound to: never the API key's context, so the two cannot be swapped. */
+    public static String webhookSecretContext(String orgId) {
+        return orgId + "#webhook-signing-secret";
     }
 
     /** Installs, or rotates the key of an existing installation while keeping its configuration. */

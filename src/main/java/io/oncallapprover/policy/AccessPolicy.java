@@ -63,8 +63,16 @@ public record AccessPolicy(List<Rule> rules) {
         boolean requireReason();
     }
 
-    /** Auto-approve a requester who is on call for an auto-approval schedule. */
-    public record AutoApproval(boolean requireReason) implements ApprovalStep {
+    /**
+     * Auto-approve a requester who is on call for an auto-approval schedule. With
+     * {@code grantUntilShiftEnd}, the grant ends when the shift that justified it ends, if that is
+     * sooner than the usual grant length.
+     */
+    public record AutoApproval(boolean requireReason, boolean grantUntilShiftEnd) implements ApprovalStep {
+
+        public AutoApproval(boolean requireReason) {
+            this(requireReason, false);
+        }
     }
 
     /** Page the on-call team of {@code services}; only its members may decide. */

@@ -81,6 +81,7 @@ public final class PolicyParser {
     static final String OBJECT = "must be an object";
     static final String AT_MOST = "must be at most ";
     static final String ONLY_ON_ESCALATION = "is only allowed on escalation";
+    static final String ONLY_ON_AUTO = "is only allowed on auto";
     static final String ONLY_SERVICE = "is only allowed with type service";
     static final String INCIDENTIO = "incidentio";
     static final String NOT_INCIDENTIO = "must be one of: incidentio";
@@ -182,7 +183,8 @@ public final class PolicyParser {
             @Null(message = ONLY_ON_ESCALATION) Object services, @Valid AutoOptions options) implements Step {
 
         public ApprovalStep model() {
-            return new AutoApproval(options != null && Boolean.TRUE.equals(options.requireReason()));
+            return new AutoApproval(options != null && Boolean.TRUE.equals(options.requireReason()),
+                    options != null && Boolean.TRUE.equals(options.grantUntilShiftEnd()));
         }
     }
 
@@ -191,10 +193,10 @@ public final class PolicyParser {
             @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_SERVICES, message = "must have at most "
                     + MAX_SERVICES + " schedule ids") List<@NotNull(message = "must be a string")
                     @Pattern(regexp = Ids.SCHEDULE_ID, message = Ids.SCHEDULE_ID_MESSAGE) String> services,
-            Options options) implements Step {
+            @Valid Options options) implements Step {
 
         public ApprovalStep model() {
-            Options o = options != null ? options : new Options(null, null);
+            Options o = options != null ? options : new Options(null, null, null);
             return new EscalationApproval(List.copyOf(new LinkedHashSet<>(services)), Boolean.TRUE.equals(o.allowOneParty()),
                     Boolean.TRUE.equals(o.requireReason()));
         }
@@ -207,10 +209,11 @@ public final class PolicyParser {
             Object services, Options options) implements Step {
     }
 
-    record AutoOptions(@Null(message = ONLY_ON_ESCALATION) Object allowOneParty, Boolean requireReason) {
+    record AutoOptions(@Null(message = ONLY_ON_ESCALATION) Object allowOneParty, Boolean requireReason,
+            Boolean grantUntilShiftEnd) {
     }
 
-    record Options(Boolean allowOneParty, Boolean requireReason) {
+    record Options(Boolean allowOneParty, Boolean requireReason, @Null(message = ONLY_ON_AUTO) Object grantUntilShiftEnd) {
     }
 
     // ---- parsing -----------------------------------------------------------------------------------
@@ -250,7 +253,7 @@ public final class PolicyParser {
 
     /** Errors are listed by index; in an object, unknown keys first, then the fields in this order, duplicate names last. */
     private static final List<String> FIELD_ORDER = List.of("type", "email", "service", "integration", "services", "options",
-            "allowOneParty", "requireReason", "name", "disabled", "requestor", "requester", "resource", "approval", "rules");
+            "allowOneParty", "requireReason", "grantUntilShiftEnd", "name", "disabled", "requestor", "requester", "resource", "approval", "rules");
 
     public static Result parse(JsonNode root) {
         if (root == null || !root.isObject()) {

@@ -44,7 +44,7 @@ public record StoredRules(List<StoredRule> rules) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Options(Boolean allowOneParty, Boolean requireReason) {
+    public record Options(Boolean allowOneParty, Boolean requireReason, Boolean grantUntilShiftEnd) {
     }
 
     public static StoredRules of(AccessPolicy policy) {
@@ -64,9 +64,12 @@ public record StoredRules(List<StoredRule> rules) {
 
     private static Step of(ApprovalStep step) {
         if (step instanceof EscalationApproval e) {
-            return new Step("escalation", "incidentio", e.services(), new Options(e.allowOneParty(), e.requireReason()));
+            return new Step("escalation", "incidentio", e.services(), new Options(e.allowOneParty(), e.requireReason(), null));
         }
-        return new Step("auto", "incidentio", null, new Options(null, step.requireReason()));
+        AutoApproval auto = (AutoApproval) step;
+        // Written only when set, so rules stored before the option existed read back byte for byte.
+        return new Step("auto", "incidentio", null, new Options(null, auto.requireReason(),
+                auto.grantUntilShiftEnd() ? Boolean.TRUE : null));
     }
 
     /** The model of these rules. */
@@ -86,7 +89,8 @@ public record StoredRules(List<StoredRule> rules) {
     private static ApprovalStep toStep(Step s) {
         boolean requireReason = s.options() != null && Boolean.TRUE.equals(s.options().requireReason());
         return switch (s.type()) {
-            case "auto" -> new AutoApproval(requireReason);
+            case "auto" -> new AutoApproval(requireReason,
+                    s.options() != null && Boolean.TRUE.equals(s.options().grantUntilShiftEnd()));
             case "escalation" -> new EscalationApproval(s.services() == null ? List.of() : s.services(),
                     s.options() != null && Boolean.TRUE.equals(s.options().allowOneParty()), requireReason);
             default -> throw new IllegalStateException("stored rules hold an unknown step type: " + s.type());

@@ -42,7 +42,9 @@ public enum ProblemCode {
     // Refusals of a decision, named as the approver check names them (approval.CheckCode).
     NOT_ON_CALL("Not on call"),
     NO_SCHEDULES("No approver schedules"),
-    SELF_APPROVAL_NOT_ALLOWED("Self-approval not allowed");
+    SELF_APPROVAL_NOT_ALLOWED("Self-approval not allowed"),
+    /** A webhook delivery that could not be verified (signature, timestamp, no secret set): 401, nothing stored. */
+    WEBHOOK_UNVERIFIED("Webhook delivery not verified");
 
     private static final String TYPE_PREFIX = "urn:oncall-approver:problem:";
 

@@ -25,6 +25,7 @@ import static io.oncallapprover.problem.ProblemCode.UNSUPPORTED_MEDIA_TYPE;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_REJECTED;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_UNAVAILABLE;
 import static io.oncallapprover.problem.ProblemCode.VALIDATION_FAILED;
+import static io.oncallapprover.problem.ProblemCode.WEBHOOK_UNVERIFIED;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,15 +72,24 @@ public class ProblemResponses implements OASFilter {
         return new Answer(status, List.of(codes));
     }
 
-    /** What every operation can answer: a malformed path or query parameter, no token, a role or organization refused. */
+    /** What every operation can answer: a malformed path or query parameter, a failure, the database away. */
     static final List<Answer> EVERY_OPERATION = List.of(
             answer(400, VALIDATION_FAILED),
-            answer(401, UNAUTHENTICATED),
-            answer(403, FORBIDDEN),
             answer(500, INTERNAL_ERROR),
             answer(503, DATABASE_UNAVAILABLE));
 
-    /** What every operation that takes a body can answer besides. */
+    /** What every operation that takes a bearer token can answer besides: none or a bad one, a role or organization refused. */
+    static final List<Answer> WITH_A_TOKEN = List.of(
+            answer(401, UNAUTHENTICATED),
+            answer(403, FORBIDDEN));
+
+    /**
+     * Operations authenticated by incident.io's signature instead of a token, which read their body
+     * as it comes: they list the problems of their body and signature themselves.
+     */
+    static final Set<String> SIGNED = Set.of("POST /webhooks/incidentio");
+
+    /** What every operation with a token that takes a body can answer besides. */
     static final List<Answer> WITH_A_BODY = List.of(
             answer(400, MALFORMED_BODY),
             answer(413, PAYLOAD_TOO_LARGE),
@@ -113,6 +123,14 @@ public class ProblemResponses implements OASFilter {
                     answer(422, UNKNOWN_INCIDENT_SETTINGS),
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /integrations/incidentio/incident-settings", answer(404, NOT_FOUND, NOT_INSTALLED)),
+            operation("PUT /integrations/incidentio/webhook", answer(404, NOT_INSTALLED), answer(409, CONFLICT)),
+            operation("GET /integrations/incidentio/webhook", answer(404, NOT_FOUND, NOT_INSTALLED)),
+            operation("DELETE /integrations/incidentio/webhook", answer(404, NOT_INSTALLED), answer(409, CONFLICT)),
+            operation("POST /webhooks/incidentio",
+                    answer(400, MALFORMED_BODY),
+                    answer(401, WEBHOOK_UNVERIFIED),
+                    answer(403, FORBIDDEN), // a bearer token of another organization meets the tenant filter
+                    answer(413, PAYLOAD_TOO_LARGE)),
             operation("GET /integrations/incidentio/on-call",
                     answer(404, NOT_FOUND, NOT_INSTALLED),
                     answer(503, UPSTREAM_UNAVAILABLE)),
@@ -156,7 +174,7 @@ public class ProblemResponses implements OASFilter {
                         + " answers when it fails: add it to the table");
             }
             described.add(key);
-            writeProblems(operation, answersOf(operation, answers), path);
+            writeProblems(operation, answersOf(key, operation, answers), path);
         }));
         Set<String> unknown = new LinkedHashSet<>(OPERATIONS.keySet());
         unknown.removeAll(described);
@@ -168,10 +186,13 @@ public class ProblemResponses implements OASFilter {
     }
 
     /** The codes per status this operation can answer with, statuses in order. */
-    private static Map<Integer, Set<ProblemCode>> answersOf(Operation operation, List<Answer> own) {
+    private static Map<Integer, Set<ProblemCode>> answersOf(String key, Operation operation, List<Answer> own) {
         List<Answer> all = new ArrayList<>(EVERY_OPERATION);
-        if (operation.getRequestBody() != null) {
-            all.addAll(WITH_A_BODY);
+        if (!SIGNED.contains(key)) {
+            all.addAll(WITH_A_TOKEN);
+            if (operation.getRequestBody() != null) {
+                all.addAll(WITH_A_BODY);
+            }
         }
         all.addAll(own);
         Map<Integer, Set<ProblemCode>> byStatus = new TreeMap<>();

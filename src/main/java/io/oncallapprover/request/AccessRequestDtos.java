@@ -58,9 +58,20 @@ public final class AccessRequestDtos {
             boolean allowOneParty, @Schema(nullable = true) Instant escalatedAt, @Schema(nullable = true) String escalatedBy) {
     }
 
+    /**
+     * The escalation incident: {@code state} is ours (NONE, PENDING, CREATED, FAILED); {@code status} and
+     * {@code closedAt} are what incident.io last reported of it through webhooks (its status category,
+     * and when it was seen resolved or closed).
+     */
     @RegisterForReflection
     public record IncidentView(String state, @Schema(nullable = true) String id, @Schema(nullable = true) String reference,
-            @Schema(nullable = true) String url, @Schema(nullable = true) String error) {
+            @Schema(nullable = true) String url, @Schema(nullable = true) String error, @Schema(nullable = true) String status,
+            @Schema(nullable = true) Instant closedAt) {
+
+        static IncidentView of(AccessRequest r) {
+            return new IncidentView(r.incidentState.name(), r.incidentId, r.incidentReference, r.incidentUrl, r.incidentError,
+                    r.incidentStatus, r.incidentClosedAt);
+        }
     }
 
     @RegisterForReflection
@@ -90,7 +101,8 @@ public final class AccessRequestDtos {
             EscalationView escalation,
             IncidentView incident,
             List<DecisionView> decisions,
-            List<AuditEntry> auditTrail) {
+            List<AuditEntry> auditTrail,
+            @Schema(nullable = true) String endedReason) {
     }
 
     /** A request in a listing: what {@code GET /access-requests/{id}} shows, without the decision and audit trail. */
@@ -107,7 +119,8 @@ public final class AccessRequestDtos {
             @Schema(nullable = true) Instant grantExpiresAt,
             List<String> matchedRules,
             boolean autoApproved,
-            IncidentView incident) {
+            IncidentView incident,
+            @Schema(nullable = true) String endedReason) {
     }
 
     /** One page of a listing, newest first; {@code next} is the cursor of the following page (null: none). */

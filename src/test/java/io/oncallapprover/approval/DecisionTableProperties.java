@@ -93,7 +93,7 @@ class DecisionTableProperties {
             m.check("code", prod.code(), model.code());
             if (model.approved()) {
                 m.check("rule", prod.rule(), new RuleRef(RuleRef.CURRENT, model.rule(), model.step()));
-                m.check("expiresAt", prod.expiresAt(), NOW.plus(GRANT));
+                m.check("expiresAt", prod.expiresAt(), expectedExpiry(c, model));
             }
             for (Evidence e : prod.evidence()) {
                 m.require("evidence from an auto-approval schedule: " + e,
@@ -251,6 +251,29 @@ class DecisionTableProperties {
 
     // =============================================================================================
     // The case: a policy now, the rules frozen at creation, a request, an approver, the rotas
+
+    /**
+     * When the model's approval ends: one grant from now, or, when the approving step caps it, the
+     * latest end among the requester's raw entries covering now in the auto-approval schedules, if sooner.
+     */
+    static Instant expectedExpiry(Case c, DecisionTableModel.Auto model) {
+        Instant grantEnd = NOW.plus(GRANT);
+        Rule approving = c.matchedCurrent().stream().filter(rule -> rule.name().equals(model.rule())).findFirst().orElseThrow();
+        if (!((AutoApproval) approving.approval().get(model.step())).grantUntilShiftEnd()) {
+            return grantEnd;
+        }
+        Instant shiftEnd = null;
+        for (String schedule : c.autoSchedules()) {
+            for (ScheduleEntry e : c.rotas().getOrDefault(schedule, List.of())) {
+                boolean covers = !e.startAt().isAfter(NOW) && e.endAt().isAfter(NOW);
+                if (covers && e.email() != null && DecisionTableModel.samePerson(e.email(), c.requester())
+                        && (shiftEnd == null || e.endAt().isAfter(shiftEnd))) {
+                    shiftEnd = e.endAt();
+                }
+            }
+        }
+        return shiftEnd != null && shiftEnd.isBefore(grantEnd) ? shiftEnd : grantEnd;
+    }
 
     record Case(AccessPolicy current, AccessPolicy frozen, String requester, RequestedResource resource, String reason,
             List<String> autoSchedules, Map<String, List<ScheduleEntry>> rotas, String approver, boolean labelFrozen) {
@@ -446,7 +469,7 @@ class DecisionTableProperties {
 
         ApprovalStep step() {
             if (r.nextInt(100) < 35) {
-                return new AutoApproval(r.nextInt(100) < 35);
+                return new AutoApproval(r.nextInt(100) < 35, r.nextInt(100) < 40);
             }
             return new EscalationApproval(schedules(1 + r.nextInt(3)), r.nextInt(100) < 35, r.nextInt(100) < 35);
         }

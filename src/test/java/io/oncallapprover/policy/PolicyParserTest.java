@@ -123,6 +123,22 @@ class PolicyParserTest {
         }
 
         @Test
+        void grantUntilShiftEndIsReadAndWrittenBackOnlyWhereSet() {
+            AccessPolicy p = valid(parseYaml("""
+                    rules:
+                      - name: capped
+                        approval: [{type: auto, integration: incidentio, options: {grantUntilShiftEnd: true}}]
+                      - name: plain
+                        approval: [{type: auto, integration: incidentio, options: {grantUntilShiftEnd: false}}]
+                    """));
+            assertThat(p.rules().get(0).approval().get(0)).isEqualTo(new AccessPolicy.AutoApproval(false, true));
+            assertThat(p.rules().get(1).approval().get(0)).isEqualTo(new AccessPolicy.AutoApproval(false, false));
+            assertThat(PolicyDocument.toJson(p)).containsOnlyOnce("grantUntilShiftEnd");
+            assertThat(valid(parseJson(PolicyDocument.toJson(p)))).isEqualTo(p);
+            assertThat(valid(parseYaml(PolicyDocument.toYaml(p)))).isEqualTo(p);
+        }
+
+        @Test
         void roundTripThroughTheCanonicalTreeAndBothTextForms() {
             AccessPolicy p = RICH;
             assertThat(valid(PolicyParser.parse(PolicyDocument.toTree(p)))).isEqualTo(p);
@@ -364,6 +380,12 @@ class PolicyParserTest {
                     arguments("{name: r, approval: [{type: auto, integration: incidentio,"
                             + " options: {requireReason: 'yes'}}]}",
                             "rules[0].approval[0].options.requireReason", "must be a boolean"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio,"
+                            + " options: {grantUntilShiftEnd: 'yes'}}]}",
+                            "rules[0].approval[0].options.grantUntilShiftEnd", "must be a boolean"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " options: {grantUntilShiftEnd: true}}]}",
+                            "rules[0].approval[0].options.grantUntilShiftEnd", "is only allowed on auto"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio}]}",
                             "rules[0].approval[0].services", "is required"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: []}]}",
