@@ -9,6 +9,8 @@ public final class ProblemCodes {
     public static final String INVALID_API_KEY = "INVALID_API_KEY";
     public static final String MISSING_ROLES = "MISSING_ROLES";
     public static final String UNKNOWN_SCHEDULES = "UNKNOWN_SCHEDULES";
+    /** A policy step names a rotation or layer that the schedules it considers do not have; errors[] names which. */
+    public static final String UNKNOWN_ROTATIONS = "UNKNOWN_ROTATIONS";
     public static final String UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE";
     /** The database cannot be reached: 503 with Retry-After; nothing was changed. */
     public static final String DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE";
