@@ -47,10 +47,7 @@ public final class RotationCheck {
             List<ApprovalStep> steps = policy.rules().get(r).approval();
             for (int a = 0; a < steps.size(); a++) {
                 ApprovalStep step = steps.get(a);
-                RotationFilter filter = step.filter();
-                if (!filter.filters()) {
-                    continue;
-                }
+                RotationFilter filter = step.filter(); // without rotations, nothing to check
                 Map<String, Set<String>> layersByRotation = new LinkedHashMap<>();
                 for (String scheduleId : consideredBy(step, autoSchedules)) {
                     ScheduleRotations schedule = known.get(scheduleId);

@@ -1,6 +1,7 @@
 package io.oncallapprover.approval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Duration;
@@ -209,6 +210,22 @@ class DecisionTableRotationsTest {
             assertThat(approver(strict, KATE, onCall(shift("S1", KATE, "R1", "L1"))).code())
                     .isEqualTo(CheckCode.SELF_APPROVAL_NOT_ALLOWED);
         }
+    }
+
+    @Test
+    void withoutRotationsEveryEntryCountsAndTheAnswersSayNothingOfRotations() {
+        assertThat(RotationFilter.NONE.admits(null, null)).isTrue();
+        assertThat(RotationFilter.NONE.admits("R1", "L1")).isTrue();
+        assertThat(new RotationFilter(List.of("R1"), List.of()).admits("R1", null)).isTrue();
+        assertThat(new RotationFilter(List.of("R1"), List.of("L1")).admits("R1", null)).isFalse();
+        assertThatIllegalArgumentException().isThrownBy(() -> new RotationFilter(List.of(), List.of("L1")));
+
+        List<OnCallSet> bobOnly = onCall(shift("S1", BOB, "R1", "L1"));
+        assertThat(auto(route(KATE, rule("whole", auto(RotationFilter.NONE))), bobOnly).explanation())
+                .isEqualTo(KATE + " is not on call for any auto-approval schedule.");
+        assertThat(approver(route(KATE, rule("whole", escalation("S1", false, RotationFilter.NONE))), BOB,
+                onCall(shift("S1", KATE, "R1", "L1"))).explanation())
+                .isEqualTo(BOB + " is not on call now for any of S1 in the access policy in force now.");
     }
 
     @Test
