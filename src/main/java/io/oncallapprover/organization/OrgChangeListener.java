@@ -20,8 +20,9 @@ import io.vertx.pgclient.PgConnection;
  * Hears of every committed change to an organization's installation or policy, made by any replica
  * (or by hand): triggers on those tables {@code NOTIFY} channel {@value #CHANNEL} with the
  * organization id ({@code *} after a truncate), and this listener, on a connection of its own,
- * drops the snapshot. When the connection is lost the snapshots are switched off, and it connects
- * again every {@link SnapshotConfig#reconnectEvery()}.
+ * drops the snapshot. The same connection hears {@link ScheduleChanges#CHANNEL} (a webhook said a
+ * schedule changed) and drops that schedule's cached entries. When the connection is lost the
+ * snapshots are switched off, and it connects again every {@link SnapshotConfig#reconnectEvery()}.
  */
 @ApplicationScoped
 public class OrgChangeListener {

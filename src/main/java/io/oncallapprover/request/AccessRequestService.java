@@ -146,6 +146,8 @@ public class AccessRequestService {
         request.status = decision.approved() ? Status.APPROVED : Status.PENDING;
         request.grantExpiresAt = decision.approved() ? decision.expiresAt() : null;
         request.pendingExpiresAt = decision.approved() ? null : now.plus(config.pendingTtl());
+        // incident.io could not be asked: the request is evaluated again in the background (ReevaluationJob).
+        request.reevaluateAt = decision.code() == CheckCode.UPSTREAM_UNAVAILABLE ? now.plus(config.reevaluateFirst()) : null;
         return request;
     }
 

@@ -13,8 +13,11 @@ public interface WebhookConfig {
     @WithDefault("5m")
     Duration tolerance();
 
-    /** The largest body accepted, in bytes; larger deliveries answer 413 and nothing is stored. */
-    @WithDefault("262144")
+    /**
+     * The largest body accepted, in bytes; larger deliveries answer 413 and nothing is stored. The
+     * global {@code quarkus.http.limits.max-body-size} bounds it too.
+     */
+    @WithDefault("65536")
     int maxBodyBytes();
 
     /** Whether a delivery is worked on at once after it is stored; else only by the poll ({@code oncall.jobs.webhooks-every}). */
