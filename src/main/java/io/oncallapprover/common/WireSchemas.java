@@ -36,7 +36,7 @@ public class WireSchemas implements OASFilter {
     static final Map<String, List<String>> NULLABLE = Map.of(
             "AutoApprovalDecision", List.of("expiresAt", "rule"),
             "ApproverDecision", List.of("rule"),
-            "Evidence", List.of("rule", "step"),
+            "Evidence", List.of("rotationId", "layerId", "rule", "step"),
             "RuleRef", List.of("rule", "step"));
 
     @Override

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -317,14 +318,21 @@ public class IntegrationService {
      * budget in one burst. The first failure fails the whole answer (a 503).
      */
     public Uni<List<String>> unknownSchedules(ApiKey key, List<String> ids) {
+        return knownSchedules(key, ids).map(known -> ids.stream().filter(id -> !known.containsKey(id)).toList());
+    }
+
+    /**
+     * The schedules among {@code ids} that incident.io knows, by id, with the rotations of their
+     * configuration; asked as {@link #unknownSchedules} asks, each id once.
+     */
+    public Uni<Map<String, ScheduleRotations>> knownSchedules(ApiKey key, List<String> ids) {
         if (ids.isEmpty()) {
-            return Uni.createFrom().item(List.of());
+            return Uni.createFrom().item(Map.of());
         }
-        return Multi.createFrom().iterable(ids)
-                .onItem().transformToUni(id -> client.schedule(key, id).map(found -> found.isPresent() ? "" : id))
+        return Multi.createFrom().iterable(new LinkedHashSet<>(ids))
+                .onItem().transformToUni(id -> client.schedule(key, id).map(found -> found.map(s -> ScheduleRotations.of(id, s))))
                 .merge(Math.max(1, budget.fanOut()))
-                .filter(id -> !id.isEmpty())
-                .collect().asSet()
-                .map(unknown -> ids.stream().filter(unknown::contains).toList());
+                .filter(Optional::isPresent).map(Optional::get)
+                .collect().asMap(ScheduleRotations::scheduleId);
     }
 }

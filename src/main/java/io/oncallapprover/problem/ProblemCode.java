@@ -26,6 +26,8 @@ public enum ProblemCode {
     /** incident.io has a custom field of our name that cannot hold the approver schedules. */
     CUSTOM_FIELD_UNUSABLE("Custom field unusable"),
     UNKNOWN_SCHEDULES("Unknown schedules"),
+    /** A policy step names a rotation or layer that the schedules it considers do not have; errors[] names which. */
+    UNKNOWN_ROTATIONS("Unknown rotations or layers"),
     /** A severity or incident type the organization's incident.io does not know; errors[] names which. */
     UNKNOWN_INCIDENT_SETTINGS("Unknown incident settings"),
     /** incident.io refused a setup call for a reason other than the key (502). */

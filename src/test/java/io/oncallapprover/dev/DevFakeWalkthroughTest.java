@@ -111,4 +111,23 @@ class DevFakeWalkthroughTest extends ApiTestBase {
         install("acme", "invalid-key-for-the-demo").statusCode(422).body("code", equalTo("INVALID_API_KEY"));
         install("acme", "readonly-key-for-the-demo").statusCode(422).body("code", equalTo("MISSING_ROLES"));
     }
+    /** The fake's schedules know the rotations their entries name, so rotation filters can be tried in dev mode. */
+    @Test
+    void theFakesSchedulesKnowTheRotationsTheirEntriesName() {
+        install("acme", "inc_dev_fake_key_0001").statusCode(200);
+        setAutoApproval("acme", List.of(PRIMARY_FAKE, SECONDARY_FAKE)).statusCode(200);
+        putPolicy("acme", """
+                {"rules": [{"name": "primary rota", "approval": [{"type": "auto", "integration": "incidentio",
+                  "rotations": ["01FAKEROT0000000000000001"], "layers": ["01FAKELAYER000000000000001", "01FAKELAYER000000000000002"]}]}]}""")
+                .statusCode(200);
+        autoCheck("acme", "ada.lovelace@example.com", null).statusCode(200)
+                .body("approved", equalTo(true)).body("evidence.rotationId", org.hamcrest.Matchers.everyItem(
+                        equalTo("01FAKEROT0000000000000001")));
+        autoCheck("acme", "grace@example.com", null).statusCode(200).body("code", equalTo("NOT_ON_CALL"));
+
+        putPolicy("acme", """
+                {"rules": [{"name": "database rota", "approval": [{"type": "auto", "integration": "incidentio",
+                  "rotations": ["01FAKEROT0000000000000003"]}]}]}""")
+                .statusCode(422).body("code", equalTo("UNKNOWN_ROTATIONS"));
+    }
 }
