@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The benchmark's load client (bench/run.sh), single file, JDK 17 only:
+ * The benchmark's load client (bench/run.sh), single file, needs nothing but a JDK:
  * {@code java bench/load/LoadClient.java MODE --url URL --token JWT --body JSON [options]}.
  * <ul>
  * <li>{@code burst --n 1000 [--preconnect URL]}: first opens up to n connections (n concurrent GETs of

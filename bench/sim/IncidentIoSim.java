@@ -28,7 +28,7 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * A simulator of the parts of incident.io that oncall-approver calls, for the benchmark
- * (bench/run.sh). Single file, JDK 17 only: {@code java bench/sim/IncidentIoSim.java [options]}.
+ * (bench/run.sh). Single file, needs nothing but a JDK: {@code java bench/sim/IncidentIoSim.java [options]}.
  *
  * <p>What it simulates:
  * <ul>

@@ -19,12 +19,15 @@ class ArchitectureTest {
 
     private static JavaClasses classes;
 
-    /** The plain-Java decision cores: on-call computation, policy evaluation, approval rules, incident composition. */
+    /**
+     * The plain-Java decision cores: on-call computation, policy evaluation and rotation checks,
+     * approval rules, incident composition.
+     */
     private static final String[] PURE_CORES = {
             "io.oncallapprover.oncall.OnCallCalculator", "io.oncallapprover.oncall.OnCallSet",
             "io.oncallapprover.oncall.OnCallShift", "io.oncallapprover.oncall.ScheduleEntry",
             "io.oncallapprover.policy.AccessPolicy", "io.oncallapprover.policy.PolicyEvaluator",
-            "io.oncallapprover.policy.RequestedResource",
+            "io.oncallapprover.policy.RequestedResource", "io.oncallapprover.policy.RotationCheck",
             "io.oncallapprover.approval.DecisionTable", "io.oncallapprover.approval.AutoApprovalRules",
             "io.oncallapprover.approval.ApproverRules", "io.oncallapprover.approval.Evidence",
             "io.oncallapprover.approval.RuleRef", "io.oncallapprover.approval.AutoApprovalDecision",

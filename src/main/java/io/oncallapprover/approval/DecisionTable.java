@@ -12,14 +12,16 @@ import io.oncallapprover.oncall.OnCallSet;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
+import io.oncallapprover.policy.AccessPolicy.RotationFilter;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
 
 /**
  * The decision table (docs/decision-table.md): who is auto-approved, who may escalate and what is
  * paged, and who may decide, from the rules a request matches and who is on call. Every path that
- * decides or answers a check goes through here. A rule's options apply to that rule's own steps
- * only: nothing is pooled across rules or steps. Pure: no I/O, no clock, no framework.
+ * decides or answers a check goes through here. A rule's options and rotation filters apply to
+ * that rule's own steps only: nothing is pooled across rules or steps. Pure: no I/O, no clock, no
+ * framework.
  */
 public final class DecisionTable {
 
@@ -73,9 +75,10 @@ public final class DecisionTable {
     }
 
     /**
-     * Auto-approved iff some matched rule has an auto step whose {@code requireReason} is met, and
-     * the requester is on call now for one of the organization's auto-approval schedules.
-     * {@code onCallSets} must hold the sets of {@link #autoSchedulesToAsk}.
+     * Auto-approved iff some matched rule has an auto step whose {@code requireReason} is met and
+     * under whose rotation filter the requester is on call now for one of the organization's
+     * auto-approval schedules; the first such step is the basis. {@code onCallSets} must hold the
+     * sets of {@link #autoSchedulesToAsk}.
      */
     public static AutoApprovalDecision auto(Routing routing, String requester, String reason, List<String> autoSchedules,
             List<OnCallSet> onCallSets, Instant now, Duration grant) {
@@ -96,15 +99,38 @@ public final class DecisionTable {
                     + first.describe() + (autoSteps.size() > 1 ? " and every other auto step" : "") + ") and none was given.",
                     now, first.ref(RuleRef.CURRENT));
         }
-        Step basis = eligible.get(0);
-        AutoApprovalDecision onCall = AutoApprovalRules.decide(requester, false, reason, autoSchedules, onCallSets, now, grant);
+        // The basis: the first eligible step under whose rotation filter the requester is on call (without filters, the first).
+        Step basis = eligible.stream()
+                .filter(s -> !Evidence.shiftsOf(requester, autoSchedules, countedFor(s.approval(), onCallSets)).isEmpty())
+                .findFirst().orElse(eligible.get(0));
+        AutoApprovalDecision onCall = AutoApprovalRules.decide(requester, false, reason, autoSchedules,
+                countedFor(basis.approval(), onCallSets), now, grant);
         if (!onCall.approved()) {
-            return onCall.withRule(basis.ref(RuleRef.CURRENT));
+            return filtered(eligible) ? AutoApprovalDecision.denied(CheckCode.NOT_ON_CALL, requester + " is not on call for any"
+                    + " auto-approval schedule in the rotations the eligible auto steps count.", now, basis.ref(RuleRef.CURRENT))
+                    : onCall.withRule(basis.ref(RuleRef.CURRENT));
         }
         String explanation = onCall.explanation().replaceFirst("\\.$", ""); // one sentence, ending with the rule
+        Instant expiresAt = onCall.expiresAt();
+        if (((AutoApproval) basis.approval()).grantUntilShiftEnd()) {
+            Instant shiftEnd = shiftEnd(onCall.evidence());
+            if (shiftEnd.isBefore(expiresAt)) {
+                expiresAt = shiftEnd;
+                explanation = explanation.replaceFirst(" for [^,(]*$", "") + " until the shift ends at " + shiftEnd;
+            }
+        }
         return new AutoApprovalDecision(true, CheckCode.ON_CALL, explanation + " (" + basis.describe() + ").",
                 onCall.evidence().stream().map(e -> e.forStep(basis.rule(), basis.index())).toList(), now,
-                onCall.expiresAt(), basis.ref(RuleRef.CURRENT));
+                expiresAt, basis.ref(RuleRef.CURRENT));
+    }
+
+    /**
+     * When the shifts that justify an auto-approval end: the latest end among them, since the grant is
+     * justified while any one of them lasts.
+     */
+    static Instant shiftEnd(List<Evidence> justifying) {
+        return justifying.stream().map(Evidence::shiftEnd).max(Instant::compareTo)
+                .orElseThrow(() -> new IllegalArgumentException("an approval rests on at least one shift"));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -248,7 +274,7 @@ public final class DecisionTable {
         }
         for (Step step : usable) {
             List<String> services = ((EscalationApproval) step.approval()).services();
-            List<Evidence> evidence = Evidence.shiftsOf(approver, services, onCallSets);
+            List<Evidence> evidence = Evidence.shiftsOf(approver, services, countedFor(step.approval(), onCallSets));
             if (!evidence.isEmpty()) {
                 Evidence first = evidence.get(0);
                 return new ApproverDecision(true, CheckCode.ON_CALL, who + " is on call for schedule " + first.scheduleId()
@@ -258,7 +284,8 @@ public final class DecisionTable {
         }
         if (self) {
             for (Step step : eligible) {
-                if (!Evidence.shiftsOf(approver, ((EscalationApproval) step.approval()).services(), onCallSets).isEmpty()) {
+                if (!Evidence.shiftsOf(approver, ((EscalationApproval) step.approval()).services(),
+                        countedFor(step.approval(), onCallSets)).isEmpty()) {
                     return ApproverDecision.refused(CheckCode.SELF_APPROVAL_NOT_ALLOWED, who + " made this request; they are "
                             + "on call for " + step.describe() + " " + of(policy) + ", which does not allow one party.",
                             now, step.ref(policy));
@@ -266,7 +293,8 @@ public final class DecisionTable {
             }
         }
         return ApproverDecision.refused(CheckCode.NOT_ON_CALL, who + " is not on call now for any of "
-                + String.join(", ", servicesOf(usable)) + " " + of(policy) + ".", now, usable.get(0).ref(policy));
+                + String.join(", ", servicesOf(usable)) + (filtered(usable) ? " in the rotations their steps count " : " ")
+                + of(policy) + ".", now, usable.get(0).ref(policy));
     }
 
     /**
@@ -287,6 +315,22 @@ public final class DecisionTable {
         evidence.addAll(underCurrent.evidence());
         return new ApproverDecision(true, CheckCode.ON_CALL, underFrozen.explanation() + " The policy in force now allows it too ("
                 + underCurrent.rule().rule() + " step " + underCurrent.rule().step() + ").", evidence, now, underFrozen.rule());
+    }
+
+    /**
+     * The on-call sets as a step sees them: only the shifts its rotation filter counts; all of them
+     * when it has none. One step's filter never applies to another step.
+     */
+    static List<OnCallSet> countedFor(ApprovalStep step, List<OnCallSet> onCallSets) {
+        RotationFilter filter = step.filter();
+        if (!filter.filters()) {
+            return onCallSets;
+        }
+        return onCallSets.stream().map(set -> set.filtered(shift -> filter.admits(shift.rotationId(), shift.layerId()))).toList();
+    }
+
+    private static boolean filtered(List<Step> steps) {
+        return steps.stream().anyMatch(s -> s.approval().filter().filters());
     }
 
     private static List<String> servicesOf(List<Step> steps) {

@@ -23,5 +23,13 @@ public enum AuditAction {
     DECISION_REFUSED,
     REQUEST_APPROVED,
     REQUEST_DENIED,
-    REQUEST_EXPIRED
+    REQUEST_EXPIRED,
+    /** The webhook signing secret or the incident-resolution setting was set or removed. */
+    WEBHOOK_SETTINGS_CHANGED,
+    /** A shift change showed the requester no longer on call for any schedule that justified the grant: it ended. */
+    GRANT_ENDED_BY_SHIFT_CHANGE,
+    /** incident.io reported the request's escalation incident resolved or closed. */
+    INCIDENT_RESOLVED,
+    /** A request created while incident.io could not be asked was evaluated again. */
+    REQUEST_REEVALUATED
 }

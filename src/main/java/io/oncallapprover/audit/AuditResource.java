@@ -35,7 +35,8 @@ public class AuditResource {
     AuditLog audit;
 
     @RegisterForReflection
-    public record AuditEventView(long id, String action, String subject, String detail, Instant occurredAt) {
+    public record AuditEventView(long id, String action, String subject, @Schema(nullable = true) String detail,
+            Instant occurredAt) {
     }
 
     @RegisterForReflection

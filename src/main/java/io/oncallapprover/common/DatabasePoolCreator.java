@@ -40,6 +40,8 @@ public class DatabasePoolCreator implements PgPoolCreator {
 
     @Override
     public Pool create(Input input) {
+        // Before the pool's first connection: Quarkus applies CDI meter filters to the global registry only later.
+        MeterFilters.denyPerConnectionGaugesIn(io.micrometer.core.instrument.Metrics.globalRegistry);
         input.pgConnectOptionsList().forEach(options -> options.setConnectTimeout((int) config.connectTimeout().toMillis()));
         input.poolOptions().setConnectionTimeout((int) config.acquireTimeout().toMillis())
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);

@@ -9,12 +9,17 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.ResponseStatus;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
+import io.oncallapprover.request.AccessRequestDtos.AccessRequestView;
 import io.oncallapprover.request.AccessRequestViews;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.Roles;
@@ -39,11 +44,13 @@ public class EscalationResource {
 
     @POST
     @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "Page the on-call team through one incident.io incident (idempotent)")
-    public Uni<Response> escalate(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+    @ResponseStatus(202)
+    @Operation(summary = "Page the on-call team through one incident.io incident (idempotent; the incident is created "
+            + "in the background)")
+    @APIResponse(responseCode = "202", description = "Accepted: the request, its incident PENDING until incident.io answers",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
+    public Uni<AccessRequestView> escalate(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @PathParam("id") @Pattern(regexp = Ids.REQUEST_ID, message = Ids.REQUEST_ID_MESSAGE) String id) {
-        return escalations.escalate(orgId, id, Caller.of(identity))
-                .flatMap(views::of)
-                .map(view -> Response.accepted(view).build());
+        return escalations.escalate(orgId, id, Caller.of(identity)).flatMap(views::of);
     }
 }

@@ -21,7 +21,7 @@ import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.policy.PolicyService;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
-import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.request.AccessRequest;
 import io.oncallapprover.request.AccessRequest.IncidentState;
 import io.oncallapprover.request.AccessRequest.Status;
@@ -70,7 +70,7 @@ public class EscalationService implements DecisionFollowUp {
         // Lost a race with a concurrent escalation of the same request: that one did the work.
         requests.require(orgId, id).invoke(request -> {
             if (request.incidentState != IncidentState.PENDING && request.incidentState != IncidentState.CREATED) {
-                throw new ApiException(409, ProblemCodes.CONFLICT, "Conflict", "The request changed concurrently; retry.");
+                throw new ApiException(409, ProblemCode.CONFLICT, "The request changed concurrently; retry.");
             }
         }));
     }
@@ -84,7 +84,7 @@ public class EscalationService implements DecisionFollowUp {
             Instant now = clock.instant();
             Status status = request.statusAt(now);
             if (status != Status.PENDING) {
-                throw new ApiException(409, ProblemCodes.NOT_PENDING, "Request not pending",
+                throw new ApiException(409, ProblemCode.NOT_PENDING,
                         "The request is " + status + "; only a pending request can be escalated.");
             }
             return policies.load(orgId).flatMap(policy -> {
@@ -92,8 +92,7 @@ public class EscalationService implements DecisionFollowUp {
                 EscalationPlan plan = DecisionTable.escalation(MatchedRules.restore(request.matchedRules), current,
                         request.reason);
                 if (!plan.allowed()) {
-                    throw ApiException.unprocessable(plan.refusal().name(), plan.refusal() == CheckCode.REASON_REQUIRED
-                            ? "Reason required" : "No escalation rule", plan.explanation(),
+                    throw ApiException.unprocessable(plan.refusal().problemCode(), plan.explanation(),
                             plan.refusal() == CheckCode.REASON_REQUIRED
                                     ? List.of(new FieldError("reason", "is required to escalate this request"))
                                     : List.of());

@@ -84,6 +84,10 @@ public interface IncidentIoApi {
     @Path("/v2/incidents")
     Uni<IncidentResponse> createIncident(@HeaderParam("Authorization") String authorization, CreateIncidentRequest request);
 
+    @GET
+    @Path("/v2/incidents/{id}")
+    Uni<IncidentResponse> incident(@HeaderParam("Authorization") String authorization, @PathParam("id") String id);
+
     @POST
     @Path("/v2/incidents/{id}/actions/edit")
     Uni<IncidentResponse> editIncident(@HeaderParam("Authorization") String authorization, @PathParam("id") String id,

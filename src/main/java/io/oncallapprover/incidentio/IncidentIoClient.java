@@ -250,6 +250,12 @@ public class IncidentIoClient {
                 .map(r -> incidentOf("edit_incident", r));
     }
 
+    /** One incident, with its status (a private incident's webhook carries only its id). Background work. */
+    public Uni<Incident> incident(ApiKey key, String incidentId) {
+        return call(key, Priority.BACKGROUND, "show_incident", true, config.requestTimeout(), config.readBudget(),
+                () -> api.incident(bearer(key), incidentId)).map(r -> incidentOf("show_incident", r));
+    }
+
     private static Incident incidentOf(String operation, IncidentResponse response) {
         if (response == null || response.incident() == null || response.incident().id() == null) {
             throw malformed(operation, "no incident in the answer");

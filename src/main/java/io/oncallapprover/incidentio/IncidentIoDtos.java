@@ -41,9 +41,26 @@ public final class IncidentIoDtos {
             @JsonProperty("total_record_count") Long totalRecordCount) {
     }
 
+    /** {@code config} is read from {@code GET /v2/schedules/{id}}; the list may carry it too. */
     @RegisterForReflection
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Schedule(String id, String name, String timezone) {
+    public record Schedule(String id, String name, String timezone, ScheduleConfig config) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ScheduleConfig(List<ScheduleRotation> rotations) {
+    }
+
+    /** A version of a rotation: incident.io lists a rotation once per scheduled change, with the same id. */
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ScheduleRotation(String id, String name, List<ScheduleLayer> layers) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ScheduleLayer(String id, String name) {
     }
 
     @RegisterForReflection

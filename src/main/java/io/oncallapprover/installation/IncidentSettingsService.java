@@ -16,7 +16,7 @@ import io.oncallapprover.incidentio.IncidentIoClient;
 import io.oncallapprover.installation.IntegrationRequests.IncidentSettingsRequest;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
-import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.common.ApiKey;
 import io.oncallapprover.security.Caller;
 import io.smallrye.mutiny.Uni;
@@ -57,7 +57,7 @@ public class IncidentSettingsService {
                 .flatMap(integration -> unknownIds(integrations.keyOf(integration), body))
                 .invoke(errors -> {
                     if (!errors.isEmpty()) {
-                        throw ApiException.unprocessable(ProblemCodes.UNKNOWN_INCIDENT_SETTINGS, "Unknown incident settings",
+                        throw ApiException.unprocessable(ProblemCode.UNKNOWN_INCIDENT_SETTINGS,
                                 "incident.io does not know: " + String.join("; ",
                                         errors.stream().map(e -> e.field() + " " + e.message()).toList()) + ".",
                                 errors);

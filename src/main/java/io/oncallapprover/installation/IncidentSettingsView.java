@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
@@ -12,7 +14,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * {@code oncall.incidents.*} configuration.
  */
 @RegisterForReflection
-public record IncidentSettingsView(String severityId, String incidentTypeId, String mode, List<String> fromDefaults,
+public record IncidentSettingsView(@Schema(nullable = true) String severityId, @Schema(nullable = true) String incidentTypeId,
+        String mode, List<String> fromDefaults,
         Instant updatedAt) {
 
     public static IncidentSettingsView of(Integration i, IncidentDefaults defaults) {

@@ -61,6 +61,17 @@ public class Integration extends PanacheEntityBase {
     @Column(name = "incident_mode")
     public String incidentMode;
 
+    /** The webhook signing secret, sealed like the API key (bound to the organization and to this use); null: none set. */
+    @Column(name = "webhook_secret_ciphertext")
+    public String webhookSecretCiphertext;
+
+    @Column(name = "webhook_secret_hint")
+    public String webhookSecretHint;
+
+    /** Close a pending request as not approved when incident.io reports its escalation incident resolved or closed. */
+    @Column(name = "close_on_incident_resolved", nullable = false)
+    public boolean closeOnIncidentResolved;
+
     @Column(name = "installed_at", nullable = false)
     public Instant installedAt;
 

@@ -7,6 +7,8 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import io.oncallapprover.common.Ids;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
@@ -35,8 +37,21 @@ public final class IntegrationRequests {
     /** The settings of the organization's escalation incidents; a null id falls back to the global setting. */
     @RegisterForReflection
     public record IncidentSettingsRequest(
-            @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String severityId,
-            @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String incidentTypeId,
+            @Schema(nullable = true) @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String severityId,
+            @Schema(nullable = true) @Pattern(regexp = Ids.INCIDENTIO_ID, message = Ids.INCIDENTIO_ID_MESSAGE) String incidentTypeId,
             @NotNull @Pattern(regexp = IncidentSettings.MODES, message = "must be standard or test") String mode) {
+    }
+
+    /** The webhook settings: the signing secret incident.io shows for the endpoint, and what a resolved incident does. */
+    @RegisterForReflection
+    public record WebhookSettingsRequest(
+            @NotBlank @Size(max = 200) String signingSecret,
+            @Schema(nullable = true) Boolean closeRequestOnIncidentResolved) {
+
+        @Override
+        public String toString() {
+            return "WebhookSettingsRequest[signingSecret=redacted, closeRequestOnIncidentResolved="
+                    + closeRequestOnIncidentResolved + "]";
+        }
     }
 }

@@ -19,10 +19,10 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.security.Caller;
@@ -32,6 +32,7 @@ import jakarta.annotation.security.RolesAllowed;
 import io.oncallapprover.installation.IntegrationRequests.AutoApprovalRequest;
 import io.oncallapprover.installation.IntegrationRequests.IncidentSettingsRequest;
 import io.oncallapprover.installation.IntegrationRequests.InstallRequest;
+import io.oncallapprover.installation.IntegrationRequests.WebhookSettingsRequest;
 import io.oncallapprover.oncall.OnCallService;
 import io.oncallapprover.oncall.OnCallSet;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -58,13 +59,16 @@ public class IntegrationResource {
     IncidentSettingsService settings;
 
     @Inject
+    WebhookSettingsService webhooks;
+
+    @Inject
     OnCallService onCall;
 
     @Inject
     Clock clock;
 
     @RegisterForReflection
-    public record ScheduleView(String id, String name, String timezone) {
+    public record ScheduleView(String id, @Schema(nullable = true) String name, @Schema(nullable = true) String timezone) {
     }
 
     @RegisterForReflection
@@ -76,7 +80,8 @@ public class IntegrationResource {
     }
 
     @RegisterForReflection
-    public record OnCallPerson(String email, String name, Instant shiftStart, Instant shiftEnd, String fingerprint) {
+    public record OnCallPerson(String email, @Schema(nullable = true) String name, Instant shiftStart, Instant shiftEnd,
+            String fingerprint) {
     }
 
     @RegisterForReflection
@@ -105,12 +110,12 @@ public class IntegrationResource {
     @DELETE
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Uninstall incident.io")
-    public Uni<Response> uninstall(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+    public Uni<Void> uninstall(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
         return integrations.uninstall(orgId, Caller.of(identity)).map(deleted -> {
             if (!deleted) {
                 throw io.oncallapprover.problem.ApiException.notInstalled(orgId);
             }
-            return Response.noContent().build();
+            return null;
         });
     }
 
@@ -159,6 +164,33 @@ public class IntegrationResource {
     public Uni<IncidentSettingsView> showIncidentSettings(
             @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
         return settings.show(orgId);
+    }
+
+    @PUT
+    @Path("/webhook")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Set the signing secret of the incident.io webhook endpoint, and whether a resolved escalation incident closes its pending request")
+    public Uni<WebhookSettingsView> setWebhook(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Valid @NotNull WebhookSettingsRequest body) {
+        return webhooks.set(orgId, body, Caller.of(identity));
+    }
+
+    @GET
+    @Path("/webhook")
+    @Operation(summary = "Whether incident.io webhooks are accepted, and the endpoint to register in incident.io")
+    public Uni<WebhookSettingsView> showWebhook(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return webhooks.show(orgId);
+    }
+
+    @DELETE
+    @Path("/webhook")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Remove the signing secret: deliveries are refused from then on")
+    public Uni<WebhookSettingsView> removeWebhook(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return webhooks.remove(orgId, Caller.of(identity));
     }
 
     @GET

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,9 +30,10 @@ import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.oncall.ScheduleEntriesCache;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
-import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.problem.Upstream;
 import io.oncallapprover.common.ApiKey;
+import io.oncallapprover.common.SigningSecret;
 import io.oncallapprover.common.OrgChanged;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.SecretCipher;
@@ -103,6 +105,17 @@ public class IntegrationService {
         return new ApiKey(cipher.decrypt(integration.apiKeyCiphertext, integration.orgId));
     }
 
+    /** The decrypted webhook signing secret of an installation, if one is set; bound to the organization and this use. */
+    public Optional<SigningSecret> webhookSecretOf(Integration integration) {
+        return Optional.ofNullable(integration.webhookSecretCiphertext)
+                .flatMap(sealed -> SigningSecret.parse(cipher.decrypt(sealed, webhookSecretContext(integration.orgId))));
+    }
+
+    /** What a webhook secret's encryption is bound to: never the API key's context, so the two cannot be swapped. */
+    public static String webhookSecretContext(String orgId) {
+        return orgId + "#webhook-signing-secret";
+    }
+
     /** Installs, or rotates the key of an existing installation while keeping its configuration. */
     public Uni<InstallationView> install(String orgId, String rawKey, Caller caller) {
         ApiKey key = new ApiKey(rawKey.trim());
@@ -121,12 +134,12 @@ public class IntegrationService {
     private static RuntimeException installFailure(Throwable failure) {
         IncidentIoException e = (IncidentIoException) failure;
         return switch (e.kind()) {
-            case UNAUTHORIZED -> ApiException.unprocessable(ProblemCodes.INVALID_API_KEY, "Invalid API key",
+            case UNAUTHORIZED -> ApiException.unprocessable(ProblemCode.INVALID_API_KEY,
                     "incident.io rejected the API key (401).", List.of(new FieldError("apiKey", "is not a valid incident.io API key")));
-            case FORBIDDEN -> ApiException.unprocessable(ProblemCodes.MISSING_ROLES, "API key lacks permissions",
+            case FORBIDDEN -> ApiException.unprocessable(ProblemCode.MISSING_ROLES,
                     "incident.io refused the API key a required action (403): " + e.getMessage(),
                     List.of(new FieldError("apiKey", "lacks a permission incident.io asked for")));
-            case REJECTED, NOT_FOUND -> new ApiException(502, ProblemCodes.UPSTREAM_REJECTED, "incident.io refused the setup",
+            case REJECTED, NOT_FOUND -> new ApiException(502, ProblemCode.UPSTREAM_REJECTED,
                     e.getMessage(), List.of(), null, null);
             default -> Upstream.unavailable(e);
         };
@@ -140,7 +153,7 @@ public class IntegrationService {
         List<FieldError> errors = missing.stream()
                 .map(req -> new FieldError("apiKey", "lacks role " + req.role() + " (" + req.purpose() + ")"))
                 .toList();
-        throw ApiException.unprocessable(ProblemCodes.MISSING_ROLES, "API key lacks roles",
+        throw ApiException.unprocessable(ProblemCode.MISSING_ROLES,
                 "The API key is missing role(s): " + String.join(", ", missing.stream().map(RequiredRoles.Requirement::role).toList())
                         + ".",
                 errors);
@@ -185,7 +198,7 @@ public class IntegrationService {
             return named.stream().filter(f -> fit.problem(f).isEmpty()).findFirst().orElseThrow(() -> {
                 CustomField field = named.get(0);
                 String problem = fit.problem(field).orElseThrow();
-                return ApiException.unprocessable(ProblemCodes.CUSTOM_FIELD_UNUSABLE, "Custom field unusable",
+                return ApiException.unprocessable(ProblemCode.CUSTOM_FIELD_UNUSABLE,
                         "incident.io already has a custom field named \"" + field.name() + "\" (" + field.id() + "), and "
                                 + problem + ". Only a text field, or a single_select or multi_select field backed by the \""
                                 + config.scheduleCatalogTypeName() + "\" catalog type, can hold the approver schedules."
@@ -278,7 +291,7 @@ public class IntegrationService {
                                         "is not a schedule of this incident.io account"));
                             }
                         }
-                        throw ApiException.unprocessable(ProblemCodes.UNKNOWN_SCHEDULES, "Unknown schedules",
+                        throw ApiException.unprocessable(ProblemCode.UNKNOWN_SCHEDULES,
                                 "incident.io does not know schedule(s): " + String.join(", ", unknown) + ".", errors);
                     }
                 })
@@ -305,14 +318,21 @@ public class IntegrationService {
      * budget in one burst. The first failure fails the whole answer (a 503).
      */
     public Uni<List<String>> unknownSchedules(ApiKey key, List<String> ids) {
+        return knownSchedules(key, ids).map(known -> ids.stream().filter(id -> !known.containsKey(id)).toList());
+    }
+
+    /**
+     * The schedules among {@code ids} that incident.io knows, by id, with the rotations of their
+     * configuration; asked as {@link #unknownSchedules} asks, each id once.
+     */
+    public Uni<Map<String, ScheduleRotations>> knownSchedules(ApiKey key, List<String> ids) {
         if (ids.isEmpty()) {
-            return Uni.createFrom().item(List.of());
+            return Uni.createFrom().item(Map.of());
         }
-        return Multi.createFrom().iterable(ids)
-                .onItem().transformToUni(id -> client.schedule(key, id).map(found -> found.isPresent() ? "" : id))
+        return Multi.createFrom().iterable(new LinkedHashSet<>(ids))
+                .onItem().transformToUni(id -> client.schedule(key, id).map(found -> found.map(s -> ScheduleRotations.of(id, s))))
                 .merge(Math.max(1, budget.fanOut()))
-                .filter(id -> !id.isEmpty())
-                .collect().asSet()
-                .map(unknown -> ids.stream().filter(unknown::contains).toList());
+                .filter(Optional::isPresent).map(Optional::get)
+                .collect().asMap(ScheduleRotations::scheduleId);
     }
 }

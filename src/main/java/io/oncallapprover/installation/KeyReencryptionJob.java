@@ -60,24 +60,31 @@ public class KeyReencryptionJob {
 
     @WithSession
     Uni<java.util.List<OrgIdOnly>> staleOrgs(String current) {
-        return Integration.<Integration> find("apiKeyCiphertext not like ?1", current).project(OrgIdOnly.class).list();
+        return Integration.<Integration> find("apiKeyCiphertext not like ?1 or webhookSecretCiphertext not like ?1", current)
+                .project(OrgIdOnly.class).list();
     }
 
     /** Re-encrypts one organization's key under a row lock, skipping a row another replica holds. */
     @WithTransaction
     Uni<Boolean> reencryptLocked(String orgId, String currentPattern) {
         return Panache.getSession().flatMap(session -> session
-                .createNativeQuery("select org_id from incidentio_integration where org_id = ?1 and api_key_ciphertext not like ?2 "
-                        + "for update skip locked", String.class)
+                .createNativeQuery("select org_id from incidentio_integration where org_id = ?1 and (api_key_ciphertext not like ?2"
+                        + " or webhook_secret_ciphertext not like ?2) for update skip locked", String.class)
                 .setParameter(1, orgId).setParameter(2, currentPattern)
                 .getResultList())
                 .flatMap(locked -> locked.isEmpty() ? Uni.createFrom().item(false)
                         : Integration.<Integration> findById(orgId).flatMap(integration -> {
                             String oldKeyId = SecretCipher.keyIdOf(integration.apiKeyCiphertext);
-                            String clear = cipher.decrypt(integration.apiKeyCiphertext, orgId);
-                            integration.apiKeyCiphertext = cipher.encrypt(clear, orgId);
+                            integration.apiKeyCiphertext = cipher.encrypt(cipher.decrypt(integration.apiKeyCiphertext, orgId), orgId);
+                            String what = "API key";
+                            if (integration.webhookSecretCiphertext != null) {
+                                String context = IntegrationService.webhookSecretContext(orgId);
+                                integration.webhookSecretCiphertext = cipher.encrypt(
+                                        cipher.decrypt(integration.webhookSecretCiphertext, context), context);
+                                what = "API key and webhook signing secret";
+                            }
                             return audit.record(orgId, AuditAction.SECRET_REENCRYPTED, Caller.SYSTEM,
-                                    "API key re-encrypted from master key " + oldKeyId + " to " + cipher.activeKeyId())
+                                    what + " re-encrypted from master key " + oldKeyId + " to " + cipher.activeKeyId())
                                     .replaceWith(true);
                         }));
     }

@@ -23,7 +23,8 @@ public final class OnCallCalculator {
      * Keeps the entries whose {@code [start_at, end_at)} contains {@code at} and that name a user with
      * an email; entries without a user or an email are skipped, never an error. Entries may overlap the
      * fetch window and each other (layers, rotations, overrides already merged into {@code final}).
-     * The same shift seen twice (e.g. repeated across pages) counts once.
+     * The same shift seen twice (e.g. repeated across pages) counts once; each shift keeps its entry's
+     * rotation and layer.
      */
     public static OnCallSet onCallAt(String scheduleId, Collection<ScheduleEntry> finalEntries, Instant at) {
         Map<String, OnCallShift> unique = new LinkedHashMap<>();
@@ -36,8 +37,10 @@ public final class OnCallCalculator {
                 continue;
             }
             OnCallShift shift = new OnCallShift(scheduleId, email, entry.userName(), entry.startAt(), entry.endAt(),
-                    entry.fingerprint());
-            unique.putIfAbsent(email + '|' + entry.startAt() + '|' + entry.endAt() + '|' + entry.fingerprint(), shift);
+                    entry.fingerprint(), entry.rotationId(), entry.layerId());
+            // The rotation and layer are part of the shift: a step's filter may count one and not the other.
+            unique.putIfAbsent(email + '|' + entry.startAt() + '|' + entry.endAt() + '|' + entry.fingerprint() + '|'
+                    + entry.rotationId() + '|' + entry.layerId(), shift);
         }
         List<OnCallShift> shifts = new ArrayList<>(unique.values());
         shifts.sort(Comparator.comparing(OnCallShift::email).thenComparing(OnCallShift::shiftStart));

@@ -4,6 +4,7 @@ import io.oncallapprover.common.Emails;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Who is on call for one schedule at one instant. Emails in {@link #shifts()} are normalized
@@ -29,6 +30,11 @@ public record OnCallSet(String scheduleId, Instant at, List<OnCallShift> shifts,
     /** The schedules among {@code sets} that incident.io does not know, in order. */
     public static List<String> unknownOf(List<OnCallSet> sets) {
         return sets.stream().filter(s -> !s.known()).map(OnCallSet::scheduleId).distinct().toList();
+    }
+
+    /** The same set with only the shifts {@code keep} accepts (a step's rotation filter). */
+    public OnCallSet filtered(Predicate<OnCallShift> keep) {
+        return new OnCallSet(scheduleId, at, shifts.stream().filter(keep).toList(), known);
     }
 
     public boolean includes(String email) {

@@ -239,6 +239,14 @@ public class ScheduleEntriesCache {
         });
     }
 
+    /**
+     * Forget one schedule's entries (incident.io said it changed). A fetch under way keeps answering
+     * the callers already waiting for it, but no later caller joins it: they fetch anew.
+     */
+    public void invalidateSchedule(String orgId, String scheduleId) {
+        fetches.remove(new Key(orgId, scheduleId));
+    }
+
     /** Forget everything of an organization (key rotated, integration removed). */
     public Uni<Void> invalidateOrg(String orgId) {
         fetches.keySet().removeIf(k -> k.orgId().equals(orgId));

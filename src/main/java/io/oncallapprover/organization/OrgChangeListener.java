@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.oncallapprover.oncall.ScheduleChanges;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 
@@ -19,8 +20,9 @@ import io.vertx.pgclient.PgConnection;
  * Hears of every committed change to an organization's installation or policy, made by any replica
  * (or by hand): triggers on those tables {@code NOTIFY} channel {@value #CHANNEL} with the
  * organization id ({@code *} after a truncate), and this listener, on a connection of its own,
- * drops the snapshot. When the connection is lost the snapshots are switched off, and it connects
- * again every {@link SnapshotConfig#reconnectEvery()}.
+ * drops the snapshot. The same connection hears {@link ScheduleChanges#CHANNEL} (a webhook said a
+ * schedule changed) and drops that schedule's cached entries. When the connection is lost the
+ * snapshots are switched off, and it connects again every {@link SnapshotConfig#reconnectEvery()}.
  */
 @ApplicationScoped
 public class OrgChangeListener {
@@ -35,6 +37,9 @@ public class OrgChangeListener {
 
     @Inject
     OrgSnapshots snapshots;
+
+    @Inject
+    ScheduleChanges scheduleChanges;
 
     @Inject
     SnapshotConfig config;
@@ -69,13 +74,19 @@ public class OrgChangeListener {
                 return;
             }
             PgConnection conn = connected.result();
-            conn.notificationHandler(notification -> heard(notification.getPayload()));
+            conn.notificationHandler(notification -> {
+                if (ScheduleChanges.CHANNEL.equals(notification.getChannel())) {
+                    scheduleChanges.heard(notification.getPayload());
+                } else {
+                    heard(notification.getPayload());
+                }
+            });
             conn.closeHandler(closed -> {
                 connection = null;
                 snapshots.suspend();
                 retryLater();
             });
-            conn.query("LISTEN " + CHANNEL).execute().onComplete(listening -> {
+            conn.query("LISTEN " + CHANNEL + "; LISTEN " + ScheduleChanges.CHANNEL).execute().onComplete(listening -> {
                 if (listening.failed()) {
                     LOG.warnf("LISTEN %s failed: %s", CHANNEL, listening.cause().getMessage());
                     conn.close();

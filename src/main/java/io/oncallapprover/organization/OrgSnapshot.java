@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.oncallapprover.common.ApiKey;
+import io.oncallapprover.common.SigningSecret;
 import io.oncallapprover.policy.AccessPolicy;
 
 /**
@@ -13,11 +14,20 @@ import io.oncallapprover.policy.AccessPolicy;
  */
 public record OrgSnapshot(String orgId, Optional<Installed> installation, AccessPolicy policy) {
 
-    /** The parts of an installation a check uses. {@link #toString()} never shows the key. */
-    public record Installed(ApiKey key, List<String> autoApprovalSchedules) {
+    /**
+     * The parts of an installation checks and webhook deliveries use. {@link #toString()} never shows
+     * the key or the signing secret.
+     */
+    public record Installed(ApiKey key, List<String> autoApprovalSchedules, Optional<SigningSecret> webhookSecret,
+            boolean closeOnIncidentResolved) {
 
         public Installed {
             autoApprovalSchedules = List.copyOf(autoApprovalSchedules);
+            webhookSecret = webhookSecret == null ? Optional.empty() : webhookSecret;
+        }
+
+        public Installed(ApiKey key, List<String> autoApprovalSchedules) {
+            this(key, autoApprovalSchedules, Optional.empty(), false);
         }
     }
 }

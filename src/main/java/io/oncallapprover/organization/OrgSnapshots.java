@@ -60,6 +60,19 @@ public class OrgSnapshots {
 
     /** The organization's snapshot: from memory when held and fresh, else read (once for all callers) from the database. */
     public Uni<OrgSnapshot> of(String orgId) {
+        return of(orgId, true);
+    }
+
+    /**
+     * The snapshot of an installed organization, else empty. For callers nobody authenticated (webhook
+     * deliveries): the snapshot of an organization without an installation is not kept, so deliveries
+     * to made-up organization ids cannot fill memory.
+     */
+    public Uni<Optional<OrgSnapshot>> ofInstalled(String orgId) {
+        return of(orgId, false).map(snapshot -> Optional.of(snapshot).filter(s -> s.installation().isPresent()));
+    }
+
+    private Uni<OrgSnapshot> of(String orgId, boolean keepUninstalled) {
         if (!config.enabled()) {
             return load(orgId);
         }
@@ -73,7 +86,9 @@ public class OrgSnapshots {
         if (shared == null) {
             shared = mine;
             load(orgId).subscribe().with(snapshot -> {
-                keep(orgId, snapshot, startedAt);
+                if (keepUninstalled || snapshot.installation().isPresent()) {
+                    keep(orgId, snapshot, startedAt);
+                }
                 loading.remove(orgId, mine);
                 mine.complete(snapshot);
             }, failure -> {
@@ -91,7 +106,7 @@ public class OrgSnapshots {
         meters.counter("org.snapshot.loads").increment();
         return integrations.find(orgId).flatMap(integration -> policies.load(orgId)
                 .map(policy -> new OrgSnapshot(orgId, integration.map(i -> new Installed(integrations.keyOf(i),
-                        i.autoApprovalSchedules())), policy)));
+                        i.autoApprovalSchedules(), integrations.webhookSecretOf(i), i.closeOnIncidentResolved)), policy)));
     }
 
     private void keep(String orgId, OrgSnapshot snapshot, long startedAt) {

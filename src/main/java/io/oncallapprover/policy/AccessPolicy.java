@@ -61,18 +61,74 @@ public record AccessPolicy(List<Rule> rules) {
     public sealed interface ApprovalStep permits AutoApproval, EscalationApproval {
 
         boolean requireReason();
+
+        /** Which entries of the schedules the step considers count for it. */
+        RotationFilter filter();
     }
 
-    /** Auto-approve a requester who is on call for an auto-approval schedule. */
-    public record AutoApproval(boolean requireReason) implements ApprovalStep {
+    /**
+     * The step's {@code rotations} and {@code layers}: an entry of a schedule's final rota counts for the step
+     * iff its rotation is listed and, when layers are listed, its layer too. No rotations: every entry
+     * counts. An entry without a rotation (an override) never counts under a filter.
+     */
+    public record RotationFilter(List<String> rotations, List<String> layers) {
+
+        public static final RotationFilter NONE = new RotationFilter(List.of(), List.of());
+
+        public RotationFilter {
+            rotations = List.copyOf(rotations);
+            layers = List.copyOf(layers);
+            if (rotations.isEmpty() && !layers.isEmpty()) { // would filter nothing: layers are chosen within rotations
+                throw new IllegalArgumentException("layers are only allowed with rotations");
+            }
+        }
+
+        /** From a document's lists, each absent (null) when not given. */
+        public static RotationFilter of(List<String> rotations, List<String> layers) {
+            return rotations == null ? NONE : new RotationFilter(rotations, layers == null ? List.of() : layers);
+        }
+
+        public boolean filters() {
+            return !rotations.isEmpty();
+        }
+
+        public boolean admits(String rotationId, String layerId) {
+            return rotations.isEmpty() || rotationId != null && rotations.contains(rotationId)
+                    && (layers.isEmpty() || layerId != null && layers.contains(layerId));
+        }
     }
 
-    /** Page the on-call team of {@code services}; only its members may decide. */
-    public record EscalationApproval(List<String> services, boolean allowOneParty, boolean requireReason)
-            implements ApprovalStep {
+    /**
+     * Auto-approve a requester who is on call for an auto-approval schedule (in the rotations of
+     * {@code filter}, if it has any). With {@code grantUntilShiftEnd}, the grant ends when the shift
+     * that justified it ends, if that is sooner than the usual grant length.
+     */
+    public record AutoApproval(boolean requireReason, boolean grantUntilShiftEnd, RotationFilter filter) implements ApprovalStep {
+
+        public AutoApproval {
+            filter = filter == null ? RotationFilter.NONE : filter;
+        }
+
+        public AutoApproval(boolean requireReason, boolean grantUntilShiftEnd) {
+            this(requireReason, grantUntilShiftEnd, RotationFilter.NONE);
+        }
+
+        public AutoApproval(boolean requireReason) {
+            this(requireReason, false);
+        }
+    }
+
+    /** Page the on-call team of {@code services}; only its members (in the rotations of {@code filter}, if any) may decide. */
+    public record EscalationApproval(List<String> services, boolean allowOneParty, boolean requireReason,
+            RotationFilter filter) implements ApprovalStep {
 
         public EscalationApproval {
             services = List.copyOf(services);
+            filter = filter == null ? RotationFilter.NONE : filter;
+        }
+
+        public EscalationApproval(List<String> services, boolean allowOneParty, boolean requireReason) {
+            this(services, allowOneParty, requireReason, RotationFilter.NONE);
         }
     }
 }

@@ -60,6 +60,7 @@ import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
 import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
+import io.oncallapprover.policy.AccessPolicy.RotationFilter;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 import io.oncallapprover.problem.FieldError;
 
@@ -75,16 +76,23 @@ public final class PolicyParser {
     public static final int MAX_RULES = 200;
     public static final int MAX_STEPS = 10;
     public static final int MAX_SERVICES = Ids.MAX_SCHEDULES;
+    public static final int MAX_ROTATIONS = 20;
+    public static final int MAX_LAYERS = 20;
 
     static final String REQUIRED = "is required";
     static final String NOT_EMPTY = "must not be empty";
     static final String OBJECT = "must be an object";
     static final String AT_MOST = "must be at most ";
     static final String ONLY_ON_ESCALATION = "is only allowed on escalation";
+    static final String ONLY_ON_AUTO = "is only allowed on auto";
     static final String ONLY_SERVICE = "is only allowed with type service";
     static final String INCIDENTIO = "incidentio";
     static final String NOT_INCIDENTIO = "must be one of: incidentio";
     static final String NAME = "[A-Za-z0-9][A-Za-z0-9 _.:/-]*";
+    static final String STRING = "must be a string";
+    static final String ROTATION_ID = "must be an incident.io rotation id (1-64 letters or digits)";
+    static final String LAYER_ID = "must be an incident.io layer id (1-64 letters or digits)";
+    static final String LAYERS_NEED_ROTATIONS = "is only allowed with rotations";
     static final String NAME_SHAPE = "must contain only letters, digits, spaces and _ . : / -, starting with a letter or digit";
 
     private PolicyParser() {
@@ -178,25 +186,51 @@ public final class PolicyParser {
         }
     }
 
+    /**
+     * A step that may narrow the schedules it considers to some of their rotations and layers. Rotation and
+     * layer ids are kept as written (a repeated id is harmless), so an error found against incident.io
+     * names the index the document has.
+     */
+    interface FilteredStep extends Step {
+
+        List<String> rotations();
+
+        List<String> layers();
+
+        default RotationFilter filter() {
+            return RotationFilter.of(rotations(), layers());
+        }
+    }
+
     record AutoStep(@NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration,
-            @Null(message = ONLY_ON_ESCALATION) Object services, @Valid AutoOptions options) implements Step {
+            @Null(message = ONLY_ON_ESCALATION) Object services,
+            @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_ROTATIONS, message = "must have at most " + MAX_ROTATIONS
+                    + " rotation ids") List<@NotNull(message = STRING) @Pattern(regexp = Ids.INCIDENTIO_ID, message = ROTATION_ID) String> rotations,
+            @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_LAYERS, message = "must have at most " + MAX_LAYERS
+                    + " layer ids") List<@NotNull(message = STRING) @Pattern(regexp = Ids.INCIDENTIO_ID, message = LAYER_ID) String> layers,
+            @Valid AutoOptions options) implements FilteredStep {
 
         public ApprovalStep model() {
-            return new AutoApproval(options != null && Boolean.TRUE.equals(options.requireReason()));
+            return new AutoApproval(options != null && Boolean.TRUE.equals(options.requireReason()),
+                    options != null && Boolean.TRUE.equals(options.grantUntilShiftEnd()), filter());
         }
     }
 
     /** Schedule ids are kept once each, in order. */
     record EscalationStep(@NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration,
             @NotNull(message = REQUIRED) @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_SERVICES, message = "must have at most "
-                    + MAX_SERVICES + " schedule ids") List<@NotNull(message = "must be a string")
+                    + MAX_SERVICES + " schedule ids") List<@NotNull(message = STRING)
                     @Pattern(regexp = Ids.SCHEDULE_ID, message = Ids.SCHEDULE_ID_MESSAGE) String> services,
-            Options options) implements Step {
+            @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_ROTATIONS, message = "must have at most " + MAX_ROTATIONS
+                    + " rotation ids") List<@NotNull(message = STRING) @Pattern(regexp = Ids.INCIDENTIO_ID, message = ROTATION_ID) String> rotations,
+            @Size(min = 1, message = NOT_EMPTY) @Size(max = MAX_LAYERS, message = "must have at most " + MAX_LAYERS
+                    + " layer ids") List<@NotNull(message = STRING) @Pattern(regexp = Ids.INCIDENTIO_ID, message = LAYER_ID) String> layers,
+            @Valid Options options) implements FilteredStep {
 
         public ApprovalStep model() {
-            Options o = options != null ? options : new Options(null, null);
+            Options o = options != null ? options : new Options(null, null, null);
             return new EscalationApproval(List.copyOf(new LinkedHashSet<>(services)), Boolean.TRUE.equals(o.allowOneParty()),
-                    Boolean.TRUE.equals(o.requireReason()));
+                    Boolean.TRUE.equals(o.requireReason()), filter());
         }
     }
 
@@ -204,13 +238,14 @@ public final class PolicyParser {
     record UnknownStep(
             @NotNull(message = REQUIRED) @Pattern(regexp = "auto|escalation", message = "must be one of: auto, escalation") String type,
             @NotNull(message = REQUIRED) @Pattern(regexp = INCIDENTIO, message = NOT_INCIDENTIO) String integration,
-            Object services, Options options) implements Step {
+            Object services, Object rotations, Object layers, Options options) implements Step {
     }
 
-    record AutoOptions(@Null(message = ONLY_ON_ESCALATION) Object allowOneParty, Boolean requireReason) {
+    record AutoOptions(@Null(message = ONLY_ON_ESCALATION) Object allowOneParty, Boolean requireReason,
+            Boolean grantUntilShiftEnd) {
     }
 
-    record Options(Boolean allowOneParty, Boolean requireReason) {
+    record Options(Boolean allowOneParty, Boolean requireReason, @Null(message = ONLY_ON_AUTO) Object grantUntilShiftEnd) {
     }
 
     // ---- parsing -----------------------------------------------------------------------------------
@@ -249,8 +284,8 @@ public final class PolicyParser {
     private static final List<Class<?>> CONSTRAINT_ORDER = List.of(NotNull.class, Size.class, Pattern.class);
 
     /** Errors are listed by index; in an object, unknown keys first, then the fields in this order, duplicate names last. */
-    private static final List<String> FIELD_ORDER = List.of("type", "email", "service", "integration", "services", "options",
-            "allowOneParty", "requireReason", "name", "disabled", "requestor", "requester", "resource", "approval", "rules");
+    private static final List<String> FIELD_ORDER = List.of("type", "email", "service", "integration", "services", "rotations", "layers", "options",
+            "allowOneParty", "requireReason", "grantUntilShiftEnd", "name", "disabled", "requestor", "requester", "resource", "approval", "rules");
 
     public static Result parse(JsonNode root) {
         if (root == null || !root.isObject()) {
@@ -284,6 +319,17 @@ public final class PolicyParser {
             String earlier = name == null ? null : names.putIfAbsent(name.trim().toLowerCase(Locale.ROOT), name);
             if (earlier != null) {
                 errors.add(new FieldError("rules[" + i + "].name", "duplicates rule '" + earlier + "'"));
+            }
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            List<Step> steps = rules.get(i) == null || rules.get(i).approval() == null ? List.of() : rules.get(i).approval();
+            for (int j = 0; j < steps.size(); j++) {
+                String at = "rules[" + i + "].approval[" + j + "].";
+                // rotations of the wrong type bind as null, and are reported as such: the layers are not blamed too
+                if (steps.get(j) instanceof FilteredStep step && step.layers() != null && step.rotations() == null
+                        && !fields.contains(at + "rotations") && !fields.contains(at + "layers")) {
+                    errors.add(new FieldError(at + "layers", LAYERS_NEED_ROTATIONS));
+                }
             }
         }
         // A list over its limit is refused as a whole, not element by element.

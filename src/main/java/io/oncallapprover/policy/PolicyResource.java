@@ -16,6 +16,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
@@ -37,6 +39,9 @@ public class PolicyResource {
 
     public static final String YAML = "application/yaml";
 
+    /** The document's request body and response in the OpenAPI document (META-INF/openapi.yaml): JSON and YAML alike. */
+    static final String DOCUMENT = "AccessPolicyDocument";
+
     @Inject
     PolicyService policies;
 
@@ -48,9 +53,10 @@ public class PolicyResource {
     @Consumes({ MediaType.APPLICATION_JSON, YAML, "application/x-yaml", "text/yaml" })
     @Produces({ MediaType.APPLICATION_JSON, YAML })
     @Operation(summary = "Replace the routing rules (JSON or YAML), validated whole")
+    @APIResponse(responseCode = "200", ref = DOCUMENT)
     public Uni<Response> replace(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @HeaderParam(HttpHeaders.ACCEPT) String accept,
-            String body) {
+            @RequestBody(ref = DOCUMENT) String body) {
         boolean yaml = contentType != null && contentType.toLowerCase().contains("yaml");
         return policies.replace(orgId, body, yaml, Caller.of(identity)).map(stored -> respond(stored, accept));
     }
@@ -59,6 +65,7 @@ public class PolicyResource {
     @Produces({ MediaType.APPLICATION_JSON, YAML })
     @Operation(summary = "The routing rules; Accept: application/yaml for YAML. Without a stored policy, the default "
             + "routing, marked by the header " + SOURCE_HEADER + ": default")
+    @APIResponse(responseCode = "200", ref = DOCUMENT)
     public Uni<Response> get(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @HeaderParam(HttpHeaders.ACCEPT) String accept) {
         return policies.stored(orgId).map(stored -> respond(stored, accept));
@@ -67,8 +74,8 @@ public class PolicyResource {
     @DELETE
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Delete the stored routing rules: the organization is routed by default again")
-    public Uni<Response> delete(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return policies.delete(orgId, Caller.of(identity)).map(deleted -> Response.noContent().build());
+    public Uni<Void> delete(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return policies.delete(orgId, Caller.of(identity)).replaceWithVoid();
     }
 
     /** Says where the policy comes from: {@code stored}, or {@code default} (built-in default routing). */

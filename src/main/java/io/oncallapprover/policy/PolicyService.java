@@ -4,6 +4,7 @@ import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -16,12 +17,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
 import io.oncallapprover.common.OrgChanged;
+import io.oncallapprover.installation.Integration;
 import io.oncallapprover.installation.IntegrationService;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
-import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.security.Caller;
 import io.smallrye.mutiny.Uni;
 
@@ -67,23 +69,42 @@ public class PolicyService {
     }
 
 
-    /** Validates the document (syntax, shape, and schedule ids when incident.io is installed) and stores it. */
+    /**
+     * Validates the document (syntax, shape and, when incident.io is installed, schedule ids and the
+     * rotations and layers of filtered steps) and stores it. Every schedule is read at most once, in
+     * one round, after the installation's session has closed.
+     */
     public Uni<StoredPolicy> replace(String orgId, String body, boolean yaml, Caller caller) {
         AccessPolicy policy = parseRequest(body, yaml);
-        Set<String> scheduleIds = PolicyParser.scheduleIds(policy);
         return integrations.read(orgId)
-                .flatMap(integration -> integration.isEmpty() || scheduleIds.isEmpty()
-                        ? Uni.createFrom().item(List.<String> of())
-                        : integrations.unknownSchedules(integrations.keyOf(integration.get()), List.copyOf(scheduleIds)))
-                .invoke(unknown -> {
+                .flatMap(integration -> integration.isEmpty() ? Uni.createFrom().voidItem()
+                        : checkAgainstIncidentIo(policy, integration.get()))
+                .flatMap(ignored -> store(orgId, policy, caller))
+                .invoke(() -> changed.fire(new OrgChanged(orgId)));
+    }
+
+    private Uni<Void> checkAgainstIncidentIo(AccessPolicy policy, Integration integration) {
+        Set<String> scheduleIds = PolicyParser.scheduleIds(policy);
+        List<String> autoSchedules = List.of(integration.autoApprovalScheduleIds);
+        Set<String> toRead = new LinkedHashSet<>(scheduleIds);
+        toRead.addAll(RotationCheck.schedulesToRead(policy, autoSchedules));
+        return integrations.knownSchedules(integrations.keyOf(integration), List.copyOf(toRead))
+                .invoke(known -> {
+                    List<String> unknown = scheduleIds.stream().filter(id -> !known.containsKey(id)).toList();
                     if (!unknown.isEmpty()) {
-                        throw ApiException.unprocessable(ProblemCodes.UNKNOWN_SCHEDULES, "Unknown schedules",
+                        throw ApiException.unprocessable(ProblemCode.UNKNOWN_SCHEDULES,
                                 "incident.io does not know schedule(s): " + String.join(", ", unknown) + ".",
                                 unknownSchedulePaths(policy, Set.copyOf(unknown)));
                     }
+                    List<FieldError> rotations = RotationCheck.unknown(policy, autoSchedules, known);
+                    if (!rotations.isEmpty()) {
+                        throw ApiException.unprocessable(ProblemCode.UNKNOWN_ROTATIONS,
+                                "The schedules these steps consider have no such rotation or layer in incident.io: "
+                                        + String.join(", ", rotations.stream().map(FieldError::field).toList()) + ".",
+                                rotations);
+                    }
                 })
-                .flatMap(ignored -> store(orgId, policy, caller))
-                .invoke(() -> changed.fire(new OrgChanged(orgId)));
+                .replaceWithVoid();
     }
 
     @WithTransaction
@@ -106,7 +127,7 @@ public class PolicyService {
         try {
             tree = PolicyDocument.read(body == null ? "" : body, yaml);
         } catch (PolicyDocument.UnreadablePolicyException e) {
-            throw new ApiException(400, ProblemCodes.MALFORMED_BODY, "Malformed policy document",
+            throw new ApiException(400, ProblemCode.MALFORMED_BODY,
                     "The policy document cannot be read: " + e.getMessage(),
                     List.of(new FieldError("body", e.getMessage())), null, null);
         }

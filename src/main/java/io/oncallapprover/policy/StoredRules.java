@@ -13,6 +13,7 @@ import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
 import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
+import io.oncallapprover.policy.AccessPolicy.RotationFilter;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 
 /**
@@ -39,12 +40,14 @@ public record StoredRules(List<StoredRule> rules) {
     public record Matcher(String type, String email, String service, String name) {
     }
 
+    /** {@code rotations} and {@code layers} are written only when set, so rules stored before they existed read back byte for byte. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Step(String type, String integration, List<String> services, Options options) {
+    public record Step(String type, String integration, List<String> services, List<String> rotations, List<String> layers,
+            Options options) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Options(Boolean allowOneParty, Boolean requireReason) {
+    public record Options(Boolean allowOneParty, Boolean requireReason, Boolean grantUntilShiftEnd) {
     }
 
     public static StoredRules of(AccessPolicy policy) {
@@ -63,10 +66,16 @@ public record StoredRules(List<StoredRule> rules) {
     }
 
     private static Step of(ApprovalStep step) {
+        List<String> rotations = step.filter().filters() ? step.filter().rotations() : null;
+        List<String> layers = step.filter().layers().isEmpty() ? null : step.filter().layers();
         if (step instanceof EscalationApproval e) {
-            return new Step("escalation", "incidentio", e.services(), new Options(e.allowOneParty(), e.requireReason()));
+            return new Step("escalation", "incidentio", e.services(), rotations, layers,
+                    new Options(e.allowOneParty(), e.requireReason(), null));
         }
-        return new Step("auto", "incidentio", null, new Options(null, step.requireReason()));
+        AutoApproval auto = (AutoApproval) step;
+        // Written only when set, so rules stored before the option existed read back byte for byte.
+        return new Step("auto", "incidentio", null, rotations, layers, new Options(null, auto.requireReason(),
+                auto.grantUntilShiftEnd() ? Boolean.TRUE : null));
     }
 
     /** The model of these rules. */
@@ -85,10 +94,12 @@ public record StoredRules(List<StoredRule> rules) {
 
     private static ApprovalStep toStep(Step s) {
         boolean requireReason = s.options() != null && Boolean.TRUE.equals(s.options().requireReason());
+        RotationFilter filter = RotationFilter.of(s.rotations(), s.layers());
         return switch (s.type()) {
-            case "auto" -> new AutoApproval(requireReason);
+            case "auto" -> new AutoApproval(requireReason,
+                    s.options() != null && Boolean.TRUE.equals(s.options().grantUntilShiftEnd()), filter);
             case "escalation" -> new EscalationApproval(s.services() == null ? List.of() : s.services(),
-                    s.options() != null && Boolean.TRUE.equals(s.options().allowOneParty()), requireReason);
+                    s.options() != null && Boolean.TRUE.equals(s.options().allowOneParty()), requireReason, filter);
             default -> throw new IllegalStateException("stored rules hold an unknown step type: " + s.type());
         };
     }

@@ -30,7 +30,7 @@ public class BodyTooLargeHandler {
     void refuseOversizedBodies(RoutingContext ctx) {
         String length = ctx.request().getHeader("Content-Length");
         if (length != null && tooLarge(length)) {
-            Problem problem = Problem.of(413, ProblemCodes.PAYLOAD_TOO_LARGE, "Payload too large",
+            Problem problem = Problem.of(413, ProblemCode.PAYLOAD_TOO_LARGE,
                     "The request body is larger than the " + maxBodySize.asLongValue() + " bytes this service accepts.",
                     ctx.normalizedPath(), List.of(new FieldError("body", "is too large")), null);
             ctx.response().setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE)

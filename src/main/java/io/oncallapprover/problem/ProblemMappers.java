@@ -8,10 +8,6 @@ import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
-import jakarta.ws.rs.NotAcceptableException;
-import jakarta.ws.rs.NotAllowedException;
-import jakarta.ws.rs.NotFoundException;
-import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -57,8 +53,7 @@ public class ProblemMappers {
 
     /** The problem response of an {@link ApiException}, for filters that answer before a resource runs. */
     public static Response toResponse(ApiException e, String path) {
-        Problem problem = Problem.of(e.status(), e.code(), e.title(), e.getMessage(), path, e.errors(),
-                e.extensions());
+        Problem problem = Problem.of(e.status(), e.code(), e.getMessage(), path, e.errors(), e.extensions());
         Response.ResponseBuilder response = Response.status(e.status()).type(Problem.MEDIA_TYPE).entity(problem);
         if (e.retryAfter() != null) {
             response.header("Retry-After", Math.max(1, (e.retryAfter().toMillis() + 999) / 1000));
@@ -72,21 +67,20 @@ public class ProblemMappers {
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
             AuthenticationCompletionException.class })
     public Response unauthenticated(RuntimeException e, UriInfo uri) {
-        return toResponse(new ApiException(401, ProblemCodes.UNAUTHENTICATED, "Unauthenticated",
-                "A valid bearer token is required.", List.of(), null, null), path(uri));
+        return toResponse(new ApiException(401, ProblemCode.UNAUTHENTICATED, "A valid bearer token is required."),
+                path(uri));
     }
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, UriInfo uri) {
-        return toResponse(new ApiException(403, ProblemCodes.FORBIDDEN, "Forbidden",
-                "The caller's roles do not allow this.", List.of(), null, null), path(uri));
+        return toResponse(new ApiException(403, ProblemCode.FORBIDDEN, "The caller's roles do not allow this."), path(uri));
     }
 
     /** Optimistic-lock and unique-key races between concurrent writers: the loser retries. */
     @ServerExceptionMapper({ OptimisticLockException.class, StaleObjectStateException.class })
     public Response concurrentChange(RuntimeException e, UriInfo uri) {
-        return toResponse(new ApiException(409, ProblemCodes.CONFLICT, "Conflict",
-                "The resource was changed concurrently; retry.", List.of(), null, null), path(uri));
+        return toResponse(new ApiException(409, ProblemCode.CONFLICT, "The resource was changed concurrently; retry."),
+                path(uri));
     }
 
     @ServerExceptionMapper
@@ -122,8 +116,7 @@ public class ProblemMappers {
         String detail = field.isEmpty() ? "The request body " + message + "."
                 : "The request body is invalid: " + field + " " + message + ".";
         List<FieldError> errors = List.of(new FieldError(field.isEmpty() ? BODY_PARAMETER : field, message));
-        return apiException(new ApiException(400, ProblemCodes.MALFORMED_BODY, "Malformed request body", detail,
-                errors, null, null), uri);
+        return apiException(new ApiException(400, ProblemCode.MALFORMED_BODY, detail, errors, null, null), uri);
     }
 
     @ServerExceptionMapper
@@ -135,33 +128,27 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse().getStatus();
-        String code;
-        String title;
-        if (e instanceof NotFoundException) {
-            code = ProblemCodes.NOT_FOUND;
-            title = "Not found";
-        } else if (e instanceof NotAllowedException) {
-            code = ProblemCodes.METHOD_NOT_ALLOWED;
-            title = "Method not allowed";
-        } else if (e instanceof NotSupportedException) {
-            code = ProblemCodes.UNSUPPORTED_MEDIA_TYPE;
-            title = "Unsupported media type";
-        } else if (e instanceof NotAcceptableException) {
-            code = ProblemCodes.NOT_ACCEPTABLE;
-            title = "Not acceptable";
-        } else if (status == 413) {
-            code = ProblemCodes.PAYLOAD_TOO_LARGE;
-            title = "Payload too large";
-        } else if (e.getCause() instanceof JsonProcessingException json) {
+        if (e.getCause() instanceof JsonProcessingException json) {
             return unreadableJson(json, uri);
-        } else if (status >= 500) {
-            return unexpected(e, uri);
-        } else {
-            code = status == 400 ? ProblemCodes.MALFORMED_BODY : "HTTP_" + status;
-            title = Response.Status.fromStatusCode(status) == null ? "Error"
-                    : Response.Status.fromStatusCode(status).getReasonPhrase();
         }
-        return apiException(new ApiException(status, code, title, title + ".", List.of(), null, null), uri);
+        if (status >= 500) {
+            return unexpected(e, uri);
+        }
+        ProblemCode code = switch (status) {
+            case 400 -> ProblemCode.MALFORMED_BODY;
+            case 401 -> ProblemCode.UNAUTHENTICATED;
+            case 403 -> ProblemCode.FORBIDDEN;
+            case 404 -> ProblemCode.NOT_FOUND;
+            case 405 -> ProblemCode.METHOD_NOT_ALLOWED;
+            case 406 -> ProblemCode.NOT_ACCEPTABLE;
+            case 409 -> ProblemCode.CONFLICT;
+            case 413 -> ProblemCode.PAYLOAD_TOO_LARGE;
+            case 415 -> ProblemCode.UNSUPPORTED_MEDIA_TYPE;
+            default -> ProblemCode.REQUEST_REFUSED;
+        };
+        Response.Status known = Response.Status.fromStatusCode(status);
+        String detail = (known == null ? "HTTP " + status : known.getReasonPhrase()) + ".";
+        return apiException(new ApiException(status, code, detail), uri);
     }
 
     /** Retry-After of a database outage: long enough for a restart or fail-over to be noticed. */
@@ -171,13 +158,13 @@ public class ProblemMappers {
     public Response unexpected(Throwable e, UriInfo uri) {
         if (io.oncallapprover.common.DatabaseFailures.isOutage(e)) {
             LOG.warnf("database unavailable on %s: %s", path(uri), e.getMessage());
-            return apiException(new ApiException(503, ProblemCodes.DATABASE_UNAVAILABLE, "Database unavailable",
+            return apiException(new ApiException(503, ProblemCode.DATABASE_UNAVAILABLE,
                     "The database cannot be reached; nothing was approved. Retry later.", List.of(),
                     DATABASE_RETRY_AFTER, null), uri);
         }
         LOG.errorf(e, "Unexpected failure on %s", path(uri));
-        return apiException(new ApiException(500, ProblemCodes.INTERNAL_ERROR, "Internal error",
-                "The service failed unexpectedly; nothing was approved. Retry later.", List.of(), null, null), uri);
+        return apiException(new ApiException(500, ProblemCode.INTERNAL_ERROR,
+                "The service failed unexpectedly; nothing was approved. Retry later."), uri);
     }
 
     private static String path(UriInfo uri) {

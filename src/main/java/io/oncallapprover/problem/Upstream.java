@@ -28,7 +28,7 @@ public final class Upstream {
 
     /** The 503 of a failure already classified: {@code why} in a few words, and when to retry. */
     public static ApiException unavailable(String why, Duration retryAfter, Map<String, Object> extensions) {
-        return new ApiException(503, ProblemCodes.UPSTREAM_UNAVAILABLE, "incident.io unavailable",
+        return new ApiException(503, ProblemCode.UPSTREAM_UNAVAILABLE,
                 "incident.io could not be asked (" + why + "); nothing was approved. Retry later.",
                 java.util.List.of(), retryAfter == null ? DEFAULT_RETRY_AFTER : retryAfter, extensions);
     }

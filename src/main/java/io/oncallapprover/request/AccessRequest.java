@@ -121,6 +121,25 @@ public class AccessRequest extends PanacheEntityBase {
     @Column(name = "pending_expires_at")
     public Instant pendingExpiresAt;
 
+    /** What incident.io last reported of the escalation incident (its status category), through webhooks. */
+    @Column(name = "incident_status")
+    public String incidentStatus;
+
+    /** When incident.io was seen to report the escalation incident resolved or closed. */
+    @Column(name = "incident_closed_at")
+    public Instant incidentClosedAt;
+
+    /** Why the request ended early: a shift change ended the grant, the incident was resolved before a decision. */
+    @Column(name = "ended_reason")
+    public String endedReason;
+
+    /** A request created while incident.io could not be asked is evaluated again at this instant (null: never). */
+    @Column(name = "reevaluate_at")
+    public Instant reevaluateAt;
+
+    @Column(name = "reevaluations", nullable = false)
+    public int reevaluations;
+
     @Version
     public long version;
 

@@ -10,6 +10,8 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import io.oncallapprover.approval.AutoApprovalDecision;
 
 import io.oncallapprover.approval.Evidence;
@@ -53,20 +55,33 @@ public final class AccessRequestDtos {
 
     @RegisterForReflection
     public record EscalationView(boolean available, boolean reasonRequired, List<String> approverSchedules,
-            boolean allowOneParty, Instant escalatedAt, String escalatedBy) {
+            boolean allowOneParty, @Schema(nullable = true) Instant escalatedAt, @Schema(nullable = true) String escalatedBy) {
+    }
+
+    /**
+     * The escalation incident: {@code state} is ours (NONE, PENDING, CREATED, FAILED); {@code status} and
+     * {@code closedAt} are what incident.io last reported of it through webhooks (its status category,
+     * and when it was seen resolved or closed).
+     */
+    @RegisterForReflection
+    public record IncidentView(String state, @Schema(nullable = true) String id, @Schema(nullable = true) String reference,
+            @Schema(nullable = true) String url, @Schema(nullable = true) String error, @Schema(nullable = true) String status,
+            @Schema(nullable = true) Instant closedAt) {
+
+        static IncidentView of(AccessRequest r) {
+            return new IncidentView(r.incidentState.name(), r.incidentId, r.incidentReference, r.incidentUrl, r.incidentError,
+                    r.incidentStatus, r.incidentClosedAt);
+        }
     }
 
     @RegisterForReflection
-    public record IncidentView(String state, String id, String reference, String url, String error) {
-    }
-
-    @RegisterForReflection
-    public record DecisionView(String approver, String decision, String comment, Instant decidedAt, String decidedBy,
+    public record DecisionView(String approver, String decision, @Schema(nullable = true) String comment, Instant decidedAt,
+            String decidedBy,
             List<Evidence> evidence, List<String> unknownSchedules) {
     }
 
     @RegisterForReflection
-    public record AuditEntry(String action, String subject, String detail, Instant occurredAt) {
+    public record AuditEntry(String action, String subject, @Schema(nullable = true) String detail, Instant occurredAt) {
     }
 
     @RegisterForReflection
@@ -75,18 +90,19 @@ public final class AccessRequestDtos {
             String status,
             String requester,
             ResourceRef resource,
-            String reason,
-            String conversationUrl,
+            @Schema(nullable = true) String reason,
+            @Schema(nullable = true) String conversationUrl,
             String requestedBy,
             Instant createdAt,
             Instant updatedAt,
-            Instant grantExpiresAt,
+            @Schema(nullable = true) Instant grantExpiresAt,
             List<String> matchedRules,
             AutoApprovalDecision autoApproval,
             EscalationView escalation,
             IncidentView incident,
             List<DecisionView> decisions,
-            List<AuditEntry> auditTrail) {
+            List<AuditEntry> auditTrail,
+            @Schema(nullable = true) String endedReason) {
     }
 
     /** A request in a listing: what {@code GET /access-requests/{id}} shows, without the decision and audit trail. */
@@ -96,18 +112,19 @@ public final class AccessRequestDtos {
             String status,
             String requester,
             ResourceRef resource,
-            String reason,
+            @Schema(nullable = true) String reason,
             String requestedBy,
             Instant createdAt,
             Instant updatedAt,
-            Instant grantExpiresAt,
+            @Schema(nullable = true) Instant grantExpiresAt,
             List<String> matchedRules,
             boolean autoApproved,
-            IncidentView incident) {
+            IncidentView incident,
+            @Schema(nullable = true) String endedReason) {
     }
 
     /** One page of a listing, newest first; {@code next} is the cursor of the following page (null: none). */
     @RegisterForReflection
-    public record AccessRequestPage(List<AccessRequestSummary> requests, String next) {
+    public record AccessRequestPage(List<AccessRequestSummary> requests, @Schema(nullable = true) String next) {
     }
 }

@@ -22,9 +22,16 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.HttpHeaders;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.jboss.resteasy.reactive.ResponseStatus;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -58,12 +65,18 @@ public class AccessRequestResource {
     SecurityIdentity identity;
 
     @POST
+    @ResponseStatus(201)
     @Operation(summary = "Create an access request; auto-approval is evaluated at once")
-    public Uni<Response> create(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+    @APIResponse(responseCode = "201", description = "Created; Location names the new request",
+            headers = @Header(name = HttpHeaders.LOCATION, required = true, schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
+    public Uni<RestResponse<AccessRequestView>> create(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @Valid @NotNull CreateAccessRequest body) {
         return requests.create(orgId, body, Caller.of(identity))
                 .flatMap(views::of)
-                .map(view -> Response.created(URI.create("/api/v1/orgs/" + orgId + "/access-requests/" + view.id()))
+                .map(view -> RestResponse.ResponseBuilder
+                        .<AccessRequestView> created(URI.create("/api/v1/orgs/" + orgId + "/access-requests/" + view.id()))
                         .entity(view).build());
     }
 
@@ -113,12 +126,13 @@ public class AccessRequestResource {
 
     @POST
     @Path("/{id}/decisions")
+    @ResponseStatus(201)
     @Operation(summary = "Approve or deny, as someone on call now for the request's approver schedules")
-    public Uni<Response> decide(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+    @APIResponse(responseCode = "201", description = "Decided: the request as it is now",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
+    public Uni<AccessRequestView> decide(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
             @Valid @NotNull DecisionRequest body) {
-        return requests.decide(orgId, id, body, Caller.of(identity))
-                .flatMap(views::of)
-                .map(view -> Response.status(Response.Status.CREATED).entity(view).build());
+        return requests.decide(orgId, id, body, Caller.of(identity)).flatMap(views::of);
     }
 }

@@ -31,7 +31,7 @@ import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.policy.RequestedResource;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
-import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.request.AccessRequest.Status;
 import io.oncallapprover.request.AccessRequestDtos.CreateAccessRequest;
 import io.oncallapprover.request.AccessRequestDtos.DecisionRequest;
@@ -100,7 +100,7 @@ public class AccessRequestService {
         return snapshots.of(orgId).flatMap(org -> {
             Routing routing = PolicyEvaluator.route(org.policy(), requester, resource);
             if (routing.matchedRules().isEmpty()) {
-                throw ApiException.unprocessable(ProblemCodes.NO_MATCHING_RULE, "No matching rule",
+                throw ApiException.unprocessable(ProblemCode.NO_MATCHING_RULE,
                         "No enabled access-policy rule covers " + requester + " requesting " + resource.service() + "/"
                                 + resource.name() + ".",
                         List.of(new FieldError("resource", "is not covered by any enabled rule for this requester")));
@@ -146,6 +146,8 @@ public class AccessRequestService {
         request.status = decision.approved() ? Status.APPROVED : Status.PENDING;
         request.grantExpiresAt = decision.approved() ? decision.expiresAt() : null;
         request.pendingExpiresAt = decision.approved() ? null : now.plus(config.pendingTtl());
+        // incident.io could not be asked: the request is evaluated again in the background (ReevaluationJob).
+        request.reevaluateAt = decision.code() == CheckCode.UPSTREAM_UNAVAILABLE ? now.plus(config.reevaluateFirst()) : null;
         return request;
     }
 
@@ -179,7 +181,7 @@ public class AccessRequestService {
         return AccessRequest.<AccessRequest> find("id = ?1 and orgId = ?2", id, orgId).firstResult()
                 .map(found -> {
                     if (found == null) {
-                        throw new ApiException(404, ProblemCodes.NOT_FOUND, "Not found", "No access request " + id + ".");
+                        throw new ApiException(404, ProblemCode.NOT_FOUND, "No access request " + id + ".");
                     }
                     return found;
                 });
@@ -298,7 +300,7 @@ public class AccessRequestService {
                     if (!check.unknownSchedules().isEmpty()) {
                         extensions.put("unknownSchedules", check.unknownSchedules());
                     }
-                    throw new ApiException(403, check.code().name(), "Not allowed to decide", check.explanation(),
+                    throw new ApiException(403, check.code().problemCode(), check.explanation(),
                             List.of(new FieldError("approver", check.explanation())), null, extensions);
                 });
     }
@@ -312,11 +314,11 @@ public class AccessRequestService {
 
     private static ApiException alreadyDecided(AccessRequest request, Status status) {
         if (request.status == Status.PENDING) { // lapsed while pending: nobody decided it
-            return new ApiException(409, ProblemCodes.NOT_PENDING, "Request expired",
+            return new ApiException(409, ProblemCode.NOT_PENDING,
                     "The request lapsed at " + request.pendingExpiresAt + " without a decision; make a new one.", List.of(),
                     null, java.util.Map.of("requestStatus", status.name()));
         }
-        return new ApiException(409, ProblemCodes.ALREADY_DECIDED, "Already decided",
+        return new ApiException(409, ProblemCode.ALREADY_DECIDED,
                 "The request is already " + status + "; the first decision stands.", List.of(), null,
                 java.util.Map.of("requestStatus", status.name()));
     }

@@ -46,15 +46,14 @@ public class AccessRequestViews {
         List<String> approverSchedules = r.pagedSchedules != null ? List.of(r.pagedSchedules) : plan.schedules();
         EscalationView escalation = new EscalationView(plan.allowed(), plan.refusal() == CheckCode.REASON_REQUIRED,
                 approverSchedules, plan.allowsOneParty(), r.escalatedAt, r.escalatedBy);
-        IncidentView incident = new IncidentView(r.incidentState.name(), r.incidentId, r.incidentReference, r.incidentUrl,
-                r.incidentError);
+        IncidentView incident = IncidentView.of(r);
         List<DecisionView> decisions = decision == null ? List.of()
                 : List.of(new DecisionView(decision.approver, decision.decision, decision.comment, decision.decidedAt,
                         decision.decidedBy, decision.evidence.shifts(), decision.evidence.unknownSchedules()));
         List<AuditEntry> trail = events.stream().map(e -> new AuditEntry(e.action, e.subject, e.detail, e.occurredAt)).toList();
         return new AccessRequestView(r.id, r.statusAt(clock.instant()).name(), r.requester, new ResourceRef(r.resourceType, r.resourceService,
                 r.resourceName), r.reason, r.conversationUrl, r.requestedBy, r.createdAt, r.updatedAt, r.grantExpiresAt,
-                routing.ruleNames(), r.evaluation, escalation, incident, decisions, trail);
+                routing.ruleNames(), r.evaluation, escalation, incident, decisions, trail, r.endedReason);
     }
 
     /** A request as a listing shows it, its status as of {@code now}. */
@@ -63,6 +62,6 @@ public class AccessRequestViews {
                 new ResourceRef(r.resourceType, r.resourceService, r.resourceName), r.reason, r.requestedBy, r.createdAt,
                 r.updatedAt, r.grantExpiresAt, MatchedRules.restore(r.matchedRules).ruleNames(),
                 r.evaluation != null && r.evaluation.approved(),
-                new IncidentView(r.incidentState.name(), r.incidentId, r.incidentReference, r.incidentUrl, r.incidentError));
+                IncidentView.of(r), r.endedReason);
     }
 }

@@ -13,7 +13,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import io.oncallapprover.common.Ids;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
-import io.oncallapprover.problem.ProblemCodes;
+import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.problem.ProblemMappers;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.smallrye.mutiny.Uni;
@@ -52,8 +52,8 @@ public class OrgAccessFilter {
             boolean read = "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
             boolean byId = uri.getPathParameters().containsKey("id");
             ApiException refusal = read || byId
-                    ? new ApiException(404, ProblemCodes.NOT_FOUND, "Not found", "Not found.")
-                    : new ApiException(403, ProblemCodes.FORBIDDEN, "Forbidden",
+                    ? new ApiException(404, ProblemCode.NOT_FOUND, "Not found.")
+                    : new ApiException(403, ProblemCode.FORBIDDEN,
                             "The caller may not act for organization " + orgId + ".");
             return ProblemMappers.toResponse(refusal, uri.getPath());
         });

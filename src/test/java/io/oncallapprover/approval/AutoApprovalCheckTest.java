@@ -1,5 +1,6 @@
 package io.oncallapprover.approval;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -227,9 +228,10 @@ class AutoApprovalCheckTest extends ApiTestBase {
     @Test
     void badInputNamesTheField() {
         autoCheck(ORG, "not-an-email", null).statusCode(400).body("errors[0].field", equalTo("requester"));
-        autoCheck(ORG, "ada@example.com", "x".repeat(2001)).statusCode(400).body("errors[0].field", equalTo("reason"));
-        io.restassured.RestAssured.given().contentType("application/json").body("{}")
-                .post(base(ORG) + "/approval-checks/auto").then().statusCode(400)
+        invalidRequest("a reason over 2000 characters", () -> autoCheck(ORG, "ada@example.com", "x".repeat(2001)))
+                .statusCode(400).body("errors[0].field", equalTo("reason"));
+        invalidRequest("no requester", () -> io.restassured.RestAssured.given().contentType("application/json").body("{}")
+                .post(base(ORG) + "/approval-checks/auto").then()).statusCode(400)
                 .body("errors[0].field", equalTo("requester"));
     }
 

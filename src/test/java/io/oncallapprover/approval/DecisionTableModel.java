@@ -23,7 +23,9 @@ import io.oncallapprover.policy.RequestedResource;
  *
  * <p>Who is on call is read from the raw schedule entries (what incident.io returned), not from the
  * production {@code OnCallSet}: an entry puts its person on call at {@code now} iff
- * {@code start <= now < end} and it names an email.
+ * {@code start <= now < end} and it names an email. For a step, only the entries its rotation filter
+ * counts: all of them when it lists no rotations; else those whose rotation is listed and, when it
+ * lists layers, whose layer is listed too (an entry without a rotation never).
  */
 final class DecisionTableModel {
 
@@ -136,26 +138,40 @@ final class DecisionTableModel {
     // ---------------------------------------------------------------------------------------------
     // Who is on call
 
+    /** Whether an entry of this rotation and layer counts for {@code step}, read from the step's lists. */
+    static boolean counts(String rotationId, String layerId, ApprovalStep step) {
+        List<String> rotations = step.filter().rotations();
+        List<String> layers = step.filter().layers();
+        if (rotations.isEmpty()) {
+            return true;
+        }
+        if (rotationId == null || !rotations.contains(rotationId)) {
+            return false;
+        }
+        return layers.isEmpty() || layerId != null && layers.contains(layerId);
+    }
+
     /** The raw entries of every schedule, and the instant of the decision. */
     record OnCall(Map<String, List<ScheduleEntry>> entries, Instant now) {
 
-        boolean isOnCall(String email, String scheduleId) {
+        /** On call for the schedule in an entry that {@code step} counts. */
+        boolean isOnCall(String email, String scheduleId, ApprovalStep step) {
             String who = identity(email);
             if (who == null) {
                 return false;
             }
             for (ScheduleEntry e : entries.getOrDefault(scheduleId, List.of())) {
                 boolean covers = e.startAt().compareTo(now) <= 0 && now.compareTo(e.endAt()) < 0;
-                if (covers && who.equals(identity(e.email()))) {
+                if (covers && who.equals(identity(e.email())) && counts(e.rotationId(), e.layerId(), step)) {
                     return true;
                 }
             }
             return false;
         }
 
-        boolean isOnCallForAny(String email, List<String> scheduleIds) {
+        boolean isOnCallForAny(String email, List<String> scheduleIds, ApprovalStep step) {
             for (String id : scheduleIds) {
-                if (isOnCall(email, id)) {
+                if (isOnCall(email, id, step)) {
                     return true;
                 }
             }
@@ -182,10 +198,12 @@ final class DecisionTableModel {
         if (eligible.isEmpty()) {
             return new Auto(false, CheckCode.REASON_REQUIRED, null, null);
         }
-        if (!onCall.isOnCallForAny(requester, autoSchedules)) {
-            return new Auto(false, CheckCode.NOT_ON_CALL, null, null);
+        for (ModelStep s : eligible) {
+            if (onCall.isOnCallForAny(requester, autoSchedules, s.step())) {
+                return new Auto(true, CheckCode.ON_CALL, s.rule(), s.index());
+            }
         }
-        return new Auto(true, CheckCode.ON_CALL, eligible.get(0).rule(), eligible.get(0).index());
+        return new Auto(false, CheckCode.NOT_ON_CALL, null, null);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -262,7 +280,7 @@ final class DecisionTableModel {
         boolean allowed = false;
         boolean onCallForAStepForbiddingSelf = false;
         for (ModelStep e : eligible) {
-            boolean onCallForE = onCall.isOnCallForAny(approver, e.escalation().services());
+            boolean onCallForE = onCall.isOnCallForAny(approver, e.escalation().services(), e.step());
             if (onCallForE && (!self || e.escalation().allowOneParty())) {
                 allowed = true;
             }

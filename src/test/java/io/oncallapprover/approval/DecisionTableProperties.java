@@ -32,6 +32,7 @@ import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
 import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
+import io.oncallapprover.policy.AccessPolicy.RotationFilter;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 import io.oncallapprover.policy.PolicyEvaluator;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
@@ -81,19 +82,29 @@ class DecisionTableProperties {
 
     @Test
     void autoApprovalMatchesTheModel() {
-        forAll("auto", List.of("ON_CALL", "NOT_ON_CALL", "NO_MATCHING_RULE", "NO_SCHEDULES", "REASON_REQUIRED"), c -> {
+        // an approval resting on a later step needs two eligible auto steps with different rotations: rarer, so a lower bar
+        forAll("auto", 400, List.of("ON_CALL", "ON_CALL on a later step", "NOT_ON_CALL", "NOT_ON_CALL by rotations",
+                "NO_MATCHING_RULE", "NO_SCHEDULES", "REASON_REQUIRED"), c -> {
             Routing routing = c.currentRouting();
             AutoApprovalDecision prod = DecisionTable.auto(routing, c.requester(), c.reason(), c.autoSchedules(), c.sets(),
                     NOW, GRANT);
             DecisionTableModel.Auto model = DecisionTableModel.auto(c.matchedCurrent(), c.requester(), c.reason(),
                     c.autoSchedules(), c.onCall());
-            String outcome = model.code().name();
+            String outcome = model.code().name() + (model.code() == CheckCode.NOT_ON_CALL
+                    && c.onCall().isOnCallForAny(c.requester(), c.autoSchedules(), new AutoApproval(false)) ? " by rotations"
+                    : model.approved() && !firstEligible(c.matchedCurrent(), AutoApproval.class, c.reason()).equals(
+                            List.of(model.rule(), model.step())) ? " on a later step" : "");
             Mismatches m = new Mismatches(outcome);
             m.check("approved", prod.approved(), model.approved());
             m.check("code", prod.code(), model.code());
             if (model.approved()) {
                 m.check("rule", prod.rule(), new RuleRef(RuleRef.CURRENT, model.rule(), model.step()));
-                m.check("expiresAt", prod.expiresAt(), NOW.plus(GRANT));
+                m.check("expiresAt", prod.expiresAt(), expectedExpiry(c, model));
+                ApprovalStep approving = stepNamed(c.matchedCurrent(), model.rule(), model.step());
+                for (Evidence e : prod.evidence()) {
+                    m.require("evidence counted by the approving step's rotations: " + e,
+                            DecisionTableModel.counts(e.rotationId(), e.layerId(), approving));
+                }
             }
             for (Evidence e : prod.evidence()) {
                 m.require("evidence from an auto-approval schedule: " + e,
@@ -147,7 +158,7 @@ class DecisionTableProperties {
 
     @Test
     void approverUnderOneRoutingMatchesTheModel() {
-        forAll("approver", List.of("ON_CALL", "ON_CALL self", "NOT_ON_CALL", "NOT_ON_CALL self",
+        forAll("approver", List.of("ON_CALL", "ON_CALL self", "NOT_ON_CALL", "NOT_ON_CALL by rotations", "NOT_ON_CALL self",
                 "SELF_APPROVAL_NOT_ALLOWED self", "NO_MATCHING_RULE", "REASON_REQUIRED"), c -> {
             String policy = c.label();
             Routing routing = c.currentRouting();
@@ -155,7 +166,10 @@ class DecisionTableProperties {
                     c.sets(), NOW);
             DecisionTableModel.Approver model = DecisionTableModel.approver(c.matchedCurrent(), policy, c.requester(),
                     c.reason(), c.approver(), c.onCall());
-            String outcome = model.code().name() + (DecisionTableModel.samePerson(c.approver(), c.requester()) ? " self" : "");
+            String outcome = model.code().name() + (DecisionTableModel.samePerson(c.approver(), c.requester()) ? " self"
+                    : model.code() == CheckCode.NOT_ON_CALL && c.onCall().isOnCallForAny(c.approver(),
+                            List.copyOf(DecisionTableModel.escalationSchedulesInvolved(c.matchedCurrent())), new AutoApproval(false))
+                            ? " by rotations" : "");
             Mismatches m = new Mismatches(outcome);
             m.check("allowed", prod.allowed(), model.allowed());
             m.check("code", prod.code(), model.code());
@@ -246,11 +260,64 @@ class DecisionTableProperties {
         for (Evidence e : prod.evidence()) {
             m.require("evidence about the approver: " + e, DecisionTableModel.samePerson(e.email(), c.approver()));
             m.require("evidence from a schedule of a matched escalation step: " + e, involved.contains(e.scheduleId()));
+            // the step an evidence item names (under the frozen or the current rules) counts its rotation
+            boolean counted = false;
+            for (List<Rule> rules : List.of(c.matchedCurrent(), c.matchedFrozen())) {
+                ApprovalStep step = stepNamed(rules, e.rule(), e.step());
+                counted |= step instanceof EscalationApproval esc && esc.services().contains(e.scheduleId())
+                        && DecisionTableModel.counts(e.rotationId(), e.layerId(), step);
+            }
+            m.require("evidence counted by the escalation step it names: " + e, counted);
         }
+    }
+
+    /** The rule name and index of the first step of {@code kind} whose reason requirement is met, or an empty list. */
+    static List<Object> firstEligible(List<Rule> rules, Class<? extends ApprovalStep> kind, String reason) {
+        for (DecisionTableModel.ModelStep s : DecisionTableModel.stepsOf(rules, kind)) {
+            if (DecisionTableModel.reasonSatisfied(s.step(), reason)) {
+                return List.of(s.rule(), s.index());
+            }
+        }
+        return List.of();
+    }
+
+    /** Step {@code index} of the rule named {@code rule} among {@code rules}, or null. */
+    static ApprovalStep stepNamed(List<Rule> rules, String rule, Integer index) {
+        for (Rule r : rules) {
+            if (r.name().equals(rule) && index != null && index < r.approval().size()) {
+                return r.approval().get(index);
+            }
+        }
+        return null;
     }
 
     // =============================================================================================
     // The case: a policy now, the rules frozen at creation, a request, an approver, the rotas
+
+    /**
+     * When the model's approval ends: one grant from now, or, when the approving step caps it, the
+     * latest end among the requester's raw entries covering now in the auto-approval schedules that
+     * the step's rotations count, if sooner.
+     */
+    static Instant expectedExpiry(Case c, DecisionTableModel.Auto model) {
+        Instant grantEnd = NOW.plus(GRANT);
+        AutoApproval approving = (AutoApproval) stepNamed(c.matchedCurrent(), model.rule(), model.step());
+        if (!approving.grantUntilShiftEnd()) {
+            return grantEnd;
+        }
+        Instant shiftEnd = null;
+        for (String schedule : c.autoSchedules()) {
+            for (ScheduleEntry e : c.rotas().getOrDefault(schedule, List.of())) {
+                boolean covers = !e.startAt().isAfter(NOW) && e.endAt().isAfter(NOW);
+                if (covers && e.email() != null && DecisionTableModel.samePerson(e.email(), c.requester())
+                        && DecisionTableModel.counts(e.rotationId(), e.layerId(), approving)
+                        && (shiftEnd == null || e.endAt().isAfter(shiftEnd))) {
+                    shiftEnd = e.endAt();
+                }
+            }
+        }
+        return shiftEnd != null && shiftEnd.isBefore(grantEnd) ? shiftEnd : grantEnd;
+    }
 
     record Case(AccessPolicy current, AccessPolicy frozen, String requester, RequestedResource resource, String reason,
             List<String> autoSchedules, Map<String, List<ScheduleEntry>> rotas, String approver, boolean labelFrozen) {
@@ -321,7 +388,7 @@ class DecisionTableProperties {
                 s.append("\n    ").append(id).append(':');
                 entries.forEach(e -> s.append(' ').append(show(e.email())).append('[')
                         .append(Duration.between(NOW, e.startAt())).append(", ").append(Duration.between(NOW, e.endAt()))
-                        .append(')'));
+                        .append(") ").append(e.rotationId()).append('/').append(e.layerId()));
             });
             return s.toString();
         }
@@ -343,7 +410,12 @@ class DecisionTableProperties {
                 s.append("escalate").append(e.services()).append(e.allowOneParty() ? " oneParty" : "")
                         .append(e.requireReason() ? " needsReason" : "");
             } else {
-                s.append("auto").append(step.requireReason() ? " needsReason" : "");
+                s.append("auto").append(step.requireReason() ? " needsReason" : "")
+                        .append(((AutoApproval) step).grantUntilShiftEnd() ? " untilShiftEnd" : "");
+            }
+            if (step.filter().filters()) {
+                s.append(" rotations").append(step.filter().rotations()).append(step.filter().layers().isEmpty() ? ""
+                        : " layers" + step.filter().layers());
             }
         }
         return s.toString();
@@ -375,6 +447,9 @@ class DecisionTableProperties {
     static final String[] PEOPLE = { "kate@example.com", "sam@example.com", "ivan@example.com", "bob@example.com" };
     static final String[] SERVICES = { "postgres", "kafka", "sso" };
     static final String[] NAMES = { "prod-db", "staging-db", "eu-1" };
+    /** R3 and L3 are in no rota: a step counting only them counts nobody. */
+    static final String[] ROTATIONS = { "R1", "R2", "R3" };
+    static final String[] LAYERS = { "L1", "L2", "L3" };
     static final String[] REASONS = { null, "", "  ", "\t\n", "\u2003", "INC-42 database down", "x" };
 
     static Case newCase(Random r) {
@@ -446,9 +521,27 @@ class DecisionTableProperties {
 
         ApprovalStep step() {
             if (r.nextInt(100) < 35) {
-                return new AutoApproval(r.nextInt(100) < 35);
+                return new AutoApproval(r.nextInt(100) < 35, r.nextInt(100) < 40, filter());
             }
-            return new EscalationApproval(schedules(1 + r.nextInt(3)), r.nextInt(100) < 35, r.nextInt(100) < 35);
+            return new EscalationApproval(schedules(1 + r.nextInt(3)), r.nextInt(100) < 35, r.nextInt(100) < 35, filter());
+        }
+
+        /** Half the steps count every entry; the others some of the rotations (R3: in no rota) and, some, of the layers. */
+        RotationFilter filter() {
+            if (r.nextInt(100) < 50) {
+                return RotationFilter.NONE;
+            }
+            List<String> rotations = some(ROTATIONS);
+            return new RotationFilter(rotations, r.nextInt(100) < 40 ? some(LAYERS) : List.of());
+        }
+
+        /** A non-empty selection, in a random order, sometimes with a repeat. */
+        List<String> some(String[] from) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 1 + r.nextInt(from.length); i++) {
+                ids.add(pick(r, from));
+            }
+            return ids;
         }
 
         List<String> schedules(int n) {
@@ -491,12 +584,13 @@ class DecisionTableProperties {
             return new AccessPolicy(rules);
         }
 
-        /** The same escalation step with one thing changed: its services, or one of its options. */
+        /** The same escalation step with one thing changed: its services, one of its options, or its rotations. */
         EscalationApproval tweak(EscalationApproval e) {
-            return switch (r.nextInt(3)) {
-                case 0 -> new EscalationApproval(schedules(1 + r.nextInt(2)), e.allowOneParty(), e.requireReason());
-                case 1 -> new EscalationApproval(e.services(), !e.allowOneParty(), e.requireReason());
-                default -> new EscalationApproval(e.services(), e.allowOneParty(), !e.requireReason());
+            return switch (r.nextInt(4)) {
+                case 0 -> new EscalationApproval(schedules(1 + r.nextInt(2)), e.allowOneParty(), e.requireReason(), e.filter());
+                case 1 -> new EscalationApproval(e.services(), !e.allowOneParty(), e.requireReason(), e.filter());
+                case 2 -> new EscalationApproval(e.services(), e.allowOneParty(), !e.requireReason(), e.filter());
+                default -> new EscalationApproval(e.services(), e.allowOneParty(), e.requireReason(), filter());
             };
         }
 
@@ -519,7 +613,11 @@ class DecisionTableProperties {
                     start = r.nextInt(3) == 0 ? NOW.plusNanos(1) : NOW.plusSeconds(1 + r.nextInt(7200));
                     end = start.plusSeconds(3600);
                 }
-                entries.add(new ScheduleEntry(start, end, "fp" + r.nextInt(3), "rot", "layer", "user", "Name", email));
+                // an override has no rotation; the others lean towards R1 and L1
+                int k = r.nextInt(100);
+                String rotation = k < 15 ? null : k < 65 ? "R1" : "R2";
+                String layer = rotation == null || r.nextInt(100) < 5 ? null : r.nextInt(100) < 60 ? "L1" : "L2";
+                entries.add(new ScheduleEntry(start, end, "fp" + r.nextInt(3), rotation, layer, "user", "Name", email));
             }
             return entries;
         }
@@ -715,7 +813,8 @@ class DecisionTableProperties {
             size += 1 + (rule.requester().type() == RequesterType.ANY ? 0 : 1)
                     + (rule.resource().type() == ResourceType.ANY ? 0 : 1);
             for (ApprovalStep step : rule.approval()) {
-                size += 1 + (step instanceof EscalationApproval e ? e.services().size() : 0);
+                size += 1 + (step instanceof EscalationApproval e ? e.services().size() : 0)
+                        + step.filter().rotations().size() + step.filter().layers().size();
             }
         }
         return size;
@@ -842,11 +941,41 @@ class DecisionTableProperties {
                     for (int j = 0; j < e.services().size(); j++) {
                         List<String> services = new ArrayList<>(e.services());
                         services.remove(j);
-                        changed.set(i, new EscalationApproval(services, e.allowOneParty(), e.requireReason()));
+                        changed.set(i, new EscalationApproval(services, e.allowOneParty(), e.requireReason(), e.filter()));
                         out.add(new Rule(rule.name(), rule.disabled(), rule.requester(), rule.resource(), List.copyOf(changed)));
                     }
                 }
             }
+            for (RotationFilter filter : simplerFilters(steps.get(i).filter())) {
+                List<ApprovalStep> changed = new ArrayList<>(steps);
+                changed.set(i, steps.get(i) instanceof EscalationApproval e
+                        ? new EscalationApproval(e.services(), e.allowOneParty(), e.requireReason(), filter)
+                        : new AutoApproval(steps.get(i).requireReason(), ((AutoApproval) steps.get(i)).grantUntilShiftEnd(), filter));
+                out.add(new Rule(rule.name(), rule.disabled(), rule.requester(), rule.resource(), List.copyOf(changed)));
+            }
+        }
+        return out;
+    }
+
+    /** No filter; no layers; one rotation or layer fewer (a filter keeps at least one rotation). */
+    static List<RotationFilter> simplerFilters(RotationFilter filter) {
+        List<RotationFilter> out = new ArrayList<>();
+        if (!filter.filters()) {
+            return out;
+        }
+        out.add(RotationFilter.NONE);
+        if (!filter.layers().isEmpty()) {
+            out.add(new RotationFilter(filter.rotations(), List.of()));
+        }
+        for (int j = 0; filter.rotations().size() > 1 && j < filter.rotations().size(); j++) {
+            List<String> fewer = new ArrayList<>(filter.rotations());
+            fewer.remove(j);
+            out.add(new RotationFilter(fewer, filter.layers()));
+        }
+        for (int j = 0; filter.layers().size() > 1 && j < filter.layers().size(); j++) {
+            List<String> fewer = new ArrayList<>(filter.layers());
+            fewer.remove(j);
+            out.add(new RotationFilter(filter.rotations(), fewer));
         }
         return out;
     }

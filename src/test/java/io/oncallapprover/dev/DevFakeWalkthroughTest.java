@@ -44,8 +44,43 @@ class DevFakeWalkthroughTest extends ApiTestBase {
         }
     }
 
+    @jakarta.inject.Inject
+    io.oncallapprover.webhook.WebhookProcessor webhooks;
+
+    /** A value the README's walk-through sets in the shell, e.g. {@code SECRET=...}. */
+    static String readmeShellValue(String name) throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        int start = readme.indexOf("\n" + name + "=") + name.length() + 2;
+        return readme.substring(start, readme.indexOf('\n', start)).trim();
+    }
+
+    /** Steps 11 and 12: the signing secret, Ada's grant, and the README's script delivering the signed shift change. */
+    private void webhookStepsOfTheReadme() throws Throwable {
+        String secret = readmeShellValue("SECRET");
+        given().contentType("application/json").body(java.util.Map.of("signingSecret", secret))
+                .put("/api/v1/orgs/acme/integrations/incidentio/webhook").then().statusCode(200);
+        String ada = given().contentType("application/json").body(java.util.Map.of("requester", "ada.lovelace@example.com",
+                "resource", java.util.Map.of("type", "role", "service", "web", "name", "deploy"), "reason", "Deploying the hotfix"))
+                .post("/api/v1/orgs/acme/access-requests").then().statusCode(201).body("status", equalTo("APPROVED"))
+                .extract().path("id");
+
+        Process script = new ProcessBuilder("bash", "dev/deliver-webhook.sh", "acme", secret, "dev/webhooks/shift-change-primary.json",
+                "http://localhost:" + io.restassured.RestAssured.port).redirectErrorStream(true).start();
+        String output = new String(script.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThat(script.waitFor()).as(output).isZero();
+        org.assertj.core.api.Assertions.assertThat(output).contains("\"eventType\":\"schedule.shift_change_v1\"")
+                .contains("\"duplicate\":false");
+        org.assertj.core.api.Assertions.assertThat(io.quarkus.vertx.VertxContextSupport.<Integer> subscribeAndAwait(
+                () -> webhooks.drainOnce())).isEqualTo(1);
+
+        given().get("/api/v1/orgs/acme/access-requests/" + ada).then().statusCode(200)
+                .body("status", equalTo("EXPIRED"))
+                .body("endedReason", org.hamcrest.Matchers.containsString(PRIMARY_FAKE))
+                .body("auditTrail.action", org.hamcrest.Matchers.hasItem("GRANT_ENDED_BY_SHIFT_CHANGE"));
+    }
+
     @Test
-    void theReadmeWalkthroughGivesTheAnswersItPromises() {
+    void theReadmeWalkthroughGivesTheAnswersItPromises() throws Throwable {
         install("acme", "inc_dev_fake_key_0001").statusCode(200)
                 .body("customFieldType", equalTo("multi_select"));
 
@@ -71,7 +106,28 @@ class DevFakeWalkthroughTest extends ApiTestBase {
         autoCheck("acme", "bob@example.com", null).statusCode(200)
                 .body("approved", equalTo(false)).body("code", equalTo("NOT_ON_CALL"));
 
+        webhookStepsOfTheReadme();
+
         install("acme", "invalid-key-for-the-demo").statusCode(422).body("code", equalTo("INVALID_API_KEY"));
         install("acme", "readonly-key-for-the-demo").statusCode(422).body("code", equalTo("MISSING_ROLES"));
+    }
+    /** The fake's schedules know the rotations their entries name, so rotation filters can be tried in dev mode. */
+    @Test
+    void theFakesSchedulesKnowTheRotationsTheirEntriesName() {
+        install("acme", "inc_dev_fake_key_0001").statusCode(200);
+        setAutoApproval("acme", List.of(PRIMARY_FAKE, SECONDARY_FAKE)).statusCode(200);
+        putPolicy("acme", """
+                {"rules": [{"name": "primary rota", "approval": [{"type": "auto", "integration": "incidentio",
+                  "rotations": ["01FAKEROT0000000000000001"], "layers": ["01FAKELAYER000000000000001", "01FAKELAYER000000000000002"]}]}]}""")
+                .statusCode(200);
+        autoCheck("acme", "ada.lovelace@example.com", null).statusCode(200)
+                .body("approved", equalTo(true)).body("evidence.rotationId", org.hamcrest.Matchers.everyItem(
+                        equalTo("01FAKEROT0000000000000001")));
+        autoCheck("acme", "grace@example.com", null).statusCode(200).body("code", equalTo("NOT_ON_CALL"));
+
+        putPolicy("acme", """
+                {"rules": [{"name": "database rota", "approval": [{"type": "auto", "integration": "incidentio",
+                  "rotations": ["01FAKEROT0000000000000003"]}]}]}""")
+                .statusCode(422).body("code", equalTo("UNKNOWN_ROTATIONS"));
     }
 }

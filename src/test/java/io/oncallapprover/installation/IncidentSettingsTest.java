@@ -1,5 +1,6 @@
 package io.oncallapprover.installation;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -185,7 +186,7 @@ class IncidentSettingsTest extends ApiTestBase {
         installed(ORG);
         incidentIoKnows();
 
-        putSettings(ORG, body).statusCode(400)
+        invalidRequest("bad incident settings", () -> putSettings(ORG, body)).statusCode(400)
                 .contentType("application/problem+json")
                 .body("code", equalTo(code))
                 .body("errors.field", contains(field));

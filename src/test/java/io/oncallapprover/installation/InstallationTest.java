@@ -1,5 +1,6 @@
 package io.oncallapprover.installation;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -252,17 +253,22 @@ class InstallationTest extends ApiTestBase {
 
     @Test
     void badInputIsRefusedWithTheFieldNamed() {
-        given().contentType(ContentType.JSON).body("{}").put(base(ORG) + "/integrations/incidentio").then()
+        invalidRequest("no apiKey", () -> given().contentType(ContentType.JSON).body("{}")
+                .put(base(ORG) + "/integrations/incidentio").then())
                 .statusCode(400).contentType("application/problem+json")
                 .body("code", equalTo("VALIDATION_FAILED")).body("errors[0].field", equalTo("apiKey"));
-        given().contentType(ContentType.JSON).body("{\"apiKey\": \"has spaces in it\"}").put(base(ORG) + "/integrations/incidentio")
-                .then().statusCode(400).body("errors[0].field", equalTo("apiKey"));
-        given().contentType(ContentType.JSON).body("{\"apiKey\": ").put(base(ORG) + "/integrations/incidentio").then()
+        invalidRequest("an apiKey with spaces", () -> given().contentType(ContentType.JSON)
+                .body("{\"apiKey\": \"has spaces in it\"}").put(base(ORG) + "/integrations/incidentio").then())
+                .statusCode(400).body("errors[0].field", equalTo("apiKey"));
+        invalidRequest("malformed JSON", () -> given().contentType(ContentType.JSON).body("{\"apiKey\": ")
+                .put(base(ORG) + "/integrations/incidentio").then())
                 .statusCode(400).body("code", equalTo("MALFORMED_BODY"));
-        given().contentType(ContentType.JSON).body("{\"apiKey\": \"" + KEY + "\"}").put(base("Not_An_Org") + "/integrations/incidentio")
-                .then().statusCode(400).body("errors[0].field", equalTo("orgId"));
-        given().contentType(ContentType.JSON).body("{\"apiKey\": \"" + "k".repeat(70_000) + "\"}")
-                .put(base(ORG) + "/integrations/incidentio").then().statusCode(413);
+        invalidRequest("an organization id of the wrong shape", () -> given().contentType(ContentType.JSON)
+                .body("{\"apiKey\": \"" + KEY + "\"}").put(base("Not_An_Org") + "/integrations/incidentio").then())
+                .statusCode(400).body("errors[0].field", equalTo("orgId"));
+        invalidRequest("a body over the limit", () -> given().contentType(ContentType.JSON)
+                .body("{\"apiKey\": \"" + "k".repeat(70_000) + "\"}").put(base(ORG) + "/integrations/incidentio").then())
+                .statusCode(413);
         assertThat(integrationRows()).isZero();
         wiremock.verifyThat(0, getRequestedFor(urlEqualTo("/v1/identity")));
     }

@@ -1,5 +1,6 @@
 package io.oncallapprover.installation;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -83,7 +84,7 @@ class OperationsTest extends ApiTestBase {
 
     @Test
     void unknownRoutesAnswerWithAProblem() {
-        given().get("/api/v1/orgs/acme/nothing-here").then().statusCode(404)
-                .contentType("application/problem+json").body("code", equalTo("NOT_FOUND"));
+        invalidRequest("a route the API does not have", () -> given().get("/api/v1/orgs/acme/nothing-here").then())
+                .statusCode(404).contentType("application/problem+json").body("code", equalTo("NOT_FOUND"));
     }
 }

@@ -1,5 +1,6 @@
 package io.oncallapprover.installation;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -88,10 +89,13 @@ class SchedulesAndOnCallTest extends ApiTestBase {
     @Test
     void autoApprovalInputIsValidated() {
         installWithAutoApproval(ORG, PRIMARY);
-        setAutoApproval(ORG, List.of(PRIMARY, "not valid!")).statusCode(400).body("errors.field", contains("scheduleIds[1]"));
-        setAutoApproval(ORG, java.util.Collections.nCopies(51, PRIMARY)).statusCode(400).body("errors.field", contains("scheduleIds"));
-        given().contentType("application/json").body("{}").put(base(ORG) + "/integrations/incidentio/auto-approval")
-                .then().statusCode(400).body("errors.field", contains("scheduleIds"));
+        invalidRequest("a schedule id of the wrong shape", () -> setAutoApproval(ORG, List.of(PRIMARY, "not valid!")))
+                .statusCode(400).body("errors.field", contains("scheduleIds[1]"));
+        invalidRequest("51 schedule ids", () -> setAutoApproval(ORG, java.util.Collections.nCopies(51, PRIMARY)))
+                .statusCode(400).body("errors.field", contains("scheduleIds"));
+        invalidRequest("no scheduleIds", () -> given().contentType("application/json").body("{}")
+                .put(base(ORG) + "/integrations/incidentio/auto-approval").then())
+                .statusCode(400).body("errors.field", contains("scheduleIds"));
         setAutoApproval("nobody", List.of(PRIMARY)).statusCode(404).body("code", equalTo("NOT_INSTALLED"));
         given().get(base(ORG) + "/integrations/incidentio/auto-approval").then().body("scheduleIds", contains(PRIMARY));
     }
@@ -118,7 +122,8 @@ class SchedulesAndOnCallTest extends ApiTestBase {
                 .body("schedules.scheduleId", contains("01OTHER0000000000000000001"))
                 .body("schedules[0].onCall.email", contains("grace@example.com"));
 
-        given().queryParam("scheduleId", "bad id").get(base(ORG) + "/integrations/incidentio/on-call").then()
+        invalidRequest("a schedule id of the wrong shape", () -> given().queryParam("scheduleId", "bad id")
+                .get(base(ORG) + "/integrations/incidentio/on-call").then())
                 .statusCode(400).body("errors[0].field", org.hamcrest.Matchers.startsWith("scheduleId"));
     }
 }

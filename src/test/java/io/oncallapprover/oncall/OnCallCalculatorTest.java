@@ -200,6 +200,21 @@ class OnCallCalculatorTest {
             assertThat(set.shifts()).hasSize(2);
             assertThat(set.emails()).containsExactly(ALICE);
         }
+
+        /** A step may count one rotation and not the other: the same shift in two rotations is two shifts. */
+        @Test
+        void theSameShiftInTwoRotationsKeepsBothRotations() {
+            ScheduleEntry primary = entry(ALICE, NINE, FIVE_PM, "primary");
+            ScheduleEntry sameInAnother = new ScheduleEntry(NINE, FIVE_PM, primary.fingerprint(), "rotation-other", "primary",
+                    primary.userId(), primary.userName(), ALICE);
+            ScheduleEntry override = new ScheduleEntry(NINE, FIVE_PM, primary.fingerprint(), null, null, primary.userId(),
+                    primary.userName(), ALICE);
+
+            OnCallSet set = at(TEN, primary, sameInAnother, override, primary);
+
+            assertThat(set.shifts()).extracting(OnCallShift::rotationId)
+                    .containsExactlyInAnyOrder("rotation-primary", "rotation-other", null);
+        }
     }
 
     // ---- users and emails ---------------------------------------------------------------------------
@@ -284,12 +299,13 @@ class OnCallCalculatorTest {
         }
 
         @Test
-        void shiftCarriesScheduleUserNameAndFingerprint() {
+        void shiftCarriesScheduleUserNameFingerprintRotationAndLayer() {
             ScheduleEntry e = entry(ALICE, NINE, FIVE_PM);
 
             OnCallShift shift = at(TEN, e).shifts().get(0);
 
-            assertThat(shift).isEqualTo(new OnCallShift(SCHEDULE, ALICE, e.userName(), NINE, FIVE_PM, e.fingerprint()));
+            assertThat(shift).isEqualTo(new OnCallShift(SCHEDULE, ALICE, e.userName(), NINE, FIVE_PM, e.fingerprint(),
+                    "rotation-layer-1", "layer-1"));
         }
     }
 

@@ -31,6 +31,7 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
 import io.oncallapprover.testsupport.IncidentIoStubs;
+import io.oncallapprover.testsupport.SignedDeliveries;
 import io.oncallapprover.testsupport.Tokens;
 
 /**
@@ -43,10 +44,12 @@ class TwoReplicasIT {
 
     private static final String ORG = "replicas";
     private static final String SCHEDULE = "01SCHEDREPLICAS00000000001";
-    private static final String TOKEN = Tokens.token(List.of(ORG), Set.of("admin", "service"));
+    private static final String WEBHOOK_ORG = "replicas-webhook";
+    private static final String TOKEN = Tokens.token(List.of(ORG, WEBHOOK_ORG), Set.of("admin", "service"));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private static WireMockServer incidentIo;
+    private static WireMock incidentIoClient;
     private static final List<Process> replicas = new ArrayList<>();
     private static String a;
     private static String b;
@@ -56,13 +59,12 @@ class TwoReplicasIT {
         incidentIo = new WireMockServer(WireMockConfiguration.options().dynamicPort().bindAddress("127.0.0.1"));
         incidentIo.start();
         WireMock client = new WireMock("127.0.0.1", incidentIo.port());
+        incidentIoClient = client;
         IncidentIoStubs stubs = new IncidentIoStubs(client);
         stubs.installable();
         stubs.scheduleExists(SCHEDULE);
         Instant now = Instant.now();
-        client.register(get(urlPathEqualTo("/v2/schedule_entries")).willReturn(okJson(entriesBody(
-                List.of(), List.of(), List.of(entry(now.minus(Duration.ofHours(6)), now.plus(Duration.ofHours(6)), "Ada",
-                        "ada@example.com")), null))));
+        onCall(client, "ada@example.com");
 
         a = start("a");
         b = start("b");
@@ -81,6 +83,7 @@ class TwoReplicasIT {
 
     @Test
     void aChangeMadeThroughOneReplicaReachesTheOtherWithinASecond() throws Exception {
+        onCall(incidentIoClient, "ada@example.com");
         assertThat(send(a, "PUT", "/integrations/incidentio", "{\"apiKey\": \"inc_replicas_0123456789abcdef\"}").statusCode())
                 .isEqualTo(200);
         assertThat(send(a, "PUT", "/integrations/incidentio/auto-approval", "{\"scheduleIds\": [\"" + SCHEDULE + "\"]}")
@@ -107,10 +110,48 @@ class TwoReplicasIT {
         assertThat(within(b, "NOT_INSTALLED")).isLessThan(Duration.ofSeconds(1));
     }
 
+    /** incident.io's schedule entries from now on: {@code email} on call for the next hours. */
+    private static void onCall(WireMock client, String email) {
+        Instant now = Instant.now();
+        client.register(get(urlPathEqualTo("/v2/schedule_entries")).willReturn(okJson(entriesBody(
+                List.of(), List.of(), List.of(entry(now.minus(Duration.ofHours(6)), now.plus(Duration.ofHours(6)), "On call",
+                        email)), null))));
+    }
+
+    @Test
+    void aShiftChangeDeliveredToOneReplicaDropsTheOthersCachedEntriesWithinASecond() throws Exception {
+        String org = WEBHOOK_ORG;
+        assertThat(send(a, org, "PUT", "/integrations/incidentio", "{\"apiKey\": \"inc_replicas_0123456789abcdef\"}").statusCode())
+                .isEqualTo(200);
+        assertThat(send(a, org, "PUT", "/integrations/incidentio/auto-approval", "{\"scheduleIds\": [\"" + SCHEDULE + "\"]}")
+                .statusCode()).isEqualTo(200);
+        assertThat(send(a, org, "PUT", "/integrations/incidentio/webhook", "{\"signingSecret\": \"" + SignedDeliveries.SECRET + "\"}")
+                .statusCode()).isEqualTo(200);
+        onCall(incidentIoClient, "ada@example.com");
+        assertThat(checkCode(b, org)).isEqualTo("ON_CALL"); // b caches Ada's shift (staleness 5 minutes here)
+        onCall(incidentIoClient, "grace@example.com");
+        assertThat(checkCode(b, org)).as("still cached").isEqualTo("ON_CALL");
+
+        String body = SignedDeliveries.shiftChange(SCHEDULE, List.of("grace@example.com"), List.of("ada@example.com"));
+        long at = Instant.now().getEpochSecond();
+        String id = "msg_replicas_" + System.nanoTime(); // the database may hold deliveries of an earlier run
+        HttpResponse<String> delivered = HTTP.send(HttpRequest.newBuilder(URI.create(a + SignedDeliveries.path(org)))
+                .header("webhook-id", id).header("webhook-timestamp", Long.toString(at))
+                .header("webhook-signature", SignedDeliveries.sign(SignedDeliveries.SECRET, id, at, body))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(delivered.statusCode()).as(delivered.body()).isEqualTo(202);
+        assertThat(within(b, org, "NOT_ON_CALL")).isLessThan(Duration.ofSeconds(1));
+    }
+
     /** How long until {@code replica}'s check answers {@code code} (measured from now; fails after 5 s). */
     private static Duration within(String replica, String code) throws Exception {
+        return within(replica, ORG, code);
+    }
+
+    private static Duration within(String replica, String org, String code) throws Exception {
         long start = System.nanoTime();
-        while (!code.equals(checkCode(replica))) {
+        while (!code.equals(checkCode(replica, org))) {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("waiting for " + code).isLessThan(Duration.ofSeconds(5));
             Thread.sleep(5);
         }
@@ -118,7 +159,11 @@ class TwoReplicasIT {
     }
 
     private static String checkCode(String replica) throws Exception {
-        HttpResponse<String> response = send(replica, "POST", "/approval-checks/auto", "{\"requester\": \"ada@example.com\"}");
+        return checkCode(replica, ORG);
+    }
+
+    private static String checkCode(String replica, String org) throws Exception {
+        HttpResponse<String> response = send(replica, org, "POST", "/approval-checks/auto", "{\"requester\": \"ada@example.com\"}");
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         String body = response.body();
         int at = body.indexOf("\"code\":\"") + 8;
@@ -126,7 +171,11 @@ class TwoReplicasIT {
     }
 
     private static HttpResponse<String> send(String replica, String method, String path, String json) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(replica + "/api/v1/orgs/" + ORG + path))
+        return send(replica, ORG, method, path, json);
+    }
+
+    private static HttpResponse<String> send(String replica, String org, String method, String path, String json) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(replica + "/api/v1/orgs/" + org + path))
                 .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + TOKEN);
         if (json != null) {
             request.header("Content-Type", "application/json");
@@ -153,6 +202,9 @@ class TwoReplicasIT {
                 "-Dmp.jwt.verify.issuer=" + Tokens.ISSUER,
                 "-Dquarkus.log.console.json.enabled=false",
                 "-Doncall.jobs.outbox-poll-every=off",
+                // Cached entries answer for 5 minutes here, so only a dropped cache can change a check within the test.
+                "-Doncall.on-call.staleness=5m",
+                "-Doncall.jobs.refresh-ahead-every=off",
                 "-jar", "target/quarkus-app/quarkus-run.jar");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         replicas.add(process);

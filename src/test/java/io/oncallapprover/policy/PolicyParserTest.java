@@ -24,6 +24,7 @@ import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
 import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
 import io.oncallapprover.policy.AccessPolicy.ResourceType;
+import io.oncallapprover.policy.AccessPolicy.RotationFilter;
 import io.oncallapprover.policy.AccessPolicy.Rule;
 import io.oncallapprover.problem.FieldError;
 
@@ -120,6 +121,63 @@ class PolicyParserTest {
             AccessPolicy fromJson = valid(parseJson(PRODUCT_EXAMPLE_JSON));
             AccessPolicy fromYaml = valid(parseYaml(PRODUCT_EXAMPLE_YAML));
             assertThat(fromJson).isEqualTo(fromYaml).isEqualTo(PRODUCT_EXAMPLE);
+        }
+
+        @Test
+        void grantUntilShiftEndIsReadAndWrittenBackOnlyWhereSet() {
+            AccessPolicy p = valid(parseYaml("""
+                    rules:
+                      - name: capped
+                        approval: [{type: auto, integration: incidentio, options: {grantUntilShiftEnd: true}}]
+                      - name: plain
+                        approval: [{type: auto, integration: incidentio, options: {grantUntilShiftEnd: false}}]
+                    """));
+            assertThat(p.rules().get(0).approval().get(0)).isEqualTo(new AccessPolicy.AutoApproval(false, true));
+            assertThat(p.rules().get(1).approval().get(0)).isEqualTo(new AccessPolicy.AutoApproval(false, false));
+            assertThat(PolicyDocument.toJson(p)).containsOnlyOnce("grantUntilShiftEnd");
+            assertThat(valid(parseJson(PolicyDocument.toJson(p)))).isEqualTo(p);
+            assertThat(valid(parseYaml(PolicyDocument.toYaml(p)))).isEqualTo(p);
+        }
+
+        @Test
+        void rotationsAndLayersAreReadAsWrittenAndWrittenBackOnlyWhereSet() {
+            AccessPolicy p = valid(parseYaml("""
+                    rules:
+                      - name: primary rotation
+                        approval:
+                          - type: auto
+                            integration: incidentio
+                            rotations: [01ROTA, 01ROTB, 01ROTA]
+                          - type: escalation
+                            integration: incidentio
+                            services: [01S]
+                            rotations: [01ROTA]
+                            layers: [01LAYER1]
+                            options: {allowOneParty: true}
+                      - name: whole schedules
+                        approval: [{type: auto, integration: incidentio}]
+                    """));
+            assertThat(p.rules().get(0).approval()).containsExactly(
+                    new AutoApproval(false, false, new RotationFilter(List.of("01ROTA", "01ROTB", "01ROTA"), List.of())),
+                    new EscalationApproval(List.of("01S"), true, false,
+                            new RotationFilter(List.of("01ROTA"), List.of("01LAYER1"))));
+            assertThat(p.rules().get(1).approval()).containsExactly(new AutoApproval(false));
+            assertThat(p.rules().get(1).approval().get(0).filter()).isEqualTo(RotationFilter.NONE);
+            String json = PolicyDocument.toJson(p);
+            assertThat(json).containsOnlyOnce("\"layers\"").contains("\"rotations\" : [ \"01ROTA\", \"01ROTB\", \"01ROTA\" ]");
+            assertThat(PolicyDocument.toTree(p).at("/rules/1/approval/0").has("rotations")).isFalse();
+            assertThat(valid(parseJson(json))).isEqualTo(p);
+            assertThat(valid(parseYaml(PolicyDocument.toYaml(p)))).isEqualTo(p);
+            assertThat(valid(PolicyParser.parse(PolicyDocument.toTree(p)))).isEqualTo(p);
+        }
+
+        @Test
+        void rotationAndLayerListsAreBoundedInclusively() {
+            String twenty = IntStream.range(0, 20).mapToObj(i -> "R" + i).collect(Collectors.joining(", "));
+            AccessPolicy p = valid(parseRule("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                    + " rotations: [" + twenty + "], layers: [" + twenty.replace('R', 'L') + "]}]}"));
+            assertThat(p.rules().get(0).approval().get(0).filter().rotations()).hasSize(20);
+            assertThat(p.rules().get(0).approval().get(0).filter().layers()).hasSize(20);
         }
 
         @Test
@@ -246,9 +304,11 @@ class PolicyParserTest {
                     new ResourceMatcher(ResourceType.SERVICE, "postgres", "prod-db"),
                     List.of(new AutoApproval(true), new EscalationApproval(List.of("01A", "01B"), true, false))),
             new Rule("k8s", true, RequesterMatcher.ANY, new ResourceMatcher(ResourceType.SERVICE, "kubernetes", null),
-                    List.of(new EscalationApproval(List.of("01C"), false, true))),
+                    List.of(new EscalationApproval(List.of("01C"), false, true,
+                            new RotationFilter(List.of("01ROT1", "01ROT2"), List.of("01LAYER1"))))),
             new Rule("fallback", false, RequesterMatcher.ANY, ResourceMatcher.ANY,
-                    List.of(new AutoApproval(false)))));
+                    List.of(new AutoApproval(false, true, new RotationFilter(List.of("01ROT3"), List.of())))),
+            new Rule("last", false, RequesterMatcher.ANY, ResourceMatcher.ANY, List.of(new AutoApproval(false)))));
 
     // ---- refused documents: one error each ------------------------------------------------------------
 
@@ -364,6 +424,12 @@ class PolicyParserTest {
                     arguments("{name: r, approval: [{type: auto, integration: incidentio,"
                             + " options: {requireReason: 'yes'}}]}",
                             "rules[0].approval[0].options.requireReason", "must be a boolean"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio,"
+                            + " options: {grantUntilShiftEnd: 'yes'}}]}",
+                            "rules[0].approval[0].options.grantUntilShiftEnd", "must be a boolean"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " options: {grantUntilShiftEnd: true}}]}",
+                            "rules[0].approval[0].options.grantUntilShiftEnd", "is only allowed on auto"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio}]}",
                             "rules[0].approval[0].services", "is required"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: []}]}",
@@ -393,7 +459,46 @@ class PolicyParserTest {
                             + " options: {allowTwoParty: true}}]}",
                             "rules[0].approval[0].options.allowTwoParty", "is not a known option"),
                     arguments("{name: r, approval: [" + AUTO + ", {type: auto, integration: incidentio.io}]}",
-                            "rules[0].approval[1].integration", "must be one of: incidentio"));
+                            "rules[0].approval[1].integration", "must be one of: incidentio"),
+                    // rotations and layers, on auto and escalation steps alike
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: 01R}]}",
+                            "rules[0].approval[0].rotations", "must be an array"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: []}]}",
+                            "rules[0].approval[0].rotations", "must not be empty"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: [01R, 7]}]}",
+                            "rules[0].approval[0].rotations[1]", "must be a string"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: [01R, null]}]}",
+                            "rules[0].approval[0].rotations[1]", "must be a string"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: [01R, 'rot-1']}]}",
+                            "rules[0].approval[0].rotations[1]", "must be an incident.io rotation id (1-64 letters or digits)"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " rotations: [" + "A".repeat(65) + "]}]}", "rules[0].approval[0].rotations[0]",
+                            "must be an incident.io rotation id (1-64 letters or digits)"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1], rotations: ["
+                            + IntStream.range(0, 21).mapToObj(i -> "R" + i).collect(Collectors.joining(", ")) + ", '-']}]}",
+                            "rules[0].approval[0].rotations", "must have at most 20 rotation ids"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, layers: [01L]}]}",
+                            "rules[0].approval[0].layers", "is only allowed with rotations"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " layers: [01L]}]}", "rules[0].approval[0].layers", "is only allowed with rotations"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: {id: 01R}, layers: [01L]}]}",
+                            "rules[0].approval[0].rotations", "must be an array"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: [01R], layers: []}]}",
+                            "rules[0].approval[0].layers", "must not be empty"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: [01R], layers: 01L}]}",
+                            "rules[0].approval[0].layers", "must be an array"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " rotations: [01R], layers: [01L, 'layer 2']}]}", "rules[0].approval[0].layers[1]",
+                            "must be an incident.io layer id (1-64 letters or digits)"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotations: [01R], layers: ["
+                            + IntStream.range(0, 21).mapToObj(i -> "L" + i).collect(Collectors.joining(", ")) + "]}]}",
+                            "rules[0].approval[0].layers", "must have at most 20 layer ids"),
+                    arguments("{name: r, approval: [{type: manual, integration: incidentio, rotations: [01R], layers: [x-y]}]}",
+                            "rules[0].approval[0].type", "must be one of: auto, escalation"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, rotation: [01R]}]}",
+                            "rules[0].approval[0].rotation", "is not a known field"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, options: {rotations: [01R]}}]}",
+                            "rules[0].approval[0].options.rotations", "is not a known option"));
         }
 
         @ParameterizedTest(name = "{1}: {2} <- {0}")

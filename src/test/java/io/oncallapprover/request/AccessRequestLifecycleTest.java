@@ -1,5 +1,6 @@
 package io.oncallapprover.request;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -143,10 +144,10 @@ class AccessRequestLifecycleTest extends ApiTestBase {
                   "services": ["01UNKNOWNSCHEDULE000000001"]}]}]}""").statusCode(422)
                 .body("code", equalTo("UNKNOWN_SCHEDULES"))
                 .body("errors.field", contains("rules[0].approval[0].services[0]"));
-        putPolicy(ORG, """
+        invalidRequest("an unknown integration, step type and member, no services", () -> putPolicy(ORG, """
                 {"rules": [{"name": "x", "approval": [{"type": "escalation", "integration": "pagerduty", "services": []},
                                                        {"type": "magic", "integration": "incidentio"}],
-                            "colour": "blue"}]}""").statusCode(400)
+                            "colour": "blue"}]}""")).statusCode(400)
                 .body("code", equalTo("VALIDATION_FAILED"))
                 .body("errors.field", hasItems("rules[0].approval[0].integration", "rules[0].approval[0].services",
                         "rules[0].approval[1].type", "rules[0].colour"));
@@ -529,15 +530,19 @@ class AccessRequestLifecycleTest extends ApiTestBase {
 
     @Test
     void badRequestBodiesNameTheField() {
-        given().contentType("application/json").body(Map.of("requester", "bob@example.com",
-                "resource", Map.of("type", "role", "service", "postgres", "name", "prod"),
-                "conversationUrl", "http://insecure.example.com/x"))
-                .post(base(ORG) + "/access-requests").then().statusCode(400).body("errors[0].field", equalTo("conversationUrl"));
-        given().contentType("application/json").body(Map.of("requester", "bob@example.com"))
-                .post(base(ORG) + "/access-requests").then().statusCode(400).body("errors[0].field", equalTo("resource"));
+        invalidRequest("a conversationUrl over http", () -> given().contentType("application/json")
+                .body(Map.of("requester", "bob@example.com",
+                        "resource", Map.of("type", "role", "service", "postgres", "name", "prod"),
+                        "conversationUrl", "http://insecure.example.com/x"))
+                .post(base(ORG) + "/access-requests").then())
+                .statusCode(400).body("errors[0].field", equalTo("conversationUrl"));
+        invalidRequest("no resource", () -> given().contentType("application/json").body(Map.of("requester", "bob@example.com"))
+                .post(base(ORG) + "/access-requests").then())
+                .statusCode(400).body("errors[0].field", equalTo("resource"));
         String id = pendingRequest();
-        given().contentType("application/json").body(Map.of("approver", "grace@example.com", "decision", "MAYBE"))
-                .post(base(ORG) + "/access-requests/" + id + "/decisions").then().statusCode(400)
-                .body("errors[0].field", equalTo("decision"));
+        invalidRequest("a decision that is neither APPROVE nor DENY", () -> given().contentType("application/json")
+                .body(Map.of("approver", "grace@example.com", "decision", "MAYBE"))
+                .post(base(ORG) + "/access-requests/" + id + "/decisions").then())
+                .statusCode(400).body("errors[0].field", equalTo("decision"));
     }
 }

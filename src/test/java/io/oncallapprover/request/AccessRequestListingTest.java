@@ -1,5 +1,6 @@
 package io.oncallapprover.request;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static io.oncallapprover.testsupport.IncidentIoStubs.entry;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -140,7 +141,8 @@ class AccessRequestListingTest extends ApiTestBase {
 
     @Test
     void theAuditLimitIsValidatedToo() {
-        given().get(base(ORG) + "/audit-events?limit=abc").then().statusCode(400).body("errors[0].field", equalTo("limit"));
+        invalidRequest("a limit that is no number", () -> given().get(base(ORG) + "/audit-events?limit=abc").then())
+                .statusCode(400).body("errors[0].field", equalTo("limit"));
         given().get(base(ORG) + "/audit-events?limit=2").then().statusCode(200).body("events.size()", equalTo(2));
     }
 }

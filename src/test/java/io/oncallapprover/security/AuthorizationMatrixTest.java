@@ -1,5 +1,6 @@
 package io.oncallapprover.security;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,7 +43,9 @@ class AuthorizationMatrixTest extends ApiTestBase {
         /** service only */
         SERVICE,
         /** admin or service */
-        READ
+        READ,
+        /** no JWT: the incident.io webhook, authenticated by its signature alone */
+        SIGNED
     }
 
     record Route(Access access, String body) {
@@ -61,6 +64,12 @@ class AuthorizationMatrixTest extends ApiTestBase {
             Map.entry("PUT " + API + "/integrations/incidentio/incident-settings", new Route(Access.ADMIN, "{\"mode\": \"standard\"}")),
             Map.entry("GET " + API + "/integrations/incidentio/incident-settings", new Route(Access.READ, null)),
             Map.entry("GET " + API + "/integrations/incidentio/on-call", new Route(Access.READ, null)),
+            Map.entry("PUT " + API + "/integrations/incidentio/webhook", new Route(Access.ADMIN,
+                    "{\"signingSecret\": \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}")),
+            Map.entry("GET " + API + "/integrations/incidentio/webhook", new Route(Access.READ, null)),
+            Map.entry("DELETE " + API + "/integrations/incidentio/webhook", new Route(Access.ADMIN, null)),
+            Map.entry("POST " + API + "/webhooks/incidentio", new Route(Access.SIGNED,
+                    "{\"event_type\": \"schedule.updated_v1\", \"schedule.updated_v1\": {\"id\": \"01SCHED\"}}")),
             Map.entry("POST " + API + "/approval-checks/auto", new Route(Access.SERVICE, "{\"requester\": \"ada@example.com\"}")),
             Map.entry("GET " + API + "/audit-events", new Route(Access.READ, null)),
             Map.entry("PUT " + API + "/access-policy", new Route(Access.ADMIN, "{\"rules\": []}")),
@@ -98,15 +107,23 @@ class AuthorizationMatrixTest extends ApiTestBase {
             String path = key.substring(key.indexOf(' ') + 1);
             // Reading, or acting on an existing resource by id, of another organization reveals nothing: 404.
             boolean read = method.equals("GET") || path.contains("{id}");
+            if (route.access() == Access.SIGNED) {
+                // A token is no signature: with or without one, an unsigned delivery is refused; another
+                // organization's token still meets the tenant filter first.
+                tests.add(row(key, "no token", null, method, path, route, 401));
+                tests.add(row(key, "a valid token", Tokens.token(MINE, BOTH), method, path, route, 401));
+                tests.add(row(key, "other organization", Tokens.token(List.of("someone-else"), BOTH), method, path, route, 403));
+                continue;
+            }
             Set<String> rightRoles = switch (route.access()) {
                 case ADMIN -> Set.of(Roles.ADMIN);
                 case SERVICE -> Set.of(Roles.SERVICE);
-                case READ -> BOTH;
+                case READ, SIGNED -> BOTH;
             };
             Set<String> wrongRoles = switch (route.access()) {
                 case ADMIN -> Set.of(Roles.SERVICE);
                 case SERVICE -> Set.of(Roles.ADMIN);
-                case READ -> Set.of("auditor");
+                case READ, SIGNED -> Set.of("auditor");
             };
             tests.add(row(key, "no token", null, method, path, route, 401));
             tests.add(row(key, "bad signature", Tokens.signedByAnotherKey(MINE, BOTH), method, path, route, 401));
@@ -130,7 +147,7 @@ class AuthorizationMatrixTest extends ApiTestBase {
             Response response = call(token, method, path, route);
             assertThat(response.statusCode()).as(response.asString()).isEqualTo(expected);
             assertThat(response.contentType()).startsWith("application/problem+json");
-            if (expected == 401) {
+            if (expected == 401 && route.access() != Access.SIGNED) {
                 assertThat(response.header("WWW-Authenticate")).startsWith("Bearer");
             }
         });
@@ -144,7 +161,10 @@ class AuthorizationMatrixTest extends ApiTestBase {
         if (route.body() != null) {
             request.contentType("application/json").body(route.body());
         }
-        return request.request(method, path.replace("{orgId}", ORG).replace("{id}", "0b6f4a2e-5c1d-4e7a-9f3b-2d8c6e1a7b90"));
+        String uri = path.replace("{orgId}", ORG).replace("{id}", "0b6f4a2e-5c1d-4e7a-9f3b-2d8c6e1a7b90");
+        return token == null && route.access() != Access.SIGNED
+                ? invalidRequest("no bearer token", () -> request.request(method, uri))
+                : request.request(method, uri);
     }
 
     private static Set<String> apiRoutes() throws Exception {

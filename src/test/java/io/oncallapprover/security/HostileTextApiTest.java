@@ -1,5 +1,6 @@
 package io.oncallapprover.security;
 
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.oncallapprover.testsupport.IncidentIoStubs.entry;
@@ -147,7 +148,8 @@ class HostileTextApiTest extends ApiTestBase {
         for (String c : List.of("\u0007", "\u001b", "\u0085", "\r", "\u007f")) {
             String label = "U+" + String.format("%04X", (int) c.charAt(0));
             refused(create(createBody("bob@example.com", "prod-db", "before" + c + "after", null)), "reason");
-            refused(create(createBody("bob@example.com", "prod" + c + "db", "why", null)), "resource.name");
+            refused(invalidRequest("a control character in the resource name",
+                    () -> create(createBody("bob@example.com", "prod" + c + "db", "why", null))), "resource.name");
             refused(create(createBody("bob" + c + "@example.com", "prod-db", "why", null)), "requester");
             refused(decide(id, Map.of("approver", "grace@example.com", "decision", "APPROVE", "comment", "ok" + c + "fine")),
                     "comment");
@@ -171,8 +173,8 @@ class HostileTextApiTest extends ApiTestBase {
     void bidirectionalOverridesInTheConversationUrlAreRefused() {
         installedWithPolicy();
         for (String bidi : List.of("\u202E", "\u202D", "\u2066", "\u2069")) {
-            refused(create(createBody("bob@example.com", "prod-db", "why",
-                    "https://acme.slack.com/archives/" + bidi + "C0123/p456")), "conversationUrl");
+            refused(invalidRequest("a bidirectional override in the conversationUrl", () -> create(createBody("bob@example.com",
+                    "prod-db", "why", "https://acme.slack.com/archives/" + bidi + "C0123/p456"))), "conversationUrl");
         }
         assertThat(count("select count(*) from access_request")).isZero();
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
@@ -27,7 +28,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Common ground of the API tests: a clean database, an empty WireMock standing in for incident.io,
- * an empty on-call cache, closed circuit breakers and a fixed clock before every test.
+ * an empty on-call cache, closed circuit breakers and a fixed clock before every test; every request
+ * and response checked against the service's OpenAPI document ({@link OpenApiContract}).
  */
 public abstract class ApiTestBase {
 
@@ -70,6 +72,8 @@ public abstract class ApiTestBase {
                 .headerConfig(HeaderConfig.headerConfig().overwriteHeadersWithName("Authorization"));
         RestAssured.requestSpecification = new RequestSpecBuilder()
                 .addHeader("Authorization", "Bearer " + EVERYTHING_TOKEN).build();
+        // Every request and response of the API tests is held to the service's own OpenAPI document.
+        RestAssured.replaceFiltersWith(OpenApiContract.ofTheRunningApp());
         wiremock.resetMappings();
         wiremock.resetRequests();
         stubs = new IncidentIoStubs(wiremock);
@@ -83,9 +87,16 @@ public abstract class ApiTestBase {
         pool.query("delete from access_policy").execute().await().indefinitely();
         pool.query("delete from incidentio_integration").execute().await().indefinitely();
         pool.query("delete from audit_event").execute().await().indefinitely();
+        pool.query("delete from webhook_delivery").execute().await().indefinitely();
         // The deletes are announced to the snapshots too, but asynchronously: forget them now.
         snapshots.invalidateAll();
         budgets.reset();
+    }
+
+    /** Tests without this base class do not go through the contract filter. */
+    @AfterEach
+    void leaveTheContract() {
+        RestAssured.replaceFiltersWith(List.of());
     }
 
     protected static String base(String org) {

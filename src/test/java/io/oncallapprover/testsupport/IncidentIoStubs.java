@@ -89,12 +89,30 @@ public final class IncidentIoStubs {
         createCustomField("01CFAPPROVERS0000000000001");
     }
 
-    public static String schedule(String id, String name, String timezone) {
+    /** A schedule as incident.io shows it; {@code rotations} are its configuration's (see {@link #rotation}). */
+    public static String schedule(String id, String name, String timezone, String... rotations) {
         return """
                 {"id": %s, "name": %s, "timezone": %s, "team_ids": [], "annotations": {},
                  "permalink": "https://app.incident.io/acme/on-call/schedules/%s",
                  "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z",
-                 "config": {"rotations": []}, "current_shifts": [], "next_shifts": []}""".formatted(q(id), q(name), q(timezone), id);
+                 "config": {"rotations": [%s]}, "current_shifts": [], "next_shifts": []}""".formatted(q(id), q(name), q(timezone), id,
+                String.join(",", rotations));
+    }
+
+    /** A rotation of a schedule's configuration, with its layers (named after their ids), as incident.io lists it. */
+    public static String rotation(String id, String... layerIds) {
+        return """
+                {"id": %s, "name": "Rotation %s", "handover_start_at": "2026-01-01T09:00:00Z",
+                 "handovers": [{"interval": 1, "interval_type": "weekly"}], "working_intervals": [],
+                 "users": [{"id": "01USERADA", "name": "Ada", "email": "ada@example.com", "role": "viewer"}],
+                 "layers": [%s]}""".formatted(q(id), id, Arrays.stream(layerIds)
+                .map(layer -> "{\"id\": " + q(layer) + ", \"name\": \"Layer " + layer + "\"}").collect(Collectors.joining(",")));
+    }
+
+    /** {@code GET /v2/schedules/{id}} answering a schedule whose configuration has these {@link #rotation}s. */
+    public void scheduleWithRotations(String id, String... rotations) {
+        wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(okJson(
+                "{\"schedule\": " + schedule(id, "Schedule " + id, "UTC", rotations) + "}")));
     }
 
     public void scheduleExists(String... ids) {
@@ -112,11 +130,16 @@ public final class IncidentIoStubs {
 
     /** An entry of {@code schedule_entries.final}; {@code email} null leaves it out, {@code name} null leaves out the user. */
     public static String entry(Instant start, Instant end, String name, String email) {
+        return entry(start, end, name, email, "01ROT000000000000000000001", "01LAYER00000000000000000001");
+    }
+
+    /** As {@link #entry(Instant, Instant, String, String)}, of this rotation and layer (null: JSON null, as for an override). */
+    public static String entry(Instant start, Instant end, String name, String email, String rotationId, String layerId) {
         String user = name == null ? "" : ", \"user\": {\"id\": \"01USER" + Math.abs(name.hashCode()) + "\", \"name\": " + q(name)
                 + (email == null ? "" : ", \"email\": " + q(email)) + ", \"role\": \"viewer\"}";
         return "{\"start_at\": " + q(start.toString()) + ", \"end_at\": " + q(end.toString())
                 + ", \"fingerprint\": \"fp-" + Math.abs((start + "" + end + name).hashCode()) + "\""
-                + ", \"rotation_id\": \"01ROT000000000000000000001\", \"layer_id\": \"01LAYER00000000000000000001\"" + user + "}";
+                + ", \"rotation_id\": " + q(rotationId) + ", \"layer_id\": " + q(layerId) + user + "}";
     }
 
     public static String entriesBody(List<String> scheduled, List<String> overrides, List<String> fin, String nextCursor) {

@@ -1,0 +1,67 @@
+package io.oncallapprover.problem;
+
+/**
+ * The catalogue of problem codes, each with its one title, so that a code never reaches a caller
+ * under two titles. Published: never rename a code, only add one.
+ */
+public enum ProblemCode {
+
+    VALIDATION_FAILED("Invalid request"),
+    MALFORMED_BODY("Malformed request body"),
+    UNAUTHENTICATED("Unauthenticated"),
+    FORBIDDEN("Forbidden"),
+    NOT_FOUND("Not found"),
+    METHOD_NOT_ALLOWED("Method not allowed"),
+    NOT_ACCEPTABLE("Not acceptable"),
+    UNSUPPORTED_MEDIA_TYPE("Unsupported media type"),
+    PAYLOAD_TOO_LARGE("Payload too large"),
+    /** The resource was changed concurrently; the loser retries. */
+    CONFLICT("Conflict"),
+    /** Any other refusal of the HTTP layer; the status and detail say which. */
+    REQUEST_REFUSED("Request refused"),
+    INTERNAL_ERROR("Internal error"),
+    NOT_INSTALLED("incident.io is not installed"),
+    INVALID_API_KEY("Invalid API key"),
+    MISSING_ROLES("API key lacks roles"),
+    /** incident.io has a custom field of our name that cannot hold the approver schedules. */
+    CUSTOM_FIELD_UNUSABLE("Custom field unusable"),
+    UNKNOWN_SCHEDULES("Unknown schedules"),
+    /** A policy step names a rotation or layer that the schedules it considers do not have; errors[] names which. */
+    UNKNOWN_ROTATIONS("Unknown rotations or layers"),
+    /** A severity or incident type the organization's incident.io does not know; errors[] names which. */
+    UNKNOWN_INCIDENT_SETTINGS("Unknown incident settings"),
+    /** incident.io refused a setup call for a reason other than the key (502). */
+    UPSTREAM_REJECTED("incident.io refused the setup"),
+    /** incident.io could not be asked: 503 with Retry-After; nothing was approved. */
+    UPSTREAM_UNAVAILABLE("incident.io unavailable"),
+    /** The database cannot be reached: 503 with Retry-After; nothing was changed. */
+    DATABASE_UNAVAILABLE("Database unavailable"),
+    NO_MATCHING_RULE("No matching rule"),
+    REASON_REQUIRED("Reason required"),
+    /** The request is no longer pending: it lapsed, or (approver check) was decided. */
+    NOT_PENDING("Request not pending"),
+    ALREADY_DECIDED("Already decided"),
+    // Refusals of a decision, named as the approver check names them (approval.CheckCode).
+    NOT_ON_CALL("Not on call"),
+    NO_SCHEDULES("No approver schedules"),
+    SELF_APPROVAL_NOT_ALLOWED("Self-approval not allowed"),
+    /** A webhook delivery that could not be verified (signature, timestamp, no secret set): 401, nothing stored. */
+    WEBHOOK_UNVERIFIED("Webhook delivery not verified");
+
+    private static final String TYPE_PREFIX = "urn:oncall-approver:problem:";
+
+    private final String title;
+
+    ProblemCode(String title) {
+        this.title = title;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** The problem's {@code type}: a URN per code, e.g. {@code urn:oncall-approver:problem:not-found}. */
+    public String type() {
+        return TYPE_PREFIX + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+}

@@ -1,0 +1,85 @@
+package io.oncallapprover.request;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.oncallapprover.audit.AuditAction;
+import io.oncallapprover.audit.AuditLog;
+import io.oncallapprover.request.AccessRequest.Status;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Two-way pages: what incident.io reports of a request's escalation incident reaches the request. The
+ * status is recorded on the request; when the incident is resolved or closed while the request is
+ * still pending, that is recorded and audited, and, if the organization chose so, the request is
+ * closed as not approved (DENIED, nobody decided; the reason says why). A decision made meanwhile
+ * wins: the version check makes the later write fail, and the delivery is retried against the
+ * decided request.
+ */
+@ApplicationScoped
+public class IncidentResolutionService {
+
+    /** incident.io status categories after which nobody works on the incident any more. */
+    static final Set<String> RESOLVED = Set.of("learning", "closed", "declined", "canceled", "cancelled", "merged");
+
+    @Inject
+    AuditLog audit;
+
+    @Inject
+    Clock clock;
+
+    public static boolean resolved(String category) {
+        return category != null && RESOLVED.contains(category.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether a request of the organization has this escalation incident. */
+    @io.quarkus.hibernate.reactive.panache.common.WithSession
+    @io.oncallapprover.common.DatabaseDeadline
+    public Uni<Boolean> hasRequest(String orgId, String incidentId) {
+        return AccessRequest.count("orgId = ?1 and incidentId = ?2", orgId, incidentId).map(n -> n > 0);
+    }
+
+    /** Records the incident's status on its request; returns what was done, for the delivery's outcome. */
+    @WithTransaction
+    public Uni<String> incidentStatus(String orgId, String incidentId, String category, boolean closeRequest,
+            String deliveryId) {
+        return AccessRequest.<AccessRequest> find("orgId = ?1 and incidentId = ?2", orgId, incidentId).firstResult()
+                .flatMap(request -> {
+                    if (request == null) {
+                        return Uni.createFrom().item("no request has incident " + incidentId);
+                    }
+                    Instant now = clock.instant();
+                    request.incidentStatus = category;
+                    request.updatedAt = now;
+                    if (!resolved(category) || request.incidentClosedAt != null) {
+                        return Uni.createFrom().item("recorded status " + category + " on request " + request.id);
+                    }
+                    request.incidentClosedAt = now;
+                    boolean pending = request.statusAt(now) == Status.PENDING;
+                    String seen = "incident.io reports incident " + (request.incidentReference != null ? request.incidentReference
+                            : incidentId) + " " + category + " (webhook delivery " + deliveryId + ")";
+                    if (!pending) {
+                        return audit.record(orgId, request.id, AuditAction.INCIDENT_RESOLVED, "incident.io",
+                                seen + "; the request was already " + request.statusAt(now))
+                                .replaceWith("recorded the resolution of a request already " + request.statusAt(now));
+                    }
+                    if (!closeRequest) {
+                        return audit.record(orgId, request.id, AuditAction.INCIDENT_RESOLVED, "incident.io",
+                                seen + " while the request is pending; it stays pending (the organization does not close "
+                                        + "requests on resolution)")
+                                .replaceWith("recorded the resolution; request " + request.id + " stays pending");
+                    }
+                    request.status = Status.DENIED;
+                    request.endedReason = "the escalation incident was " + category + " in incident.io before anyone decided";
+                    return audit.record(orgId, request.id, AuditAction.INCIDENT_RESOLVED, "incident.io",
+                            seen + " while the request was pending: closed as not approved")
+                            .replaceWith("closed request " + request.id + " as not approved");
+                });
+    }
+}
