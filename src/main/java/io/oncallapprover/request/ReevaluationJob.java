@@ -33,7 +33,10 @@ import io.smallrye.mutiny.Uni;
  * now, as an escalation must.
  * <p>
  * Due requests are claimed under {@code FOR UPDATE SKIP LOCKED} by pushing their next attempt past a
- * lease, so two replicas never evaluate the same request at once; incident.io is asked with no
+ * lease, so two replicas never evaluate the same request at once. No incident edit follows an
+ * approval here: the outbox's summary edit describes a person's decision and, with none recorded,
+ * would fail through all its attempts; an escalated request approved this way shows it on the request
+ * and in its audit trail only; incident.io is asked with no
  * transaction open; the outcome is written only if the request is still pending and unchanged.
  */
 @ApplicationScoped
@@ -52,9 +55,6 @@ public class ReevaluationJob {
 
     @Inject
     AuditLog audit;
-
-    @Inject
-    DecisionFollowUp followUp;
 
     @Inject
     Clock clock;
@@ -138,7 +138,6 @@ public class ReevaluationJob {
                     "incident.io answered after " + request.reevaluations + " attempt(s)")
                     .call(() -> audit.record(request.orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
                             decision.explanation()))
-                    .call(() -> followUp.decided(request, now))
                     .invoke(() -> LOG.infof("request %s of org %s auto-approved on re-evaluation", request.id, request.orgId))
                     .replaceWithVoid();
         });
