@@ -32,7 +32,8 @@ class ArchitectureTest {
             "io.oncallapprover.approval.ApproverRules", "io.oncallapprover.approval.Evidence",
             "io.oncallapprover.approval.RuleRef", "io.oncallapprover.approval.AutoApprovalDecision",
             "io.oncallapprover.approval.ApproverDecision", "io.oncallapprover.approval.CheckCode",
-            "io.oncallapprover.escalation.IncidentComposer", "io.oncallapprover.common.Emails" };
+            "io.oncallapprover.escalation.IncidentComposer", "io.oncallapprover.escalation.EscalationPages",
+            "io.oncallapprover.policy.PagedSchedule", "io.oncallapprover.common.Emails" };
 
     private static final String[] FRAMEWORKS = { "io.quarkus..", "io.vertx..", "io.smallrye..", "org.hibernate..",
             "jakarta.ws.rs..", "jakarta.persistence..", "jakarta.enterprise..", "jakarta.inject..",

@@ -31,5 +31,11 @@ public enum AuditAction {
     /** incident.io reported the request's escalation incident resolved or closed. */
     INCIDENT_RESOLVED,
     /** A request created while incident.io could not be asked was evaluated again. */
-    REQUEST_REEVALUATED
+    REQUEST_REEVALUATED,
+    /** An incident.io escalation of the request (a page without an incident) was created. */
+    ESCALATION_CREATED,
+    ESCALATION_CREATE_FAILED,
+    /** An escalation of the request was cancelled, or found never sent, after the request ended. */
+    ESCALATION_CANCELLED,
+    ESCALATION_CANCEL_FAILED
 }

@@ -5,6 +5,7 @@ import io.oncallapprover.installation.IncidentSettings;
 import java.time.Instant;
 import java.util.List;
 
+import io.oncallapprover.incidentio.IncidentIoDtos.CreateEscalationRequest;
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateIncidentRequest;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldEntry;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldValue;
@@ -44,6 +45,27 @@ public final class IncidentComposer {
     public static CreateIncidentRequest create(Escalation e, ScheduleField field, IncidentSettings settings) {
         return new CreateIncidentRequest(idempotencyKey(e.requestId()), "private", settings.mode(), name(e), summary(e),
                 settings.severityId(), settings.incidentTypeId(), fieldEntries(e, field));
+    }
+
+    /**
+     * The idempotency key of a request's {@code ordinal}-th escalation (a page without an incident):
+     * derived from the request, so every retry, on any replica, sends the same and incident.io answers
+     * with the escalation it already has.
+     */
+    public static String escalationKey(String requestId, int ordinal) {
+        return idempotencyKey(requestId) + ":escalation:" + ordinal;
+    }
+
+    /**
+     * An escalation paging without an incident: to {@code escalationPathId}, or (null) straight to
+     * {@code userIds}. The title and description say what the incident would have said.
+     */
+    public static CreateEscalationRequest escalation(Escalation e, int ordinal, String escalationPathId, List<String> userIds) {
+        if ((escalationPathId == null) == (userIds == null || userIds.isEmpty())) {
+            throw new IllegalArgumentException("an escalation pages either an escalation path or users");
+        }
+        return new CreateEscalationRequest(escalationKey(e.requestId(), ordinal), name(e), summary(e), escalationPathId,
+                escalationPathId == null ? List.copyOf(userIds) : null);
     }
 
     /** The summary after a decision: the original, then who decided what and when. The status is never touched. */

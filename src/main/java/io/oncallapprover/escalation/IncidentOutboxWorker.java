@@ -31,6 +31,7 @@ import io.oncallapprover.approval.RuleRef;
 import io.oncallapprover.request.AccessDecision;
 import io.oncallapprover.request.AccessRequest;
 import io.oncallapprover.request.MatchedRules;
+import io.oncallapprover.request.PageEscalation;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -56,6 +57,9 @@ public class IncidentOutboxWorker {
     IntegrationService integrations;
 
     @Inject
+    io.oncallapprover.oncall.OnCallService onCall;
+
+    @Inject
     EscalationConfig config;
 
     @Inject
@@ -67,8 +71,15 @@ public class IncidentOutboxWorker {
     @Inject
     io.micrometer.core.instrument.MeterRegistry meters;
 
+    /** An escalation to the people on call finds nobody in the step's rotations with an incident.io user id. */
+    static final class NobodyToPage extends RuntimeException {
+        NobodyToPage(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** A task taken by this worker under a lease; {@code leaseToken} fences every write about it. */
-    record Claimed(long id, String orgId, String requestId, OutboxTask.Kind kind, String leaseToken) {
+    record Claimed(long id, String orgId, String requestId, OutboxTask.Kind kind, Long pageEscalationId, String leaseToken) {
     }
 
     /** A claimed task about to be sent: its lease renewed, the attempt counted. */
@@ -174,8 +185,12 @@ public class IncidentOutboxWorker {
         return Panache.getSession().flatMap(session -> session.createNativeQuery(
                 "select t.id from outbox_task t where t.status = 'PENDING' and t.next_attempt_at <= ?1"
                         + " and (t.locked_until is null or t.locked_until <= ?1)"
-                        + " and (t.kind = 'CREATE_INCIDENT' or exists (select 1 from access_request r"
-                        + " where r.id = t.request_id and r.incident_id is not null))"
+                        + " and (t.kind in ('CREATE_INCIDENT', 'CREATE_ESCALATION')"
+                        + " or t.kind = 'UPDATE_INCIDENT' and exists (select 1 from access_request r"
+                        + " where r.id = t.request_id and r.incident_id is not null)"
+                        // a cancel waits until its escalation's creation is settled (made, failed or not sent)
+                        + " or t.kind = 'CANCEL_ESCALATION' and exists (select 1 from page_escalation e"
+                        + " where e.id = t.page_escalation_id and e.state <> 'PENDING'))"
                         + " order by t.id limit ?2 for update of t skip locked", Long.class)
                 .setParameter(1, now.atOffset(ZoneOffset.UTC))
                 .setParameter(2, config.batchSize())
@@ -185,7 +200,7 @@ public class IncidentOutboxWorker {
                             task.lockedUntil = now.plus(config.lease());
                             task.leaseToken = token;
                             task.updatedAt = now;
-                            return new Claimed(task.id, task.orgId, task.requestId, task.kind, token);
+                            return new Claimed(task.id, task.orgId, task.requestId, task.kind, task.pageEscalationId, token);
                         }).toList()));
     }
 
@@ -229,7 +244,7 @@ public class IncidentOutboxWorker {
         return row != null && row.status == OutboxTask.Status.PENDING && task.leaseToken().equals(row.leaseToken);
     }
 
-    record Work(AccessRequest request, Integration integration, AccessDecision decision) {
+    record Work(AccessRequest request, Integration integration, AccessDecision decision, PageEscalation escalation) {
     }
 
     Uni<Void> process(Attempt attempt) {
@@ -243,6 +258,8 @@ public class IncidentOutboxWorker {
                     return switch (task.kind()) {
                         case CREATE_INCIDENT -> create(task, work);
                         case UPDATE_INCIDENT -> update(task, work);
+                        case CREATE_ESCALATION -> createEscalation(task, work);
+                        case CANCEL_ESCALATION -> cancelEscalation(task, work);
                     };
                 })
                 .onFailure().recoverWithUni(failure -> failed(attempt, failure));
@@ -253,7 +270,105 @@ public class IncidentOutboxWorker {
         return AccessRequest.<AccessRequest> findById(task.requestId())
                 .flatMap(request -> Integration.<Integration> findById(task.orgId())
                         .flatMap(integration -> AccessDecision.<AccessDecision> findById(task.requestId())
-                                .map(decision -> new Work(request, integration, decision))));
+                                .flatMap(decision -> (task.pageEscalationId() == null ? Uni.createFrom().<PageEscalation> nullItem()
+                                        : PageEscalation.<PageEscalation> findById(task.pageEscalationId()))
+                                        .map(escalation -> new Work(request, integration, decision, escalation)))));
+    }
+
+    /**
+     * Creates one escalation of a request paged without an incident: to its escalation path, or to
+     * the people on call now for its schedules (read after the session closed, through the cache).
+     * A request no longer pending is not paged at all.
+     */
+    private Uni<Void> createEscalation(Claimed task, Work work) {
+        PageEscalation row = work.escalation();
+        AccessRequest request = work.request();
+        if (row == null) {
+            return Uni.createFrom().failure(new IllegalStateException("the escalation of this task is gone"));
+        }
+        if (row.escalationId != null || row.state != PageEscalation.State.PENDING) {
+            return escalationSettled(task, null, null, null, null); // made by an earlier attempt whose bookkeeping was lost
+        }
+        if (request.statusAt(clock.instant()) != AccessRequest.Status.PENDING) {
+            return escalationSettled(task, PageEscalation.State.NOT_SENT, null, null,
+                    "not sent: the request was " + request.statusAt(clock.instant()) + " before the page went out");
+        }
+        var key = integrations.keyOf(work.integration());
+        Escalation about = escalation(request);
+        Uni<List<String>> users = row.escalationPathId != null ? Uni.createFrom().item(List.<String> of())
+                : onCall.onCallNow(task.orgId(), key, EscalationPages.schedulesOf(row.sources.schedules())).map(sets -> {
+                    List<String> unknown = io.oncallapprover.oncall.OnCallSet.unknownOf(sets);
+                    if (!unknown.isEmpty()) { // not retried: incident.io says these schedules do not exist
+                        throw IncidentIoException.of(IncidentIoException.Kind.REJECTED,
+                                "incident.io does not know schedule(s) " + String.join(", ", unknown));
+                    }
+                    List<String> ids = EscalationPages.usersToPage(row.sources.schedules(), sets);
+                    if (ids.isEmpty()) { // retried: a shift may start, a user id may appear
+                        throw new NobodyToPage("nobody with an incident.io user id is on call for "
+                                + EscalationPages.schedulesOf(row.sources.schedules()) + " in the step's rotations");
+                    }
+                    return ids;
+                });
+        return users.flatMap(ids -> client.createEscalation(key,
+                IncidentComposer.escalation(about, row.ordinal, row.escalationPathId, row.escalationPathId == null ? ids : null))
+                .flatMap(made -> escalationSettled(task, PageEscalation.State.CREATED, made.id(), ids,
+                        "escalation " + made.id() + " pages " + (row.escalationPathId != null
+                                ? "escalation path " + row.escalationPathId : "user(s) " + ids))));
+    }
+
+    /** Cancels an escalation of a request that is over; one never made needs nothing. */
+    private Uni<Void> cancelEscalation(Claimed task, Work work) {
+        PageEscalation row = work.escalation();
+        if (row == null || row.state == PageEscalation.State.CANCELLED) {
+            return escalationSettled(task, null, null, null, null);
+        }
+        if (row.escalationId == null) {
+            return escalationSettled(task, null, null, null, null); // never sent (failed or not sent): nothing pages
+        }
+        return client.cancelEscalation(integrations.keyOf(work.integration()), row.escalationId)
+                .onFailure(e -> e instanceof IncidentIoException ie && ie.kind() == IncidentIoException.Kind.NOT_FOUND)
+                .recoverWithNull() // gone from incident.io: nothing pages any more either
+                .flatMap(ignored -> escalationSettled(task, PageEscalation.State.CANCELLED, null, null,
+                        "escalation " + row.escalationId + " cancelled: the request is " + work.request().statusAt(clock.instant())));
+    }
+
+    /**
+     * Finishes an escalation task under its lease and moves its escalation to {@code state} (null:
+     * leaves it), with the incident.io id and the users paged when it was just made.
+     */
+    @WithTransaction
+    Uni<Void> escalationSettled(Claimed task, PageEscalation.State state, String escalationId, List<String> userIds,
+            String detail) {
+        Instant now = clock.instant();
+        return OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
+            if (!holds(row, task)) {
+                LOG.warnf("outbox task %d was sent, but its lease was lost; its holder records it", task.id());
+                return Uni.createFrom().voidItem();
+            }
+            meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
+            row.status = OutboxTask.Status.DONE;
+            row.leaseToken = null;
+            row.lockedUntil = null;
+            row.lastError = null;
+            row.updatedAt = now;
+            if (state == null) {
+                return Uni.createFrom().voidItem();
+            }
+            return PageEscalation.<PageEscalation> findById(task.pageEscalationId()).flatMap(escalation -> {
+                escalation.state = state;
+                if (escalationId != null) {
+                    escalation.escalationId = escalationId;
+                }
+                if (userIds != null && !userIds.isEmpty()) {
+                    escalation.userIds = userIds.toArray(String[]::new);
+                }
+                escalation.error = null;
+                escalation.updatedAt = now;
+                return audit.record(task.orgId(), task.requestId(), task.kind() == OutboxTask.Kind.CREATE_ESCALATION
+                        && state == PageEscalation.State.CREATED ? AuditAction.ESCALATION_CREATED
+                                : AuditAction.ESCALATION_CANCELLED, "system", detail);
+            }).replaceWithVoid();
+        });
     }
 
     private Uni<Void> create(Claimed task, Work work) {
@@ -329,7 +444,7 @@ public class IncidentOutboxWorker {
     private Uni<Void> failed(Attempt attempt, Throwable failure) {
         Claimed task = attempt.task();
         Instant now = clock.instant();
-        String error = failure instanceof IncidentIoException ? failure.getMessage()
+        String error = failure instanceof IncidentIoException || failure instanceof NobodyToPage ? failure.getMessage()
                 : failure.getClass().getSimpleName() + ": " + failure.getMessage();
         boolean givingUp = attempt.attempts() >= config.maxAttempts();
         meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", givingUp ? "failed" : "retry").increment();
@@ -356,6 +471,16 @@ public class IncidentOutboxWorker {
                 return Uni.createFrom().voidItem();
             }
             row.status = OutboxTask.Status.FAILED;
+            if (task.pageEscalationId() != null) {
+                boolean creating = task.kind() == OutboxTask.Kind.CREATE_ESCALATION;
+                return PageEscalation.<PageEscalation> findById(task.pageEscalationId()).invoke(escalation -> {
+                    escalation.state = creating ? PageEscalation.State.FAILED : PageEscalation.State.CANCEL_FAILED;
+                    escalation.error = truncate(error);
+                    escalation.updatedAt = now;
+                }).call(() -> audit.record(task.orgId(), task.requestId(), creating ? AuditAction.ESCALATION_CREATE_FAILED
+                        : AuditAction.ESCALATION_CANCEL_FAILED, "system", "gave up after " + attempt.attempts() + " attempts: " + error))
+                        .replaceWithVoid();
+            }
             boolean create = task.kind() == OutboxTask.Kind.CREATE_INCIDENT;
             Uni<Void> markRequest = !create ? Uni.createFrom().voidItem()
                     : AccessRequest.<AccessRequest> findById(task.requestId()).invoke(request -> {

@@ -24,7 +24,11 @@ import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 public class OutboxTask extends PanacheEntityBase {
 
     public enum Kind {
-        CREATE_INCIDENT, UPDATE_INCIDENT
+        CREATE_INCIDENT, UPDATE_INCIDENT,
+        /** Creates the escalation {@code pageEscalationId} (a page without an incident). */
+        CREATE_ESCALATION,
+        /** Cancels the escalation {@code pageEscalationId} once the request is over. */
+        CANCEL_ESCALATION
     }
 
     public enum Status {
@@ -48,6 +52,10 @@ public class OutboxTask extends PanacheEntityBase {
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     public Status status;
+
+    /** The escalation an escalation task creates or cancels (null for incident tasks). */
+    @Column(name = "page_escalation_id")
+    public Long pageEscalationId;
 
     @Column(nullable = false)
     public int attempts;
@@ -84,6 +92,12 @@ public class OutboxTask extends PanacheEntityBase {
         task.nextAttemptAt = now;
         task.createdAt = now;
         task.updatedAt = now;
+        return task;
+    }
+
+    public static OutboxTask pending(String orgId, String requestId, Kind kind, Long pageEscalationId, Instant now) {
+        OutboxTask task = pending(orgId, requestId, kind, now);
+        task.pageEscalationId = pageEscalationId;
         return task;
     }
 }

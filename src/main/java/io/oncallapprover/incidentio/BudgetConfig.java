@@ -37,6 +37,17 @@ public interface BudgetConfig {
     @WithDefault("64")
     int maxWaiting();
 
+    /**
+     * incident.io's lower limit on escalation calls (create and cancel) per key and minute, shared by all replicas.
+     * These calls take a token of this budget as well as of the general one.
+     */
+    @WithDefault("60")
+    int escalationsPerMinute();
+
+    /** Escalation calls that may go at once after a quiet spell; the steady rate is what is left of the minute. */
+    @WithDefault("5")
+    int escalationsBurst();
+
     /** Concurrent calls of one fan-out (for example the schedule ids of a policy being validated). */
     @WithDefault("4")
     int fanOut();

@@ -15,7 +15,10 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 import io.oncallapprover.incidentio.IncidentIoDtos.CatalogTypesResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateCustomFieldRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.CreateEscalationRequest;
 import io.oncallapprover.incidentio.IncidentIoDtos.CreateIncidentRequest;
+import io.oncallapprover.incidentio.IncidentIoDtos.EscalationPathResponse;
+import io.oncallapprover.incidentio.IncidentIoDtos.EscalationResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.EditIncidentRequest;
 import io.oncallapprover.incidentio.IncidentIoDtos.IncidentResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.CustomFieldResponse;
@@ -92,4 +95,19 @@ public interface IncidentIoApi {
     @Path("/v2/incidents/{id}/actions/edit")
     Uni<IncidentResponse> editIncident(@HeaderParam("Authorization") String authorization, @PathParam("id") String id,
             EditIncidentRequest request);
+
+    @POST
+    @Path("/v2/escalations")
+    Uni<EscalationResponse> createEscalation(@HeaderParam("Authorization") String authorization,
+            CreateEscalationRequest request);
+
+    /** Answers 200 with no body. */
+    @POST
+    @Path("/v2/escalations/{id}/actions/cancel")
+    Uni<jakarta.ws.rs.core.Response> cancelEscalation(@HeaderParam("Authorization") String authorization,
+            @PathParam("id") String id);
+
+    @GET
+    @Path("/v2/escalation_paths/{id}")
+    Uni<EscalationPathResponse> escalationPath(@HeaderParam("Authorization") String authorization, @PathParam("id") String id);
 }

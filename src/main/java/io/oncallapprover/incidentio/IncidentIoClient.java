@@ -256,6 +256,40 @@ public class IncidentIoClient {
                 () -> api.incident(bearer(key), incidentId)).map(r -> incidentOf("show_incident", r));
     }
 
+    /**
+     * Creates an escalation (a page without an incident). Like an incident, its idempotency key makes
+     * a repeat return the first escalation, so 5xx and timeouts are retried. Counted against the
+     * escalation budget too ({@link KeyBudgets}).
+     */
+    public Uni<IncidentIoDtos.Escalation> createEscalation(ApiKey key, IncidentIoDtos.CreateEscalationRequest request) {
+        return write(key, Priority.BACKGROUND, KeyBudgets.CREATE_ESCALATION, true, () -> api.createEscalation(bearer(key), request))
+                .map(r -> {
+                    if (r == null || r.escalation() == null || r.escalation().id() == null) {
+                        throw malformed(KeyBudgets.CREATE_ESCALATION, "no escalation in the answer");
+                    }
+                    return r.escalation();
+                });
+    }
+
+    /** Cancels an escalation; cancelling again is harmless, so it is retried like a read. */
+    public Uni<Void> cancelEscalation(ApiKey key, String escalationId) {
+        return write(key, Priority.BACKGROUND, KeyBudgets.CANCEL_ESCALATION, true,
+                () -> api.cancelEscalation(bearer(key), escalationId)).replaceWithVoid();
+    }
+
+    /** One escalation path, or empty when incident.io does not know the id (policy validation: a caller waits). */
+    public Uni<Optional<IncidentIoDtos.EscalationPath>> escalationPath(ApiKey key, String pathId) {
+        return call(key, "escalation_path", true, () -> api.escalationPath(bearer(key), pathId))
+                .map(r -> {
+                    if (r == null || r.escalationPath() == null || r.escalationPath().id() == null) {
+                        throw malformed("escalation_path", "no escalation_path in the answer");
+                    }
+                    return Optional.of(r.escalationPath());
+                })
+                .onFailure(e -> e instanceof IncidentIoException ie && ie.kind() == Kind.NOT_FOUND)
+                .recoverWithItem(Optional.empty());
+    }
+
     private static Incident incidentOf(String operation, IncidentResponse response) {
         if (response == null || response.incident() == null || response.incident().id() == null) {
             throw malformed(operation, "no incident in the answer");

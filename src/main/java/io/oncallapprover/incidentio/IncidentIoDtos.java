@@ -234,4 +234,35 @@ public final class IncidentIoDtos {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record IncidentResponse(Incident incident) {
     }
+
+    /** An escalation pages an escalation path or users directly, without an incident; a reused key returns the first one. */
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CreateEscalationRequest(
+            @JsonProperty("idempotency_key") String idempotencyKey,
+            String title,
+            String description,
+            @JsonProperty("escalation_path_id") String escalationPathId,
+            @JsonProperty("user_ids") List<String> userIds) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Escalation(String id, String status, @JsonProperty("escalation_path_id") String escalationPathId) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record EscalationResponse(Escalation escalation) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record EscalationPath(String id, String name) {
+    }
+
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record EscalationPathResponse(@JsonProperty("escalation_path") EscalationPath escalationPath) {
+    }
 }

@@ -34,15 +34,28 @@ public class KeyBudgets {
     @Inject
     MeterRegistry meters;
 
+    /** Operations limited by incident.io's escalation limit as well as by the general one. */
+    public static final String CREATE_ESCALATION = "create_escalation";
+    public static final String CANCEL_ESCALATION = "cancel_escalation";
+
     private final Map<String, KeyBudget> budgets = new ConcurrentHashMap<>();
 
-    /** Runs {@code call} within the budget of {@code key}. */
+    private final Map<String, KeyBudget> escalationBudgets = new ConcurrentHashMap<>();
+
+    /**
+     * Runs {@code call} within the budget of {@code key}; an escalation call takes a token of the
+     * escalation budget first, then of the general one, so waiting for the scarcer one holds no slot
+     * of the other.
+     */
     public <T> Uni<T> run(ApiKey key, String operation, Priority priority, Supplier<Uni<T>> call) {
         if (!config.enabled()) {
             return Uni.createFrom().deferred(call::get);
         }
-        return Uni.createFrom().deferred(() -> budgetOf(key)
-                .run(priority == Priority.INTERACTIVE, call, KeyBudgets::delayNanos))
+        boolean interactive = priority == Priority.INTERACTIVE;
+        Supplier<Uni<T>> general = () -> budgetOf(key).run(interactive, call, KeyBudgets::delayNanos);
+        boolean escalation = CREATE_ESCALATION.equals(operation) || CANCEL_ESCALATION.equals(operation);
+        return Uni.createFrom().deferred(() -> escalation
+                ? escalationBudgetOf(key).run(interactive, general, KeyBudgets::delayNanos) : general.get())
                 .onFailure(KeyBudget.Refused.class).transform(f -> {
                     KeyBudget.Refusal refusal = ((KeyBudget.Refused) f).refusal;
                     meters.counter("incidentio.budget.refused", "operation", operation,
@@ -63,6 +76,23 @@ public class KeyBudgets {
         });
     }
 
+    private KeyBudget escalationBudgetOf(ApiKey key) {
+        return escalationBudgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> {
+            int replicas = Math.max(1, config.replicas());
+            double burst = Math.max(1.0, (double) config.escalationsBurst() / replicas);
+            double perSecond = Math.max(1, config.escalationsPerMinute() - config.escalationsBurst()) / 60.0 / replicas;
+            // No bulkhead of its own: the general budget's bounds the calls in flight.
+            return new KeyBudget(burst, perSecond, Integer.MAX_VALUE, config.maxWaiting(), System::nanoTime);
+        });
+    }
+
+    /** Tokens left in the escalation budget of {@code key} now (tests, diagnostics). */
+    public double escalationTokens(ApiKey key) {
+        KeyBudget budget = escalationBudgets.get(KeyCircuitBreaker.idOf(key));
+        return budget == null ? Math.max(1.0, (double) config.escalationsBurst() / Math.max(1, config.replicas()))
+                : budget.tokens();
+    }
+
     /** Whole seconds, rounded up, at least one: what a Retry-After header can say. */
     static Duration retryAfter(long waitNanos) {
         long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
@@ -76,6 +106,7 @@ public class KeyBudgets {
     /** Forgets every budget (tests). */
     public void reset() {
         budgets.clear();
+        escalationBudgets.clear();
     }
 
     /** Tokens left in the budget of {@code key} now (tests, diagnostics). */

@@ -325,6 +325,18 @@ public class IntegrationService {
      * The schedules among {@code ids} that incident.io knows, by id, with the rotations of their
      * configuration; asked as {@link #unknownSchedules} asks, each id once.
      */
+    /** The escalation paths among {@code ids} that incident.io does not know, each asked once, a few at a time. */
+    public Uni<List<String>> unknownEscalationPaths(ApiKey key, List<String> ids) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return Multi.createFrom().iterable(new LinkedHashSet<>(ids))
+                .onItem().transformToUni(id -> client.escalationPath(key, id).map(found -> found.isPresent() ? "" : id))
+                .merge(Math.max(1, budget.fanOut()))
+                .filter(id -> !id.isEmpty())
+                .collect().asList();
+    }
+
     public Uni<Map<String, ScheduleRotations>> knownSchedules(ApiKey key, List<String> ids) {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(Map.of());

@@ -37,7 +37,7 @@ public final class OnCallCalculator {
                 continue;
             }
             OnCallShift shift = new OnCallShift(scheduleId, email, entry.userName(), entry.startAt(), entry.endAt(),
-                    entry.fingerprint(), entry.rotationId(), entry.layerId());
+                    entry.fingerprint(), entry.rotationId(), entry.layerId(), entry.userId());
             // The rotation and layer are part of the shift: a step's filter may count one and not the other.
             unique.putIfAbsent(email + '|' + entry.startAt() + '|' + entry.endAt() + '|' + entry.fingerprint() + '|'
                     + entry.rotationId() + '|' + entry.layerId(), shift);

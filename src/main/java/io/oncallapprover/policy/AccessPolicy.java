@@ -118,17 +118,42 @@ public record AccessPolicy(List<Rule> rules) {
         }
     }
 
-    /** Page the on-call team of {@code services}; only its members (in the rotations of {@code filter}, if any) may decide. */
+    /**
+     * Page the on-call team of {@code services}; only its members (in the rotations of {@code filter}, if any) may
+     * decide. {@code page} says how they are paged; with {@link PageMode#ESCALATION}, {@code escalationPathId} (may be
+     * null) names the incident.io escalation path to page instead of the people on call for {@code services}.
+     */
     public record EscalationApproval(List<String> services, boolean allowOneParty, boolean requireReason,
-            RotationFilter filter) implements ApprovalStep {
+            RotationFilter filter, PageMode page, String escalationPathId) implements ApprovalStep {
 
         public EscalationApproval {
             services = List.copyOf(services);
             filter = filter == null ? RotationFilter.NONE : filter;
+            page = page == null ? PageMode.INCIDENT : page;
+            if (escalationPathId != null && page != PageMode.ESCALATION) {
+                throw new IllegalArgumentException("an escalation path is only paged with page: escalation");
+            }
+        }
+
+        public EscalationApproval(List<String> services, boolean allowOneParty, boolean requireReason, RotationFilter filter) {
+            this(services, allowOneParty, requireReason, filter, PageMode.INCIDENT, null);
         }
 
         public EscalationApproval(List<String> services, boolean allowOneParty, boolean requireReason) {
             this(services, allowOneParty, requireReason, RotationFilter.NONE);
+        }
+    }
+
+    /**
+     * How an escalation step pages: by opening an incident.io incident (the default), or by an incident.io
+     * escalation, which pages people without an incident.
+     */
+    public enum PageMode {
+        INCIDENT, ESCALATION;
+
+        /** The value as a policy document spells it. */
+        public String spelling() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 }

@@ -56,6 +56,7 @@ import io.oncallapprover.common.Ids;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
+import io.oncallapprover.policy.AccessPolicy.PageMode;
 import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
 import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
@@ -93,6 +94,9 @@ public final class PolicyParser {
     static final String ROTATION_ID = "must be an incident.io rotation id (1-64 letters or digits)";
     static final String LAYER_ID = "must be an incident.io layer id (1-64 letters or digits)";
     static final String LAYERS_NEED_ROTATIONS = "is only allowed with rotations";
+    static final String PAGE_MODES = "must be one of: incident, escalation";
+    static final String ESCALATION_PATH_ID = "must be an incident.io escalation path id (1-64 letters or digits)";
+    static final String PATH_NEEDS_ESCALATION_PAGE = "is only allowed with page: escalation";
     static final String NAME_SHAPE = "must contain only letters, digits, spaces and _ . : / -, starting with a letter or digit";
 
     private PolicyParser() {
@@ -228,9 +232,10 @@ public final class PolicyParser {
             @Valid Options options) implements FilteredStep {
 
         public ApprovalStep model() {
-            Options o = options != null ? options : new Options(null, null, null);
+            Options o = options != null ? options : new Options(null, null, null, null, null);
             return new EscalationApproval(List.copyOf(new LinkedHashSet<>(services)), Boolean.TRUE.equals(o.allowOneParty()),
-                    Boolean.TRUE.equals(o.requireReason()), filter());
+                    Boolean.TRUE.equals(o.requireReason()), filter(),
+                    "escalation".equals(o.page()) ? PageMode.ESCALATION : PageMode.INCIDENT, o.escalationPath());
         }
     }
 
@@ -242,10 +247,14 @@ public final class PolicyParser {
     }
 
     record AutoOptions(@Null(message = ONLY_ON_ESCALATION) Object allowOneParty, Boolean requireReason,
-            Boolean grantUntilShiftEnd) {
+            Boolean grantUntilShiftEnd, @Null(message = ONLY_ON_ESCALATION) Object page,
+            @Null(message = ONLY_ON_ESCALATION) Object escalationPath) {
     }
 
-    record Options(Boolean allowOneParty, Boolean requireReason, @Null(message = ONLY_ON_AUTO) Object grantUntilShiftEnd) {
+    /** {@code page}: how the step pages (incident, the default, or escalation); {@code escalationPath}: whom an escalation pages. */
+    record Options(Boolean allowOneParty, Boolean requireReason, @Null(message = ONLY_ON_AUTO) Object grantUntilShiftEnd,
+            @Pattern(regexp = "incident|escalation", message = PAGE_MODES) String page,
+            @Pattern(regexp = Ids.INCIDENTIO_ID, message = ESCALATION_PATH_ID) String escalationPath) {
     }
 
     // ---- parsing -----------------------------------------------------------------------------------
@@ -285,7 +294,7 @@ public final class PolicyParser {
 
     /** Errors are listed by index; in an object, unknown keys first, then the fields in this order, duplicate names last. */
     private static final List<String> FIELD_ORDER = List.of("type", "email", "service", "integration", "services", "rotations", "layers", "options",
-            "allowOneParty", "requireReason", "grantUntilShiftEnd", "name", "disabled", "requestor", "requester", "resource", "approval", "rules");
+            "allowOneParty", "requireReason", "grantUntilShiftEnd", "page", "escalationPath", "name", "disabled", "requestor", "requester", "resource", "approval", "rules");
 
     public static Result parse(JsonNode root) {
         if (root == null || !root.isObject()) {
@@ -329,6 +338,12 @@ public final class PolicyParser {
                 if (steps.get(j) instanceof FilteredStep step && step.layers() != null && step.rotations() == null
                         && !fields.contains(at + "rotations") && !fields.contains(at + "layers")) {
                     errors.add(new FieldError(at + "layers", LAYERS_NEED_ROTATIONS));
+                }
+                // an escalation path pages only as an escalation: with an incident it would be silently ignored
+                if (steps.get(j) instanceof EscalationStep step && step.options() != null && step.options().escalationPath() != null
+                        && !"escalation".equals(step.options().page()) && !fields.contains(at + "options.escalationPath")
+                        && !fields.contains(at + "options.page")) {
+                    errors.add(new FieldError(at + "options.escalationPath", PATH_NEEDS_ESCALATION_PAGE));
                 }
             }
         }

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -104,7 +105,34 @@ public class PolicyService {
                                 rotations);
                     }
                 })
+                .flatMap(ignored -> integrations.unknownEscalationPaths(integrations.keyOf(integration),
+                        List.copyOf(escalationPaths(policy).keySet())))
+                .invoke(unknown -> {
+                    if (!unknown.isEmpty()) {
+                        throw ApiException.unprocessable(ProblemCode.UNKNOWN_ESCALATION_PATHS,
+                                "incident.io does not know escalation path(s): " + String.join(", ", unknown) + ".",
+                                escalationPaths(policy).entrySet().stream().filter(e -> unknown.contains(e.getKey()))
+                                        .flatMap(e -> e.getValue().stream())
+                                        .map(at -> new FieldError(at, "is not an escalation path of this incident.io account"))
+                                        .toList());
+                    }
+                })
                 .replaceWithVoid();
+    }
+
+    /** Every escalation path a step pages, with the paths of the options naming it, in document order. */
+    static Map<String, List<String>> escalationPaths(AccessPolicy policy) {
+        Map<String, List<String>> paths = new java.util.LinkedHashMap<>();
+        for (int r = 0; r < policy.rules().size(); r++) {
+            List<ApprovalStep> steps = policy.rules().get(r).approval();
+            for (int a = 0; a < steps.size(); a++) {
+                if (steps.get(a) instanceof EscalationApproval e && e.escalationPathId() != null) {
+                    paths.computeIfAbsent(e.escalationPathId(), id -> new ArrayList<>())
+                            .add("rules[" + r + "].approval[" + a + "].options.escalationPath");
+                }
+            }
+        }
+        return paths;
     }
 
     @WithTransaction

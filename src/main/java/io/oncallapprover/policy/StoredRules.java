@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.oncallapprover.policy.AccessPolicy.ApprovalStep;
 import io.oncallapprover.policy.AccessPolicy.AutoApproval;
 import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
+import io.oncallapprover.policy.AccessPolicy.PageMode;
 import io.oncallapprover.policy.AccessPolicy.RequesterMatcher;
 import io.oncallapprover.policy.AccessPolicy.RequesterType;
 import io.oncallapprover.policy.AccessPolicy.ResourceMatcher;
@@ -46,8 +47,14 @@ public record StoredRules(List<StoredRule> rules) {
             Options options) {
     }
 
+    /** {@code page} and {@code escalationPath} are written only when not the default, as {@code grantUntilShiftEnd}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Options(Boolean allowOneParty, Boolean requireReason, Boolean grantUntilShiftEnd) {
+    public record Options(Boolean allowOneParty, Boolean requireReason, Boolean grantUntilShiftEnd, String page,
+            String escalationPath) {
+
+        public Options(Boolean allowOneParty, Boolean requireReason, Boolean grantUntilShiftEnd) {
+            this(allowOneParty, requireReason, grantUntilShiftEnd, null, null);
+        }
     }
 
     public static StoredRules of(AccessPolicy policy) {
@@ -70,7 +77,8 @@ public record StoredRules(List<StoredRule> rules) {
         List<String> layers = step.filter().layers().isEmpty() ? null : step.filter().layers();
         if (step instanceof EscalationApproval e) {
             return new Step("escalation", "incidentio", e.services(), rotations, layers,
-                    new Options(e.allowOneParty(), e.requireReason(), null));
+                    new Options(e.allowOneParty(), e.requireReason(), null,
+                            e.page() == PageMode.INCIDENT ? null : e.page().spelling(), e.escalationPathId()));
         }
         AutoApproval auto = (AutoApproval) step;
         // Written only when set, so rules stored before the option existed read back byte for byte.
@@ -99,7 +107,9 @@ public record StoredRules(List<StoredRule> rules) {
             case "auto" -> new AutoApproval(requireReason,
                     s.options() != null && Boolean.TRUE.equals(s.options().grantUntilShiftEnd()), filter);
             case "escalation" -> new EscalationApproval(s.services() == null ? List.of() : s.services(),
-                    s.options() != null && Boolean.TRUE.equals(s.options().allowOneParty()), requireReason, filter);
+                    s.options() != null && Boolean.TRUE.equals(s.options().allowOneParty()), requireReason, filter,
+                    s.options() != null && "escalation".equals(s.options().page()) ? PageMode.ESCALATION : PageMode.INCIDENT,
+                    s.options() == null ? null : s.options().escalationPath());
             default -> throw new IllegalStateException("stored rules hold an unknown step type: " + s.type());
         };
     }

@@ -28,6 +28,8 @@ public enum ProblemCode {
     UNKNOWN_SCHEDULES("Unknown schedules"),
     /** A policy step names a rotation or layer that the schedules it considers do not have; errors[] names which. */
     UNKNOWN_ROTATIONS("Unknown rotations or layers"),
+    /** A policy step pages an escalation path incident.io does not know; errors[] names which. */
+    UNKNOWN_ESCALATION_PATHS("Unknown escalation paths"),
     /** A severity or incident type the organization's incident.io does not know; errors[] names which. */
     UNKNOWN_INCIDENT_SETTINGS("Unknown incident settings"),
     /** incident.io refused a setup call for a reason other than the key (502). */

@@ -20,6 +20,7 @@ import static io.oncallapprover.problem.ProblemCode.REASON_REQUIRED;
 import static io.oncallapprover.problem.ProblemCode.SELF_APPROVAL_NOT_ALLOWED;
 import static io.oncallapprover.problem.ProblemCode.UNAUTHENTICATED;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_INCIDENT_SETTINGS;
+import static io.oncallapprover.problem.ProblemCode.UNKNOWN_ESCALATION_PATHS;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_ROTATIONS;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_SCHEDULES;
 import static io.oncallapprover.problem.ProblemCode.UNSUPPORTED_MEDIA_TYPE;
@@ -137,7 +138,7 @@ public class ProblemResponses implements OASFilter {
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("PUT /access-policy",
                     answer(409, CONFLICT),
-                    answer(422, UNKNOWN_SCHEDULES, UNKNOWN_ROTATIONS),
+                    answer(422, UNKNOWN_SCHEDULES, UNKNOWN_ROTATIONS, UNKNOWN_ESCALATION_PATHS),
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /access-policy", answer(404, NOT_FOUND)),
             operation("DELETE /access-policy", answer(409, CONFLICT)),

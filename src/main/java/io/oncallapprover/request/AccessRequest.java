@@ -93,6 +93,18 @@ public class AccessRequest extends PanacheEntityBase {
     @Column(name = "escalated_by")
     public String escalatedBy;
 
+    /** How the escalation pages the on-call team (null until escalated). */
+    public enum PageKind {
+        /** One incident.io incident; its state is {@code incidentState}. */
+        INCIDENT,
+        /** incident.io escalations without an incident: {@link PageEscalation} rows. */
+        ESCALATION
+    }
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "page_kind")
+    public PageKind pageKind;
+
     @Enumerated(EnumType.STRING)
     @Column(name = "incident_state", nullable = false)
     public IncidentState incidentState = IncidentState.NONE;

@@ -53,9 +53,27 @@ public final class AccessRequestDtos {
             @Size(max = 2000) String comment) {
     }
 
+    /** {@code page}: how the escalation paged, {@code incident} or {@code escalation} (null until escalated). */
     @RegisterForReflection
     public record EscalationView(boolean available, boolean reasonRequired, List<String> approverSchedules,
-            boolean allowOneParty, @Schema(nullable = true) Instant escalatedAt, @Schema(nullable = true) String escalatedBy) {
+            boolean allowOneParty, @Schema(nullable = true) Instant escalatedAt, @Schema(nullable = true) String escalatedBy,
+            @Schema(nullable = true, enumeration = { "incident", "escalation" }) String page) {
+    }
+
+    /**
+     * An incident.io escalation of a request paged without an incident: whom it pages (an escalation
+     * path, or the people on call for {@code schedules}, who were {@code userIds}), and what became of it
+     * ({@code state}: PENDING, CREATED, FAILED, NOT_SENT, CANCELLED, CANCEL_FAILED).
+     */
+    @RegisterForReflection
+    public record PagedEscalationView(String state, @Schema(nullable = true) String escalationPathId, List<String> schedules,
+            @Schema(nullable = true) String id, List<String> userIds, @Schema(nullable = true) String error) {
+
+        static PagedEscalationView of(PageEscalation e) {
+            return new PagedEscalationView(e.state.name(), e.escalationPathId,
+                    e.sources.schedules().stream().map(io.oncallapprover.policy.PagedSchedule::scheduleId).distinct().toList(), e.escalationId,
+                    e.userIds == null ? List.of() : List.of(e.userIds), e.error);
+        }
     }
 
     /**
@@ -100,6 +118,7 @@ public final class AccessRequestDtos {
             AutoApprovalDecision autoApproval,
             EscalationView escalation,
             IncidentView incident,
+            List<PagedEscalationView> escalations,
             List<DecisionView> decisions,
             List<AuditEntry> auditTrail,
             @Schema(nullable = true) String endedReason) {

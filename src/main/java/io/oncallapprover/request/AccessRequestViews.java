@@ -36,16 +36,20 @@ public class AccessRequestViews {
     public Uni<AccessRequestView> of(AccessRequest r) {
         return AccessDecision.<AccessDecision> findById(r.id)
                 .flatMap(decision -> AuditEvent.<AuditEvent> find("requestId", Sort.ascending("occurredAt", "id"), r.id).list()
-                        .map(events -> build(r, decision, events)));
+                        .flatMap(events -> (r.pageKind == AccessRequest.PageKind.ESCALATION ? PageEscalation.of(r.id)
+                                : Uni.createFrom().item(List.<PageEscalation> of()))
+                                .map(escalations -> build(r, decision, events, escalations))));
     }
 
-    private AccessRequestView build(AccessRequest r, AccessDecision decision, List<AuditEvent> events) {
+    private AccessRequestView build(AccessRequest r, AccessDecision decision, List<AuditEvent> events,
+            List<PageEscalation> escalations) {
         Routing routing = MatchedRules.restore(r.matchedRules);
         // What the frozen rules allow; the policy in force now is applied when escalating or deciding.
         EscalationPlan plan = DecisionTable.escalation(routing, r.reason, RuleRef.FROZEN);
         List<String> approverSchedules = r.pagedSchedules != null ? List.of(r.pagedSchedules) : plan.schedules();
         EscalationView escalation = new EscalationView(plan.allowed(), plan.refusal() == CheckCode.REASON_REQUIRED,
-                approverSchedules, plan.allowsOneParty(), r.escalatedAt, r.escalatedBy);
+                approverSchedules, plan.allowsOneParty(), r.escalatedAt, r.escalatedBy,
+                r.pageKind == null ? null : r.pageKind.name().toLowerCase(java.util.Locale.ROOT));
         IncidentView incident = IncidentView.of(r);
         List<DecisionView> decisions = decision == null ? List.of()
                 : List.of(new DecisionView(decision.approver, decision.decision, decision.comment, decision.decidedAt,
@@ -53,7 +57,8 @@ public class AccessRequestViews {
         List<AuditEntry> trail = events.stream().map(e -> new AuditEntry(e.action, e.subject, e.detail, e.occurredAt)).toList();
         return new AccessRequestView(r.id, r.statusAt(clock.instant()).name(), r.requester, new ResourceRef(r.resourceType, r.resourceService,
                 r.resourceName), r.reason, r.conversationUrl, r.requestedBy, r.createdAt, r.updatedAt, r.grantExpiresAt,
-                routing.ruleNames(), r.evaluation, escalation, incident, decisions, trail, r.endedReason);
+                routing.ruleNames(), r.evaluation, escalation, incident,
+                escalations.stream().map(AccessRequestDtos.PagedEscalationView::of).toList(), decisions, trail, r.endedReason);
     }
 
     /** A request as a listing shows it, its status as of {@code now}. */

@@ -22,6 +22,9 @@ public class GrantExpiryJob {
     AuditLog audit;
 
     @Inject
+    DecisionFollowUp followUp;
+
+    @Inject
     Clock clock;
 
     @Scheduled(every = "${oncall.jobs.expire-every:30s}", delayed = "10s",
@@ -43,12 +46,14 @@ public class GrantExpiryJob {
                 .page(Page.ofSize(500)).list()
                 .flatMap(due -> Multi.createFrom().iterable(due)
                         .onItem().transformToUniAndConcatenate(request -> {
-                            String detail = request.status == AccessRequest.Status.APPROVED
-                                    ? "grant ended at " + request.grantExpiresAt
-                                    : "lapsed undecided at " + request.pendingExpiresAt;
+                            boolean lapsed = request.status == AccessRequest.Status.PENDING;
+                            String detail = lapsed ? "lapsed undecided at " + request.pendingExpiresAt
+                                    : "grant ended at " + request.grantExpiresAt;
                             request.status = AccessRequest.Status.EXPIRED;
                             request.updatedAt = now;
-                            return audit.record(request.orgId, request.id, AuditAction.REQUEST_EXPIRED, "system", detail);
+                            return audit.record(request.orgId, request.id, AuditAction.REQUEST_EXPIRED, "system", detail)
+                                    // nobody decided: the escalations still paging the team are cancelled
+                                    .call(() -> lapsed ? followUp.ended(request, now) : Uni.createFrom().voidItem());
                         })
                         .collect().asList()
                         .map(java.util.List::size));

@@ -57,6 +57,9 @@ public class ReevaluationJob {
     AuditLog audit;
 
     @Inject
+    DecisionFollowUp followUp;
+
+    @Inject
     Clock clock;
 
     /** A claimed request: what the evaluation needs, and the version it was claimed at. */
@@ -138,6 +141,7 @@ public class ReevaluationJob {
                     "incident.io answered after " + request.reevaluations + " attempt(s)")
                     .call(() -> audit.record(request.orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
                             decision.explanation()))
+                    .call(() -> followUp.ended(request, now)) // an escalation sent meanwhile stops paging
                     .invoke(() -> LOG.infof("request %s of org %s auto-approved on re-evaluation", request.id, request.orgId))
                     .replaceWithVoid();
         });

@@ -83,6 +83,7 @@ public abstract class ApiTestBase {
         breaker.reset();
         pool.query("delete from access_decision").execute().await().indefinitely();
         pool.query("delete from outbox_task").execute().await().indefinitely();
+        pool.query("delete from page_escalation").execute().await().indefinitely();
         pool.query("delete from access_request").execute().await().indefinitely();
         pool.query("delete from access_policy").execute().await().indefinitely();
         pool.query("delete from incidentio_integration").execute().await().indefinitely();

@@ -208,6 +208,40 @@ public final class IncidentIoStubs {
         wiremock.register(post(urlEqualTo("/v2/incidents")).willReturn(okJson(incident(id, reference))));
     }
 
+    /** {@code POST /v2/escalations} answers 201 with escalation {@code id}, whatever is asked. */
+    public void escalationCreated(String id) {
+        wiremock.register(post(urlEqualTo("/v2/escalations")).willReturn(aResponse().withStatus(201)
+                .withHeader("Content-Type", "application/json").withBody("""
+                        {"escalation": {"id": %s, "title": "Access request", "status": "triggered", "events": [],
+                         "related_alerts": [], "related_incidents": [], "priority": {"name": "P2"}, "creator": {},
+                         "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"}}""".formatted(q(id)))));
+    }
+
+    /** Cancelling escalation {@code id} answers 200 with no body, as incident.io does. */
+    public void escalationCancellable(String id) {
+        wiremock.register(post(urlEqualTo("/v2/escalations/" + id + "/actions/cancel")).willReturn(aResponse().withStatus(200)));
+    }
+
+    /** {@code GET /v2/escalation_paths/{id}}: known. */
+    public void escalationPathExists(String... ids) {
+        for (String id : ids) {
+            wiremock.register(get(urlEqualTo("/v2/escalation_paths/" + id)).willReturn(okJson(
+                    "{\"escalation_path\": {\"id\": " + q(id) + ", \"name\": \"Path " + id + "\", \"path\": [], \"current_responders\": []}}")));
+        }
+    }
+
+    /** {@code GET /v2/escalation_paths/{id}}: 404. */
+    public void escalationPathMissing(String id) {
+        wiremock.register(get(urlEqualTo("/v2/escalation_paths/" + id)).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"type\": \"not_found\", \"status\": 404, \"request_id\": \"req-404\", \"errors\": [{\"code\": \"not_found\", \"message\": \"Not found\"}]}")));
+    }
+
+    /** The incident.io user id {@link #entry} gives the user called {@code name}. */
+    public static String userId(String name) {
+        return "01USER" + Math.abs(name.hashCode());
+    }
+
     public void incidentEdited(String id) {
         wiremock.register(post(urlEqualTo("/v2/incidents/" + id + "/actions/edit")).willReturn(okJson(incident(id, "INC-7"))));
     }

@@ -1,0 +1,384 @@
+package io.oncallapprover.escalation;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.oncallapprover.testsupport.IncidentIoStubs.entry;
+import static io.oncallapprover.testsupport.IncidentIoStubs.rotation;
+import static io.oncallapprover.testsupport.OpenApiContract.invalidRequest;
+import static io.oncallapprover.testsupport.IncidentIoStubs.userId;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+
+import io.oncallapprover.request.GrantExpiryJob;
+import io.oncallapprover.testsupport.ApiTestBase;
+import io.quarkiverse.wiremock.devservice.ConnectWireMock;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import io.restassured.response.ValidatableResponse;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Paging without an incident: an escalation step with {@code page: escalation} pages through
+ * incident.io escalations (to its escalation path, or to the people on call for its schedules in its
+ * rotations), through the outbox, with keys derived from the request; the escalations are cancelled
+ * when the request is decided or lapses, and never sent for a request already over.
+ */
+@QuarkusTest
+@ConnectWireMock
+class EscalationPagesApiTest extends ApiTestBase {
+
+    static final String AUTO = PRIMARY;
+    static final String DB = SECONDARY;
+    static final String OTHER = "01SCHEDOTHER00000000000003";
+    static final String PATH = "01ESCPATH0000000000000001";
+    static final String ROT_A = "01ROTA00000000000000000001";
+    static final String ROT_B = "01ROTB00000000000000000002";
+    static final String LAYER = "01LAYER00000000000000000001";
+    static final String ESCALATION_ID = "01ESCALATION0000000000042";
+
+    @Inject
+    IncidentOutboxWorker outbox;
+
+    @Inject
+    GrantExpiryJob expiry;
+
+    @BeforeEach
+    void installed() {
+        installWithAutoApproval(ORG, AUTO);
+        stubs.scheduleExists(OTHER);
+        stubs.scheduleWithRotations(DB, rotation(ROT_A, LAYER), rotation(ROT_B, LAYER));
+        stubs.entries(AUTO, NOW);
+        // Grace holds rotation A of the approvers' schedule, Linus rotation B; Olga is on call for another schedule.
+        stubs.entries(DB, NOW, entry(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(4)), "Grace", "grace@example.com",
+                ROT_A, LAYER), entry(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(4)), "Linus", "linus@example.com",
+                        ROT_B, LAYER));
+        stubs.entries(OTHER, NOW, entry(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(4)), "Olga", "olga@example.com"));
+        stubs.escalationPathExists(PATH);
+        stubs.escalationCreated(ESCALATION_ID);
+        stubs.escalationCancellable(ESCALATION_ID);
+    }
+
+    /** An escalation step of {@code schedule} with these extra options (JSON members) and members (rotations). */
+    private static String step(String schedule, String options, String members) {
+        return "{\"type\": \"escalation\", \"integration\": \"incidentio\", \"services\": [\"" + schedule + "\"]"
+                + (members.isEmpty() ? "" : ", " + members) + ", \"options\": {" + options + "}}";
+    }
+
+    private void policy(String... steps) {
+        putPolicy(ORG, "{\"rules\": [{\"name\": \"prod\", \"approval\": [" + String.join(",", steps) + "]}]}").statusCode(200);
+    }
+
+    private String pending() {
+        return given().contentType("application/json").body(Map.of("requester", "bob@example.com", "reason", "Fix the stuck migration",
+                "resource", Map.of("type", "role", "service", "postgres", "name", "prod-db")))
+                .post(base(ORG) + "/access-requests").then().statusCode(201).body("status", equalTo("PENDING"))
+                .extract().path("id");
+    }
+
+    private ValidatableResponse escalate(String id) {
+        return given().post(base(ORG) + "/access-requests/" + id + "/escalate").then();
+    }
+
+    private ValidatableResponse decide(String id, String approver, String decision) {
+        return given().contentType("application/json").body(Map.of("approver", approver, "decision", decision))
+                .post(base(ORG) + "/access-requests/" + id + "/decisions").then();
+    }
+
+    private ValidatableResponse show(String id) {
+        return given().get(base(ORG) + "/access-requests/" + id).then().statusCode(200);
+    }
+
+    private int drain() throws Throwable {
+        return VertxContextSupport.subscribeAndAwait(() -> outbox.drainOnce());
+    }
+
+    private List<JsonNode> escalationCreates() throws Exception {
+        List<JsonNode> bodies = new java.util.ArrayList<>();
+        for (LoggedRequest r : wiremock.find(postRequestedFor(urlEqualTo("/v2/escalations")))) {
+            bodies.add(new ObjectMapper().readTree(r.getBodyAsString()));
+        }
+        return bodies;
+    }
+
+    private int cancels() {
+        return wiremock.find(postRequestedFor(urlMatching("/v2/escalations/.*/actions/cancel"))).size();
+    }
+
+    private long count(String sql, Object... params) {
+        return pool.preparedQuery(sql).execute(Tuple.from(params)).await().indefinitely().iterator().next().getLong(0);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    @Test
+    void aStepPagingItsEscalationPathOpensNoIncidentAndTheDecisionCancelsTheEscalation() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        given().get(base(ORG) + "/access-policy").then()
+                .body("rules[0].approval[0].options.page", equalTo("escalation"))
+                .body("rules[0].approval[0].options.escalationPath", equalTo(PATH));
+        String id = pending();
+
+        escalate(id).statusCode(202).body("escalation.page", equalTo("escalation")).body("incident.state", equalTo("NONE"))
+                .body("escalations.state", contains("PENDING"));
+        assertThat(escalationCreates()).as("never on the caller's path").isEmpty();
+        assertThat(drain()).isEqualTo(1);
+
+        List<JsonNode> creates = escalationCreates();
+        assertThat(creates).hasSize(1);
+        JsonNode body = creates.get(0);
+        assertThat(body.path("idempotency_key").asText()).isEqualTo("oncall-approver:access-request:" + id + ":escalation:0");
+        assertThat(body.path("escalation_path_id").asText()).isEqualTo(PATH);
+        assertThat(body.has("user_ids")).as("a path target sends no users").isFalse();
+        assertThat(body.path("title").asText()).contains("bob@example.com").contains("postgres/prod-db");
+        assertThat(body.path("description").asText()).contains("> Fix the stuck migration").contains(DB);
+        wiremock.verifyThat(0, postRequestedFor(urlEqualTo("/v2/incidents")));
+        show(id).body("escalations[0].state", equalTo("CREATED")).body("escalations[0].id", equalTo(ESCALATION_ID))
+                .body("escalations[0].escalationPathId", equalTo(PATH))
+                .body("escalations[0].schedules", empty())
+                .body("auditTrail.action", contains("REQUEST_CREATED", "REQUEST_ESCALATED", "ESCALATION_CREATED"));
+
+        // Who may decide is unchanged by how they were paged: the on-call people of the step's schedule.
+        decide(id, "olga@example.com", "APPROVE").statusCode(403).body("code", equalTo("NOT_ON_CALL"));
+        decide(id, "grace@example.com", "APPROVE").statusCode(201);
+        assertThat(cancels()).as("after the commit, through the outbox").isZero();
+        assertThat(drain()).isEqualTo(1);
+        assertThat(cancels()).isEqualTo(1);
+        wiremock.verifyThat(1, postRequestedFor(urlEqualTo("/v2/escalations/" + ESCALATION_ID + "/actions/cancel")));
+        show(id).body("status", equalTo("APPROVED")).body("escalations[0].state", equalTo("CANCELLED"))
+                .body("auditTrail.action", hasItem("ESCALATION_CANCELLED"));
+        assertThat(drain()).isZero();
+        assertThat(cancels()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutAPathOnlyThePeopleOnCallInTheStepsRotationsArePaged() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\"", "\"rotations\": [\"" + ROT_A + "\"]"));
+        String id = pending();
+        escalate(id).statusCode(202);
+        drain();
+
+        List<JsonNode> creates = escalationCreates();
+        assertThat(creates).hasSize(1);
+        assertThat(creates.get(0).has("escalation_path_id")).isFalse();
+        assertThat(creates.get(0).path("user_ids")).extracting(JsonNode::asText).containsExactly(userId("Grace"));
+        show(id).body("escalations[0].userIds", contains(userId("Grace")))
+                .body("escalations[0].schedules", contains(DB))
+                .body("escalations[0].escalationPathId", nullValue());
+        // Linus, on the schedule but in another rotation, was not paged, and may not decide.
+        decide(id, "linus@example.com", "APPROVE").statusCode(403).body("code", equalTo("NOT_ON_CALL"));
+    }
+
+    @Test
+    void stepsOfTwoRulesPageEachPathOnceAndThePeopleOfTheOthersInOneEscalationTheDisabledRuleNone() throws Throwable {
+        putPolicy(ORG, """
+                {"rules": [
+                  {"name": "a", "approval": [%s, %s]},
+                  {"name": "b", "approval": [%s]},
+                  {"name": "off", "disabled": true, "approval": [%s]}
+                ]}""".formatted(
+                step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""),
+                step(OTHER, "\"page\": \"escalation\"", ""),
+                step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""),
+                step(OTHER, "\"page\": \"incident\"", ""))).statusCode(200);
+        String id = pending();
+        escalate(id).statusCode(202).body("escalations.escalationPathId", contains(PATH, null));
+        assertThat(drain()).isEqualTo(2);
+
+        List<JsonNode> creates = escalationCreates();
+        assertThat(creates).extracting(b -> b.path("idempotency_key").asText()).containsExactlyInAnyOrder(
+                "oncall-approver:access-request:" + id + ":escalation:0", "oncall-approver:access-request:" + id + ":escalation:1");
+        JsonNode people = creates.stream().filter(b -> b.has("user_ids")).findFirst().orElseThrow();
+        assertThat(people.path("user_ids")).extracting(JsonNode::asText).containsExactly(userId("Olga"));
+        wiremock.verifyThat(0, postRequestedFor(urlEqualTo("/v2/incidents")));
+    }
+
+    @Test
+    void oneEligibleStepPagingByIncidentMakesThePageAnIncident() throws Throwable {
+        stubs.incidentCreated("01INCIDENT000000000000042", "INC-42");
+        putPolicy(ORG, """
+                {"rules": [
+                  {"name": "a", "approval": [%s]},
+                  {"name": "b", "approval": [%s]}
+                ]}""".formatted(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""),
+                step(OTHER, "", ""))).statusCode(200);
+        String id = pending();
+        escalate(id).statusCode(202).body("escalation.page", equalTo("incident")).body("incident.state", equalTo("PENDING"))
+                .body("escalations", empty());
+        drain();
+        wiremock.verifyThat(1, postRequestedFor(urlEqualTo("/v2/incidents")));
+        assertThat(escalationCreates()).isEmpty();
+    }
+
+    @Test
+    void aStepWhoseReasonIsMissingDoesNotDecideHowThePageGoes() throws Throwable {
+        // The escalation step needing a reason is not eligible; the one that pages by escalation is.
+        stubs.incidentCreated("01INCIDENT000000000000042", "INC-42");
+        putPolicy(ORG, """
+                {"rules": [{"name": "a", "approval": [%s, %s]}]}""".formatted(
+                step(OTHER, "\"requireReason\": true", ""),
+                step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""))).statusCode(200);
+        String id = given().contentType("application/json").body(Map.of("requester", "bob@example.com",
+                "resource", Map.of("type", "role", "service", "postgres", "name", "prod-db")))
+                .post(base(ORG) + "/access-requests").then().statusCode(201).extract().path("id");
+        escalate(id).statusCode(202).body("escalation.page", equalTo("escalation"));
+        drain();
+        assertThat(escalationCreates()).hasSize(1);
+        wiremock.verifyThat(0, postRequestedFor(urlEqualTo("/v2/incidents")));
+    }
+
+    @Test
+    void escalatingTwiceSendsOneEscalationAndASendWhoseCommitWasLostIsRepeatedWithTheSameKey() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        String id = pending();
+        escalate(id).statusCode(202);
+        escalate(id).statusCode(202).body("escalations.state", contains("PENDING"));
+        assertThat(count("select count(*) from page_escalation where request_id = $1", id)).isEqualTo(1);
+        assertThat(count("select count(*) from outbox_task where request_id = $1", id)).isEqualTo(1);
+        assertThat(drain()).isEqualTo(1);
+
+        // The process died after incident.io made the escalation, before the commit: the task is due again.
+        pool.preparedQuery("update outbox_task set status = 'PENDING', attempts = 0 where request_id = $1").execute(Tuple.of(id))
+                .await().indefinitely();
+        pool.preparedQuery("update page_escalation set state = 'PENDING', escalation_id = null where request_id = $1")
+                .execute(Tuple.of(id)).await().indefinitely();
+        assertThat(drain()).isEqualTo(1);
+
+        List<JsonNode> creates = escalationCreates();
+        assertThat(creates).hasSize(2).extracting(b -> b.path("idempotency_key").asText()).containsOnly(
+                "oncall-approver:access-request:" + id + ":escalation:0");
+        show(id).body("escalations.id", contains(ESCALATION_ID)).body("escalations.state", contains("CREATED"));
+        escalate(id).statusCode(202);
+        assertThat(drain()).isZero();
+        assertThat(escalationCreates()).hasSize(2);
+    }
+
+    @Test
+    void aRequestDecidedBeforeItsEscalationWentOutIsNeverPagedAndNothingIsCancelled() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        String id = pending();
+        escalate(id).statusCode(202);
+        decide(id, "grace@example.com", "DENY").statusCode(201);
+
+        drain();
+        drain();
+        assertThat(escalationCreates()).isEmpty();
+        assertThat(cancels()).isZero();
+        show(id).body("status", equalTo("DENIED")).body("escalations.state", contains("NOT_SENT"));
+        assertThat(count("select count(*) from outbox_task where request_id = $1 and status = 'DONE'", id)).isEqualTo(2);
+    }
+
+    @Test
+    void anEscalationOfARequestThatLapsesUndecidedIsCancelled() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        String id = pending();
+        escalate(id).statusCode(202);
+        drain();
+        assertThat(escalationCreates()).hasSize(1);
+
+        clock.advance(Duration.ofHours(25));
+        VertxContextSupport.subscribeAndAwait(() -> expiry.expireDue());
+        drain();
+        assertThat(cancels()).isEqualTo(1);
+        show(id).body("status", equalTo("EXPIRED")).body("escalations.state", contains("CANCELLED"));
+    }
+
+    @Test
+    void nobodyToPageFailsTheEscalationAfterItsAttemptsAndEscalatingAgainSendsItWithTheSameKey() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\"", "\"rotations\": [\"" + ROT_A + "\"]"));
+        stubs.entries(DB, NOW, entry(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(4)), "Linus", "linus@example.com",
+                ROT_B, LAYER));
+        String id = pending();
+        escalate(id).statusCode(202);
+        for (int i = 0; i < 20 && !"FAILED".equals(show(id).extract().path("escalations[0].state")); i++) {
+            drain();
+            clock.advance(Duration.ofMinutes(10)); // past any back-off
+            stubs.entries(DB, clock.instant(), entry(clock.instant().minus(Duration.ofHours(1)), clock.instant().plus(Duration.ofHours(4)),
+                    "Linus", "linus@example.com", ROT_B, LAYER));
+        }
+        assertThat(escalationCreates()).as("nobody in rotation A: nobody is paged").isEmpty();
+        show(id).body("escalations[0].state", equalTo("FAILED"))
+                .body("escalations[0].error", org.hamcrest.Matchers.containsString("nobody"))
+                .body("auditTrail.action", hasItem("ESCALATION_CREATE_FAILED"));
+
+        // Grace takes rotation A; escalating again arms the same escalation.
+        stubs.entries(DB, clock.instant(), entry(clock.instant().minus(Duration.ofHours(1)), clock.instant().plus(Duration.ofHours(4)),
+                "Grace", "grace@example.com", ROT_A, LAYER));
+        entriesCache.invalidateAll().await().indefinitely();
+        escalate(id).statusCode(202).body("escalations[0].state", equalTo("PENDING")).body("escalations[0].error", nullValue());
+        assertThat(drain()).isEqualTo(1);
+        List<JsonNode> creates = escalationCreates();
+        assertThat(creates).hasSize(1);
+        assertThat(creates.get(0).path("idempotency_key").asText()).isEqualTo("oncall-approver:access-request:" + id + ":escalation:0");
+        assertThat(creates.get(0).path("user_ids")).extracting(JsonNode::asText).containsExactly(userId("Grace"));
+        assertThat(count("select count(*) from page_escalation where request_id = $1", id)).isEqualTo(1);
+    }
+
+    @Test
+    void aRateLimitedEscalationIsSentLaterNotLost() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        wiremock.register(post(urlEqualTo("/v2/escalations")).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "30")
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"type\": \"too_many_requests\", \"status\": 429, \"request_id\": \"r-429\"}")));
+        String id = pending();
+        escalate(id).statusCode(202);
+        drain();
+        show(id).body("escalations[0].state", equalTo("PENDING"));
+        assertThat(drain()).as("waits for what incident.io asked").isZero();
+
+        stubs.escalationCreated(ESCALATION_ID);
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(drain()).isEqualTo(1);
+        show(id).body("escalations[0].state", equalTo("CREATED"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Writing the policy
+
+    @Test
+    void anUnknownEscalationPathIsRefusedOnWriteWithItsFieldAndNothingIsStored() {
+        stubs.escalationPathMissing("01NOSUCHPATH0000000000001");
+        putPolicy(ORG, "{\"rules\": [{\"name\": \"prod\", \"approval\": [" + step(DB, "", "") + ", "
+                + step(DB, "\"page\": \"escalation\", \"escalationPath\": \"01NOSUCHPATH0000000000001\"", "") + "]}]}")
+                .statusCode(422).body("code", equalTo("UNKNOWN_ESCALATION_PATHS"))
+                .body("errors.field", contains("rules[0].approval[1].options.escalationPath"));
+        given().get(base(ORG) + "/access-policy").then().body("rules[0].name", equalTo("on-call engineers"));
+    }
+
+    @Test
+    void pageOptionsAreCheckedWhereTheyAreWritten() {
+        invalidRequest("a path without page: escalation, an unknown page mode, page options on auto", () -> putPolicy(ORG, """
+                {"rules": [{"name": "prod", "approval": [
+                  %s, %s,
+                  {"type": "auto", "integration": "incidentio", "options": {"page": "escalation", "escalationPath": "%s"}}]}]}"""
+                .formatted(step(DB, "\"escalationPath\": \"" + PATH + "\"", ""), step(DB, "\"page\": \"sms\"", ""), PATH)))
+                .statusCode(400).body("code", equalTo("VALIDATION_FAILED"))
+                .body("errors.field", contains("rules[0].approval[0].options.escalationPath", "rules[0].approval[1].options.page",
+                        "rules[0].approval[2].options.page", "rules[0].approval[2].options.escalationPath"))
+                .body("errors.message", contains("is only allowed with page: escalation", "must be one of: incident, escalation",
+                        "is only allowed on escalation", "is only allowed on escalation"));
+        given().get(base(ORG) + "/access-policy").then().body("rules[0].name", equalTo("on-call engineers"))
+                .body("rules[0].approval[0].options.page", not(equalTo("escalation")));
+    }
+}
