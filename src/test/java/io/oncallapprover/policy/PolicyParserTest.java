@@ -140,6 +140,30 @@ class PolicyParserTest {
         }
 
         @Test
+        void pageOptionsAreReadAndWrittenBackOnlyWhereNotTheDefault() {
+            AccessPolicy p = valid(parseYaml("""
+                    rules:
+                      - name: by path
+                        approval: [{type: escalation, integration: incidentio, services: [S1],
+                                    options: {page: escalation, escalationPath: P1}}]
+                      - name: by people
+                        approval: [{type: escalation, integration: incidentio, services: [S2], options: {page: escalation}}]
+                      - name: by incident
+                        approval: [{type: escalation, integration: incidentio, services: [S3], options: {page: incident}}]
+                    """));
+            assertThat(p.rules().get(0).approval().get(0)).isEqualTo(new AccessPolicy.EscalationApproval(List.of("S1"), false, false,
+                    AccessPolicy.RotationFilter.NONE, AccessPolicy.PageMode.ESCALATION, "P1"));
+            assertThat(p.rules().get(1).approval().get(0)).isEqualTo(new AccessPolicy.EscalationApproval(List.of("S2"), false, false,
+                    AccessPolicy.RotationFilter.NONE, AccessPolicy.PageMode.ESCALATION, null));
+            assertThat(p.rules().get(2).approval().get(0)).isEqualTo(new AccessPolicy.EscalationApproval(List.of("S3"), false, false));
+            String json = PolicyDocument.toJson(p);
+            assertThat(json).containsOnlyOnce("escalationPath").doesNotContain("\"incident\"");
+            assertThat(json.split("\"page\"", -1)).as("page written on the two escalation pages only").hasSize(3);
+            assertThat(valid(parseJson(PolicyDocument.toJson(p)))).isEqualTo(p);
+            assertThat(valid(parseYaml(PolicyDocument.toYaml(p)))).isEqualTo(p);
+        }
+
+        @Test
         void rotationsAndLayersAreReadAsWrittenAndWrittenBackOnlyWhereSet() {
             AccessPolicy p = valid(parseYaml("""
                     rules:
@@ -430,6 +454,29 @@ class PolicyParserTest {
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
                             + " options: {grantUntilShiftEnd: true}}]}",
                             "rules[0].approval[0].options.grantUntilShiftEnd", "is only allowed on auto"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, options: {page: escalation}}]}",
+                            "rules[0].approval[0].options.page", "is only allowed on escalation"),
+                    arguments("{name: r, approval: [{type: auto, integration: incidentio, options: {escalationPath: P1}}]}",
+                            "rules[0].approval[0].options.escalationPath", "is only allowed on escalation"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " options: {page: sms}}]}",
+                            "rules[0].approval[0].options.page", "must be one of: incident, escalation"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " options: {page: true}}]}",
+                            "rules[0].approval[0].options.page", "must be a string"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " options: {page: ESCALATION}}]}",
+                            "rules[0].approval[0].options.page", "must be one of: incident, escalation"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " options: {page: escalation, escalationPath: 'P 1'}}]}",
+                            "rules[0].approval[0].options.escalationPath",
+                            "must be an incident.io escalation path id (1-64 letters or digits)"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " options: {escalationPath: P1}}]}",
+                            "rules[0].approval[0].options.escalationPath", "is only allowed with page: escalation"),
+                    arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1],"
+                            + " options: {page: incident, escalationPath: P1}}]}",
+                            "rules[0].approval[0].options.escalationPath", "is only allowed with page: escalation"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio}]}",
                             "rules[0].approval[0].services", "is required"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: []}]}",

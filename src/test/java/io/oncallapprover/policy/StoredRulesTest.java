@@ -33,6 +33,27 @@ class StoredRulesTest {
     }
 
     @Test
+    void pageOptionsSurviveTheStoredShapeAndRowsWrittenBeforeThemReadAsIncidentPages() throws Exception {
+        AccessPolicy policy = new AccessPolicy(List.of(new AccessPolicy.Rule("r", false, AccessPolicy.RequesterMatcher.ANY,
+                AccessPolicy.ResourceMatcher.ANY, List.of(
+                        new AccessPolicy.EscalationApproval(List.of("01S"), false, false, AccessPolicy.RotationFilter.NONE,
+                                AccessPolicy.PageMode.ESCALATION, "01P"),
+                        new AccessPolicy.EscalationApproval(List.of("01T"), false, false, AccessPolicy.RotationFilter.NONE,
+                                AccessPolicy.PageMode.ESCALATION, null),
+                        new AccessPolicy.EscalationApproval(List.of("01U"), true, false)))));
+        String stored = JSON.writeValueAsString(StoredRules.of(policy));
+        assertThat(JSON.readValue(stored, StoredRules.class).toPolicy()).isEqualTo(policy);
+        assertThat(JSON.readTree(stored).at("/rules/0/approval/2/options").toString())
+                .as("a page by incident is written as before the option existed")
+                .isEqualTo("{\"allowOneParty\":true,\"requireReason\":false}");
+        String before = """
+                {"rules": [{"name": "r", "approval": [{"type": "escalation", "integration": "incidentio", "services": ["01S"],
+                  "options": {"allowOneParty": false, "requireReason": false}}]}]}""";
+        assertThat(((AccessPolicy.EscalationApproval) JSON.readValue(before, StoredRules.class).toPolicy().rules().get(0).approval()
+                .get(0)).page()).isEqualTo(AccessPolicy.PageMode.INCIDENT);
+    }
+
+    @Test
     void rowsWrittenWithTheOldSpellingRequestorStillBind() throws Exception {
         String old = """
                 {"rules": [{"name": "own sandbox", "disabled": false,
