@@ -299,13 +299,15 @@ class OnCallCalculatorTest {
         }
 
         @Test
-        void shiftCarriesScheduleUserNameFingerprintRotationAndLayer() {
+        void shiftCarriesScheduleUserNameFingerprintRotationLayerAndUserId() {
             ScheduleEntry e = entry(ALICE, NINE, FIVE_PM);
 
             OnCallShift shift = at(TEN, e).shifts().get(0);
 
+            // The user id is what an escalation to the people on call pages.
             assertThat(shift).isEqualTo(new OnCallShift(SCHEDULE, ALICE, e.userName(), NINE, FIVE_PM, e.fingerprint(),
-                    "rotation-layer-1", "layer-1"));
+                    "rotation-layer-1", "layer-1", e.userId()));
+            assertThat(shift.userId()).isNotBlank();
         }
     }
 
