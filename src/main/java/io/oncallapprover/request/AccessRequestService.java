@@ -331,6 +331,10 @@ public class AccessRequestService {
             if (t instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
                 return true; // unique violation: the same outbox task or decision was written by the winner
             }
+            if (t instanceof org.hibernate.exception.ConstraintViolationException violation
+                    && "23505".equals(violation.getSQLState())) {
+                return true; // the same, as Hibernate reports it when the insert is flushed first (an escalation row)
+            }
         }
         return false;
     }

@@ -353,6 +353,62 @@ class EscalationPagesApiTest extends ApiTestBase {
         show(id).body("escalations[0].state", equalTo("CREATED"));
     }
 
+    @Test
+    void concurrentEscalationsOfOneRequestMakeOneSetOfEscalations() throws Exception {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        String id = pending();
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(4);
+        List<java.util.concurrent.CompletableFuture<Integer>> racers = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            racers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    together.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return escalate(id).extract().statusCode();
+            }));
+        }
+        for (var racer : racers) {
+            assertThat(racer.get()).as("each answer says the page is under way").isEqualTo(202);
+        }
+        assertThat(count("select count(*) from page_escalation where request_id = $1", id)).isEqualTo(1);
+        assertThat(count("select count(*) from outbox_task where request_id = $1", id)).isEqualTo(1);
+        show(id).body("auditTrail.action", contains("REQUEST_CREATED", "REQUEST_ESCALATED"));
+    }
+
+    @Test
+    void twoReplicasDrainingAtOnceSendEachEscalationOnce() throws Exception {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String id = pending();
+            escalate(id).statusCode(202);
+            ids.add(id);
+        }
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+        List<java.util.concurrent.CompletableFuture<Integer>> workers = new java.util.ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            workers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    together.await();
+                    return VertxContextSupport.<Integer> subscribeAndAwait(() -> outbox.drainOnce());
+                } catch (Throwable e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        int claimed = 0;
+        for (var worker : workers) {
+            claimed += worker.get();
+        }
+        assertThat(claimed).isEqualTo(6);
+        assertThat(escalationCreates()).extracting(b -> b.path("idempotency_key").asText()).hasSize(6).doesNotHaveDuplicates();
+        for (String id : ids) {
+            show(id).body("escalations.state", contains("CREATED"));
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Writing the policy
 
