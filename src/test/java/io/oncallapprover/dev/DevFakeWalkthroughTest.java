@@ -79,6 +79,39 @@ class DevFakeWalkthroughTest extends ApiTestBase {
                 .body("auditTrail.action", org.hamcrest.Matchers.hasItem("GRANT_ENDED_BY_SHIFT_CHANGE"));
     }
 
+    /** Step 13: the JSON policy paging an escalation path, as the README sets it. */
+    static String readmeEscalationPolicy() throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        int step = readme.indexOf("# 13.");
+        int start = readme.indexOf("-d '", step) + 4;
+        return readme.substring(start, readme.indexOf("}'\n", start) + 1);
+    }
+
+    @jakarta.inject.Inject
+    io.oncallapprover.escalation.IncidentOutboxWorker outbox;
+
+    /** Step 13: a request paged through the fake's escalation path, then denied: the escalation is cancelled. */
+    private void pagingWithoutAnIncidentStepOfTheReadme() throws Throwable {
+        putPolicy("acme", readmeEscalationPolicy()).statusCode(200);
+        String id = given().contentType("application/json").body(java.util.Map.of("requester", "bob@example.com",
+                "resource", java.util.Map.of("type", "role", "service", "postgres", "name", "prod-db"), "reason",
+                "Rotate the replication slot")).post("/api/v1/orgs/acme/access-requests").then().statusCode(201)
+                .body("status", equalTo("PENDING")).extract().path("id");
+        given().post("/api/v1/orgs/acme/access-requests/" + id + "/escalate").then().statusCode(202);
+        io.quarkus.vertx.VertxContextSupport.<Integer> subscribeAndAwait(() -> outbox.drainOnce());
+        given().get("/api/v1/orgs/acme/access-requests/" + id).then().statusCode(200)
+                .body("escalation.page", equalTo("escalation")).body("incident.state", equalTo("NONE"))
+                .body("escalations.state", contains("CREATED"))
+                .body("escalations.escalationPathId", contains("01FAKEPATH0000000000000001"))
+                .body("escalations.id", contains("01FAKEESCALATION0000000042"));
+        given().contentType("application/json").body(java.util.Map.of("approver", "grace@example.com", "decision", "DENY",
+                "comment", "not during the freeze")).post("/api/v1/orgs/acme/access-requests/" + id + "/decisions").then()
+                .statusCode(201);
+        io.quarkus.vertx.VertxContextSupport.<Integer> subscribeAndAwait(() -> outbox.drainOnce());
+        given().get("/api/v1/orgs/acme/access-requests/" + id).then().statusCode(200)
+                .body("status", equalTo("DENIED")).body("escalations.state", contains("CANCELLED"));
+    }
+
     @Test
     void theReadmeWalkthroughGivesTheAnswersItPromises() throws Throwable {
         install("acme", "inc_dev_fake_key_0001").statusCode(200)
@@ -107,6 +140,7 @@ class DevFakeWalkthroughTest extends ApiTestBase {
                 .body("approved", equalTo(false)).body("code", equalTo("NOT_ON_CALL"));
 
         webhookStepsOfTheReadme();
+        pagingWithoutAnIncidentStepOfTheReadme();
 
         install("acme", "invalid-key-for-the-demo").statusCode(422).body("code", equalTo("INVALID_API_KEY"));
         install("acme", "readonly-key-for-the-demo").statusCode(422).body("code", equalTo("MISSING_ROLES"));
