@@ -21,11 +21,15 @@ create table page_escalation (
     -- The incident.io users paged (a people target), as sent.
     user_ids            text[],
     error               varchar(2000),
+    -- What incident.io last reported of the escalation's status, through webhooks.
+    incidentio_status   varchar(32),
     created_at          timestamptz   not null,
     updated_at          timestamptz   not null,
     constraint page_escalation_state check (state in ('PENDING', 'CREATED', 'FAILED', 'NOT_SENT', 'CANCELLED', 'CANCEL_FAILED')),
     constraint page_escalation_once unique (request_id, ordinal)
 );
+-- Webhooks find an escalation by its incident.io id, within the organization.
+create index page_escalation_incidentio on page_escalation (org_id, escalation_id) where escalation_id is not null;
 
 -- Escalation tasks name the escalation they create or cancel; a request has one task of each kind per escalation.
 alter table outbox_task

@@ -37,5 +37,7 @@ public enum AuditAction {
     ESCALATION_CREATE_FAILED,
     /** An escalation of the request was cancelled, or found never sent, after the request ended. */
     ESCALATION_CANCELLED,
-    ESCALATION_CANCEL_FAILED
+    ESCALATION_CANCEL_FAILED,
+    /** incident.io reported an escalation of the request resolved or cancelled there. */
+    ESCALATION_RESOLVED
 }

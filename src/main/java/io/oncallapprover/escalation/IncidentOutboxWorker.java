@@ -325,6 +325,10 @@ public class IncidentOutboxWorker {
         if (row.escalationId == null) {
             return escalationSettled(task, null, null, null, null); // never sent (failed or not sent): nothing pages
         }
+        if (row.incidentioStatus != null && io.oncallapprover.request.IncidentResolutionService.ESCALATION_OVER.contains(row.incidentioStatus)) {
+            return escalationSettled(task, PageEscalation.State.CANCELLED, null, null, "escalation " + row.escalationId
+                    + " needs no cancelling: incident.io reported it " + row.incidentioStatus);
+        }
         return client.cancelEscalation(integrations.keyOf(work.integration()), row.escalationId)
                 .onFailure(e -> e instanceof IncidentIoException ie && ie.kind() == IncidentIoException.Kind.NOT_FOUND)
                 .recoverWithNull() // gone from incident.io: nothing pages any more either

@@ -108,6 +108,10 @@ public interface IncidentIoApi {
             @PathParam("id") String id);
 
     @GET
+    @Path("/v2/escalations/{id}")
+    Uni<EscalationResponse> escalation(@HeaderParam("Authorization") String authorization, @PathParam("id") String id);
+
+    @GET
     @Path("/v2/escalation_paths/{id}")
     Uni<EscalationPathResponse> escalationPath(@HeaderParam("Authorization") String authorization, @PathParam("id") String id);
 }

@@ -277,6 +277,17 @@ public class IncidentIoClient {
                 () -> api.cancelEscalation(bearer(key), escalationId)).replaceWithVoid();
     }
 
+    /** One escalation, with its status (a private escalation's webhook carries only its id). Background work. */
+    public Uni<IncidentIoDtos.Escalation> escalation(ApiKey key, String escalationId) {
+        return call(key, Priority.BACKGROUND, "show_escalation", true, config.requestTimeout(), config.readBudget(),
+                () -> api.escalation(bearer(key), escalationId)).map(r -> {
+                    if (r == null || r.escalation() == null || r.escalation().id() == null) {
+                        throw malformed("show_escalation", "no escalation in the answer");
+                    }
+                    return r.escalation();
+                });
+    }
+
     /** One escalation path, or empty when incident.io does not know the id (policy validation: a caller waits). */
     public Uni<Optional<IncidentIoDtos.EscalationPath>> escalationPath(ApiKey key, String pathId) {
         return call(key, "escalation_path", true, () -> api.escalationPath(bearer(key), pathId))

@@ -63,16 +63,18 @@ public final class AccessRequestDtos {
     /**
      * An incident.io escalation of a request paged without an incident: whom it pages (an escalation
      * path, or the people on call for {@code schedules}, who were {@code userIds}), and what became of it
-     * ({@code state}: PENDING, CREATED, FAILED, NOT_SENT, CANCELLED, CANCEL_FAILED).
+     * ({@code state}: PENDING, CREATED, FAILED, NOT_SENT, CANCELLED, CANCEL_FAILED); {@code status} is what incident.io
+     * last reported of it through webhooks (pending, triggered, acked, resolved, cancelled, ...).
      */
     @RegisterForReflection
     public record PagedEscalationView(String state, @Schema(nullable = true) String escalationPathId, List<String> schedules,
-            @Schema(nullable = true) String id, List<String> userIds, @Schema(nullable = true) String error) {
+            @Schema(nullable = true) String id, List<String> userIds, @Schema(nullable = true) String error,
+            @Schema(nullable = true) String status) {
 
         static PagedEscalationView of(PageEscalation e) {
             return new PagedEscalationView(e.state.name(), e.escalationPathId,
                     e.sources.schedules().stream().map(io.oncallapprover.policy.PagedSchedule::scheduleId).distinct().toList(), e.escalationId,
-                    e.userIds == null ? List.of() : List.of(e.userIds), e.error);
+                    e.userIds == null ? List.of() : List.of(e.userIds), e.error, e.incidentioStatus);
         }
     }
 

@@ -32,6 +32,65 @@ public class IncidentResolutionService {
     AuditLog audit;
 
     @Inject
+    DecisionFollowUp followUp;
+
+    /** incident.io escalation statuses that mean someone ended the page there (expired: nobody answered, not a refusal). */
+    static final Set<String> ESCALATION_ENDED = Set.of("resolved", "cancelled");
+
+    /** Statuses after which an escalation pages nobody any more: cancelling it is not needed. */
+    public static final Set<String> ESCALATION_OVER = Set.of("resolved", "cancelled", "expired");
+
+    /** Whether a request of the organization has this escalation. */
+    @io.quarkus.hibernate.reactive.panache.common.WithSession
+    @io.oncallapprover.common.DatabaseDeadline
+    public Uni<Boolean> hasEscalation(String orgId, String escalationId) {
+        return PageEscalation.count("orgId = ?1 and escalationId = ?2", orgId, escalationId).map(n -> n > 0);
+    }
+
+    /**
+     * Records an escalation's status on its request's escalation; when incident.io reports it resolved
+     * or cancelled while the request is pending, records that on the request and, if the organization
+     * chose so, closes the request as not approved and cancels its other escalations.
+     */
+    @WithTransaction
+    public Uni<String> escalationStatus(String orgId, String escalationId, String status, boolean closeRequest, String deliveryId) {
+        return PageEscalation.<PageEscalation> find("orgId = ?1 and escalationId = ?2", orgId, escalationId).firstResult()
+                .flatMap(escalation -> {
+                    if (escalation == null) {
+                        return Uni.createFrom().item("no request has escalation " + escalationId);
+                    }
+                    Instant now = clock.instant();
+                    String normalized = status == null ? null : status.toLowerCase(Locale.ROOT);
+                    escalation.incidentioStatus = normalized;
+                    escalation.updatedAt = now;
+                    if (normalized == null || !ESCALATION_ENDED.contains(normalized)) {
+                        return Uni.createFrom().item("recorded status " + normalized + " of escalation " + escalationId);
+                    }
+                    return AccessRequest.<AccessRequest> findById(escalation.requestId).flatMap(request -> {
+                        String seen = "incident.io reports escalation " + escalationId + " " + normalized + " (webhook delivery "
+                                + deliveryId + ")";
+                        if (request.statusAt(now) != Status.PENDING) {
+                            return Uni.createFrom().item("recorded status " + normalized + " of escalation " + escalationId
+                                    + "; the request is " + request.statusAt(now));
+                        }
+                        if (!closeRequest) {
+                            return audit.record(orgId, request.id, AuditAction.ESCALATION_RESOLVED, "incident.io",
+                                    seen + " while the request is pending; it stays pending (the organization does not close "
+                                            + "requests on resolution)")
+                                    .replaceWith("recorded the resolution; request " + request.id + " stays pending");
+                        }
+                        request.status = Status.DENIED;
+                        request.updatedAt = now;
+                        request.endedReason = "an escalation was " + normalized + " in incident.io before anyone decided";
+                        return audit.record(orgId, request.id, AuditAction.ESCALATION_RESOLVED, "incident.io",
+                                seen + " while the request was pending: closed as not approved")
+                                .call(() -> followUp.ended(request, now)) // the other escalations stop paging too
+                                .replaceWith("closed request " + request.id + " as not approved");
+                    });
+                });
+    }
+
+    @Inject
     Clock clock;
 
     public static boolean resolved(String category) {

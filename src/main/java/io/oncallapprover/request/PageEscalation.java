@@ -83,6 +83,10 @@ public class PageEscalation extends PanacheEntityBase {
 
     public String error;
 
+    /** What incident.io last reported of the escalation's status, through webhooks (pending, triggered, acked, resolved, ...). */
+    @Column(name = "incidentio_status")
+    public String incidentioStatus;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -15,6 +15,8 @@ public sealed interface IncidentIoEvent {
     String SCHEDULE_UPDATED = "schedule.updated_v1";
     String PUBLIC_INCIDENT_STATUS = "public_incident.incident_status_updated_v2";
     String PRIVATE_INCIDENT_UPDATED = "private_incident.incident_updated_v2";
+    String PUBLIC_ESCALATION_STATUS = "public_escalation.escalation_status_updated_v1";
+    String PRIVATE_ESCALATION_STATUS = "private_escalation.escalation_status_updated_v1";
 
     /** The on-call users of a schedule changed; {@code currentEmails} are who is on call now. */
     record ShiftChange(String scheduleId, List<String> currentEmails) implements IncidentIoEvent {
@@ -30,6 +32,14 @@ public sealed interface IncidentIoEvent {
 
     /** A private incident changed: the event names only its id, the incident must be fetched. */
     record IncidentUpdated(String incidentId) implements IncidentIoEvent {
+    }
+
+    /** An escalation's status changed ({@code status}: pending, triggered, acked, resolved, cancelled, ...). */
+    record EscalationStatus(String escalationId, String status) implements IncidentIoEvent {
+    }
+
+    /** A private escalation's status changed: the event names only its id, the escalation must be fetched. */
+    record EscalationUpdated(String escalationId) implements IncidentIoEvent {
     }
 
     /** An event this service does not act on; acknowledged and recorded. */
@@ -79,6 +89,16 @@ public sealed interface IncidentIoEvent {
             case PRIVATE_INCIDENT_UPDATED -> {
                 String id = text(data.path("id"));
                 yield id == null ? new Malformed(type, "needs id") : new IncidentUpdated(id);
+            }
+            case PUBLIC_ESCALATION_STATUS -> {
+                String id = text(data.path("escalation").path("id"));
+                String status = text(data.path("new_status"));
+                yield id == null || status == null ? new Malformed(type, "needs escalation.id and new_status")
+                        : new EscalationStatus(id, status);
+            }
+            case PRIVATE_ESCALATION_STATUS -> {
+                String id = text(data.path("id"));
+                yield id == null ? new Malformed(type, "needs id") : new EscalationUpdated(id);
             }
             default -> new Other(type);
         };

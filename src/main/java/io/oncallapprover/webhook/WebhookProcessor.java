@@ -24,6 +24,8 @@ import io.oncallapprover.organization.OrgSnapshot;
 import io.oncallapprover.organization.OrgSnapshots;
 import io.oncallapprover.request.IncidentResolutionService;
 import io.oncallapprover.request.ShiftChangeService;
+import io.oncallapprover.webhook.IncidentIoEvent.EscalationStatus;
+import io.oncallapprover.webhook.IncidentIoEvent.EscalationUpdated;
 import io.oncallapprover.webhook.IncidentIoEvent.IncidentStatus;
 import io.oncallapprover.webhook.IncidentIoEvent.IncidentUpdated;
 import io.oncallapprover.webhook.IncidentIoEvent.Malformed;
@@ -174,6 +176,20 @@ public class WebhookProcessor {
                                     .flatMap(incident -> resolutions.incidentStatus(orgId, updated.incidentId(),
                                             incident.incidentStatus() == null ? null : incident.incidentStatus().category(),
                                             closesRequests(org), delivery.webhookId()))));
+        }
+        if (event instanceof EscalationStatus status) {
+            return snapshots.of(orgId).flatMap(org -> resolutions.escalationStatus(orgId, status.escalationId(), status.status(),
+                    closesRequests(org), delivery.webhookId()));
+        }
+        if (event instanceof EscalationUpdated updated) {
+            // Only the id is sent: incident.io is asked for the status, and only for escalations of our requests.
+            return resolutions.hasEscalation(orgId, updated.escalationId()).flatMap(ours -> !ours
+                    ? Uni.createFrom().item("no request has escalation " + updated.escalationId())
+                    : snapshots.of(orgId).flatMap(org -> org.installation().isEmpty()
+                            ? Uni.createFrom().item("incident.io is not installed any more")
+                            : client.escalation(org.installation().get().key(), updated.escalationId())
+                                    .flatMap(escalation -> resolutions.escalationStatus(orgId, updated.escalationId(),
+                                            escalation.status(), closesRequests(org), delivery.webhookId()))));
         }
         if (event instanceof Malformed malformed) {
             return Uni.createFrom().item("ignored: " + malformed.eventType() + " " + malformed.problem());

@@ -33,6 +33,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import io.oncallapprover.request.GrantExpiryJob;
 import io.oncallapprover.testsupport.ApiTestBase;
+import io.oncallapprover.testsupport.SignedDeliveries;
 import io.quarkiverse.wiremock.devservice.ConnectWireMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
@@ -407,6 +408,90 @@ class EscalationPagesApiTest extends ApiTestBase {
         for (String id : ids) {
             show(id).body("escalations.state", contains("CREATED"));
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // What incident.io reports of the escalations (signed webhooks)
+
+    @Inject
+    io.oncallapprover.webhook.WebhookProcessor webhooks;
+
+    private void webhooksSet(boolean closeRequests) {
+        given().contentType("application/json").body(Map.of("signingSecret", SignedDeliveries.SECRET,
+                "closeRequestOnIncidentResolved", closeRequests)).put(base(ORG) + "/integrations/incidentio/webhook").then()
+                .statusCode(200);
+    }
+
+    private String escalatedByPath() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        String id = pending();
+        escalate(id).statusCode(202);
+        drain();
+        show(id).body("escalations.state", contains("CREATED"));
+        return id;
+    }
+
+    private void deliver(String org, String webhookId, String body) throws Throwable {
+        SignedDeliveries.deliver(org, SignedDeliveries.SECRET, webhookId, NOW, body).statusCode(202);
+        VertxContextSupport.subscribeAndAwait(() -> webhooks.drainOnce());
+    }
+
+    @Test
+    void anEscalationResolvedInIncidentIoClosesThePendingRequestWhenTheOrganizationSaysSo() throws Throwable {
+        webhooksSet(true);
+        String id = escalatedByPath();
+        deliver(ORG, "msg_acked", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "triggered", "acked"));
+        show(id).body("status", equalTo("PENDING")).body("escalations[0].status", equalTo("acked"));
+
+        deliver(ORG, "msg_resolved", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "acked", "resolved"));
+        show(id).body("status", equalTo("DENIED")).body("decisions", empty())
+                .body("endedReason", org.hamcrest.Matchers.containsString("resolved in incident.io before anyone decided"))
+                .body("escalations[0].status", equalTo("resolved"))
+                .body("auditTrail.find { it.action == 'ESCALATION_RESOLVED' }.detail",
+                        org.hamcrest.Matchers.containsString("closed as not approved"));
+        decide(id, "grace@example.com", "APPROVE").statusCode(409);
+        // Ending the request cancels its escalations; this one is over in incident.io already, so nothing is sent.
+        assertThat(drain()).isEqualTo(1);
+        assertThat(cancels()).isZero();
+        show(id).body("escalations[0].state", equalTo("CANCELLED"));
+    }
+
+    @Test
+    void withoutClosingTheResolutionIsRecordedAndAnEscalationThatExpiredClosesNothing() throws Throwable {
+        webhooksSet(true);
+        String id = escalatedByPath();
+        deliver(ORG, "msg_expired", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "triggered", "expired"));
+        show(id).body("status", equalTo("PENDING")).body("escalations[0].status", equalTo("expired"));
+
+        webhooksSet(false);
+        snapshots.invalidateAll();
+        deliver(ORG, "msg_resolved", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "expired", "resolved"));
+        show(id).body("status", equalTo("PENDING")).body("escalations[0].status", equalTo("resolved"))
+                .body("auditTrail.action", hasItem("ESCALATION_RESOLVED"));
+        decide(id, "grace@example.com", "APPROVE").statusCode(201);
+    }
+
+    @Test
+    void aPrivateEscalationsStatusIsAskedForAndAnotherOrganizationsEscalationIsNotTouched() throws Throwable {
+        webhooksSet(true);
+        String id = escalatedByPath();
+        wiremock.register(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v2/escalations/" + ESCALATION_ID))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson("""
+                        {"escalation": {"id": "%s", "title": "Access request", "status": "acked", "events": [],
+                         "related_alerts": [], "related_incidents": [], "priority": {"name": "P2"}, "creator": {},
+                         "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"}}""".formatted(ESCALATION_ID))));
+        deliver(ORG, "msg_private", SignedDeliveries.privateEscalationUpdated(ESCALATION_ID));
+        show(id).body("escalations[0].status", equalTo("acked")).body("status", equalTo("PENDING"));
+
+        // Another organization reports the same escalation id: acme's request is not its to close.
+        install("other-org", KEY).statusCode(200);
+        given().contentType("application/json").body(Map.of("signingSecret", SignedDeliveries.SECRET,
+                "closeRequestOnIncidentResolved", true)).put(base("other-org") + "/integrations/incidentio/webhook").then()
+                .statusCode(200);
+        deliver("other-org", "msg_foreign", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "acked", "resolved"));
+        show(id).body("status", equalTo("PENDING")).body("escalations[0].status", equalTo("acked"));
+        wiremock.verifyThat(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlEqualTo("/v2/escalations/" + ESCALATION_ID)));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -95,6 +95,25 @@ public final class SignedDeliveries {
                 .formatted(incidentId, category, category);
     }
 
+    /** A public escalation's status change, as incident.io sends it. */
+    public static String escalationStatusUpdated(String escalationId, String previous, String status) {
+        return """
+                {"event_type": "public_escalation.escalation_status_updated_v1", "public_escalation.escalation_status_updated_v1": {
+                  "escalation": {"id": "%s", "title": "Access request", "status": "%s", "events": [], "related_alerts": [],
+                    "related_incidents": [], "priority": {"name": "P2"}, "creator": {},
+                    "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"},
+                  "previous_status": "%s", "new_status": "%s",
+                  "actor": {"user": {"id": "01USERGRACE", "name": "Grace", "email": "grace@example.com", "role": "viewer"}}}}"""
+                .formatted(escalationId, status, previous, status);
+    }
+
+    /** A private escalation's status change: its id only. */
+    public static String privateEscalationUpdated(String escalationId) {
+        return """
+                {"event_type": "private_escalation.escalation_status_updated_v1", "private_escalation.escalation_status_updated_v1": {"id": "%s"}}"""
+                .formatted(escalationId);
+    }
+
     public static String privateIncidentUpdated(String incidentId) {
         return """
                 {"event_type": "private_incident.incident_updated_v2", "private_incident.incident_updated_v2": {"id": "%s"}}"""
