@@ -28,6 +28,10 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@code rate --rate 500 --seconds 120}: open loop at a fixed rate: request i is due at
  * start + i / rate whatever the earlier ones do; a request's latency is counted from when it was
  * due (so a stall of the service is not hidden by a stalled client).</li>
+ * <li>{@code webhooks --rate 100 --seconds 60 --secret whsec_... --schedule ID --prefix P}: as rate, but
+ * each request is a signed incident.io webhook delivery (Standard Webhooks: {@code webhook-id} P-i,
+ * {@code webhook-timestamp} when it is due, {@code webhook-signature} HMAC-SHA256), no bearer token;
+ * even ones {@code schedule.updated_v1}, odd ones {@code schedule.shift_change_v1} of the schedule.</li>
  * </ul>
  * HTTP/1.1 (no h2c upgrade), no limit on connections (the JDK client opens one per request in flight
  * and keeps them alive), 4 client threads. Prints one JSON line: statuses, errors, latency
@@ -44,16 +48,18 @@ public class LoadClient {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).executor(pool).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(o.get("url")))
+        HttpRequest request = !o.containsKey("body") ? null : HttpRequest.newBuilder(URI.create(o.get("url")))
                 .header("Authorization", "Bearer " + o.get("token"))
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(Long.parseLong(o.getOrDefault("timeout", "30"))))
                 .POST(HttpRequest.BodyPublishers.ofString(o.get("body"))).build();
         String out = switch (mode) {
             case "burst" -> burst(client, request, Integer.parseInt(o.getOrDefault("n", "1000")), o.get("preconnect"));
-            case "rate" -> rate(client, request, Double.parseDouble(o.getOrDefault("rate", "500")),
-                    Double.parseDouble(o.getOrDefault("seconds", "120")));
-            default -> throw new IllegalArgumentException("mode: burst or rate");
+            case "rate" -> rate(client, i -> request, Double.parseDouble(o.getOrDefault("rate", "500")),
+                    Double.parseDouble(o.getOrDefault("seconds", "120")), "rate");
+            case "webhooks" -> rate(client, deliveries(o), Double.parseDouble(o.getOrDefault("rate", "100")),
+                    Double.parseDouble(o.getOrDefault("seconds", "60")), "webhooks");
+            default -> throw new IllegalArgumentException("mode: burst, rate or webhooks");
         };
         System.out.println(out);
         pool.shutdownNow();
@@ -136,7 +142,36 @@ public class LoadClient {
         return tally.json(extra);
     }
 
-    static String rate(HttpClient client, HttpRequest request, double rate, double seconds) throws Exception {
+    /** Signed deliveries, one per index, each with its own webhook-id, signed when it is built (when due). */
+    static java.util.function.IntFunction<HttpRequest> deliveries(Map<String, String> o) throws Exception {
+        byte[] key = java.util.Base64.getDecoder().decode(o.get("secret").substring("whsec_".length()));
+        String schedule = o.get("schedule");
+        String prefix = o.getOrDefault("prefix", "msg_bench");
+        URI url = URI.create(o.get("url"));
+        return i -> {
+            String id = prefix + "_" + i;
+            long timestamp = System.currentTimeMillis() / 1000;
+            String body = i % 2 == 0
+                    ? "{\"event_type\": \"schedule.updated_v1\", \"schedule.updated_v1\": {\"id\": \"" + schedule + "\", \"name\": \"Bench\"}}"
+                    : "{\"event_type\": \"schedule.shift_change_v1\", \"schedule.shift_change_v1\": {\"schedule\": {\"id\": \""
+                            + schedule + "\", \"name\": \"Bench\"}, \"current_users\": [{\"id\": \"01USERBENCH\", \"name\": \"Bench\","
+                            + " \"email\": \"bench.user@example.com\", \"role\": \"viewer\"}], \"previous_users\": []}}";
+            try {
+                javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+                mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+                String signature = "v1," + java.util.Base64.getEncoder().encodeToString(
+                        mac.doFinal((id + "." + timestamp + "." + body).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                return HttpRequest.newBuilder(url).header("Content-Type", "application/json").header("webhook-id", id)
+                        .header("webhook-timestamp", Long.toString(timestamp)).header("webhook-signature", signature)
+                        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    static String rate(HttpClient client, java.util.function.IntFunction<HttpRequest> requests, double rate, double seconds,
+            String mode) throws Exception {
         int n = (int) Math.round(rate * seconds);
         Tally tally = new Tally(n);
         List<CompletableFuture<Void>> all = new ArrayList<>(n);
@@ -150,12 +185,12 @@ public class LoadClient {
                 LockSupport.parkNanos(wait);
             }
             worstLateNanos = Math.max(worstLateNanos, -wait);
-            all.add(tally.send(client, request, i, due));
+            all.add(tally.send(client, requests.apply(i), i, due));
         }
         long lastSent = System.nanoTime();
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         Map<String, Object> extra = new java.util.LinkedHashMap<>();
-        extra.put("mode", "rate");
+        extra.put("mode", mode);
         extra.put("targetRate", rate);
         extra.put("seconds", seconds);
         extra.put("sent", n);

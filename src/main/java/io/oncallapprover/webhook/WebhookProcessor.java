@@ -97,9 +97,15 @@ public class WebhookProcessor {
         return forgetOld().replaceWithVoid();
     }
 
-    /** Works the due deliveries now, on a context of its own (called after a delivery is stored). */
+    /**
+     * Works the due deliveries now, on a context of its own (called after a delivery is stored). The
+     * context is marked safe, as the scheduler's are: the work opens Hibernate Reactive sessions, which
+     * refuse an unmarked context (a shift change would fail on receipt and wait for the poll's back-off).
+     */
     public void kick() {
-        VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext()).runOnContext(ignored -> drainOnce()
+        io.vertx.core.Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle.setContextSafe(context, true);
+        context.runOnContext(ignored -> drainOnce()
                 .subscribe().with(n -> {
                 }, failure -> LOG.debugf("webhook deliveries will be worked by the next poll: %s", failure.getMessage())));
     }

@@ -139,6 +139,25 @@ class WebhookEffectsApiTest extends ApiTestBase {
 
     // --- grants that end with the shift ---------------------------------------------------------
 
+    /**
+     * The path production takes: the receiver kicks the processor on a context of its own (tests
+     * otherwise drain on theirs). A shift change worked there opens database sessions; the context
+     * must allow it, or the grant would stay until the poll retried (the webhook benchmark found it).
+     */
+    @Test
+    void aShiftChangeWorkedOnReceiptEndsTheGrantAtOnce() throws Throwable {
+        String id = request("ada@example.com").body("status", equalTo("APPROVED")).extract().path("id");
+        deliver(ORG, SECRET, "msg_kicked", NOW, shiftChange(PRIMARY, List.of("grace@example.com"), List.of("ada@example.com")))
+                .statusCode(202);
+        processor.kick();
+        for (int i = 0; i < 100 && "PENDING".equals(delivery("msg_kicked").getString("status")); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(delivery("msg_kicked").getString("status")).isEqualTo("DONE");
+        assertThat(delivery("msg_kicked").getInteger("attempts")).as("worked at the first attempt").isEqualTo(1);
+        show(id).body("status", equalTo("EXPIRED")).body("auditTrail.action", hasItem("GRANT_ENDED_BY_SHIFT_CHANGE"));
+    }
+
     @Test
     void aShiftChangeEndsTheAutoApprovedGrantItJustified() throws Throwable {
         String id = request("ada@example.com").body("status", equalTo("APPROVED")).extract().path("id");
