@@ -48,7 +48,7 @@ public final class EscalationPages {
      * (a schedule in several steps is a source once per distinct filter).
      */
     public static Page of(EscalationPlan plan) {
-        if (!plan.allowed() || plan.steps().isEmpty()) {
+        if (!plan.allowed()) { // (an allowed plan has at least one step)
             throw new IllegalArgumentException("only an allowed escalation plan pages");
         }
         List<EscalationApproval> steps = plan.steps().stream().map(Step::approval).map(EscalationApproval.class::cast).toList();

@@ -19,8 +19,8 @@ public record PagedSchedule(String scheduleId, List<String> rotations, List<Stri
         return new PagedSchedule(scheduleId, filter.rotations(), filter.layers());
     }
 
-    /** The step's filter this came from. */
+    /** The step's filter this came from (no rotations: {@link RotationFilter#NONE}, which it equals). */
     public RotationFilter filter() {
-        return rotations.isEmpty() ? RotationFilter.NONE : new RotationFilter(rotations, layers);
+        return new RotationFilter(rotations, layers);
     }
 }

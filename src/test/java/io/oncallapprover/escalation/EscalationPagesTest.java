@@ -99,12 +99,27 @@ class EscalationPagesTest {
                 new OnCallSet("S2", NOW, List.of(shift("S2", "olga", "R2", "L2")), true),
                 new OnCallSet("S3", NOW, List.of(shift("S3", "mallory", "R1", "L1")), true));
         assertThat(EscalationPages.usersToPage(sources, onCall)).containsExactly("U-grace", "U-olga");
+        assertThat(EscalationPages.schedulesOf(List.of(sources.get(0), sources.get(1), sources.get(0))))
+                .as("the schedules to read, each once").containsExactly("S1", "S2");
+    }
+
+    @Test
+    void aScheduleTheCurrentPolicyNoLongerPagesIsNotPagedAndEachSourceIsListedOnce() {
+        Rule frozen = rule("a", false, byEscalation(null, RotationFilter.NONE, "S1", "S2"),
+                byEscalation(null, RotationFilter.NONE, "S1"));
+        Rule current = rule("a", false, byEscalation(null, RotationFilter.NONE, "S1"));
+        EscalationPlan plan = DecisionTable.escalation(PolicyEvaluator.route(new AccessPolicy(List.of(frozen)), "bob@example.com", DB),
+                PolicyEvaluator.route(new AccessPolicy(List.of(current)), "bob@example.com", DB), "why");
+        assertThat(plan.schedules()).containsExactly("S1");
+        assertThat(EscalationPages.of(plan).targets()).containsExactly(
+                new EscalationPages.Target(null, List.of(new PagedSchedule("S1", List.of(), List.of()))));
     }
 
     @Test
     void aShiftWithoutAUserIdPagesNobodyAndTheSamePersonIsPagedOnce() {
         List<OnCallSet> onCall = List.of(new OnCallSet("S1", NOW, List.of(
                 new OnCallShift("S1", "x@example.com", "X", NOW, NOW.plusSeconds(60), "fp", "R1", "L1", null),
+                new OnCallShift("S1", "y@example.com", "Y", NOW, NOW.plusSeconds(60), "fp", "R1", "L1", " "),
                 shift("S1", "grace", "R1", "L1"), shift("S1", "grace", "R2", "L1")), true));
         assertThat(EscalationPages.usersToPage(List.of(new PagedSchedule("S1", List.of(), List.of())), onCall))
                 .containsExactly("U-grace");
@@ -174,6 +189,7 @@ class EscalationPagesTest {
             peopleTargets.forEach(t -> t.sources().forEach(src -> got.computeIfAbsent(src.scheduleId(), k -> new LinkedHashSet<>())
                     .add(List.of(src.rotations(), src.layers()))));
             assertThat(got).as(seed).isEqualTo(people);
+            peopleTargets.forEach(t -> assertThat(t.sources()).as(seed + ": each source once").doesNotHaveDuplicates());
             if (!peopleTargets.isEmpty()) {
                 assertThat(page.targets().get(page.targets().size() - 1)).as(seed + ": the people come last").isEqualTo(peopleTargets.get(0));
             }
