@@ -345,16 +345,9 @@ public class IncidentOutboxWorker {
             String detail) {
         Instant now = clock.instant();
         return OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
-            if (!holds(row, task)) {
-                LOG.warnf("outbox task %d was sent, but its lease was lost; its holder records it", task.id());
+            if (!markDone(row, task, now)) {
                 return Uni.createFrom().voidItem();
             }
-            meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
-            row.status = OutboxTask.Status.DONE;
-            row.leaseToken = null;
-            row.lockedUntil = null;
-            row.lastError = null;
-            row.updatedAt = now;
             if (state == null) {
                 return Uni.createFrom().voidItem();
             }
@@ -419,16 +412,9 @@ public class IncidentOutboxWorker {
     Uni<Void> done(Claimed task, Incident created, String detail) {
         Instant now = clock.instant();
         return OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
-            if (!holds(row, task)) {
-                LOG.warnf("outbox task %d was sent, but its lease was lost; its holder records it", task.id());
+            if (!markDone(row, task, now)) {
                 return Uni.createFrom().voidItem();
             }
-            meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
-            row.status = OutboxTask.Status.DONE;
-            row.leaseToken = null;
-            row.lockedUntil = null;
-            row.lastError = null;
-            row.updatedAt = now;
             if (created == null) {
                 return detail == null ? Uni.createFrom().voidItem()
                         : audit.record(task.orgId(), task.requestId(), AuditAction.INCIDENT_UPDATED, "system", detail).replaceWithVoid();
@@ -443,6 +429,21 @@ public class IncidentOutboxWorker {
                 return audit.record(task.orgId(), task.requestId(), AuditAction.INCIDENT_CREATED, "system", detail);
             }).replaceWithVoid();
         });
+    }
+
+    /** Marks a sent task DONE if this worker still holds its lease; false (the holder records it) if not. */
+    private boolean markDone(OutboxTask row, Claimed task, Instant now) {
+        if (!holds(row, task)) {
+            LOG.warnf("outbox task %d was sent, but its lease was lost; its holder records it", task.id());
+            return false;
+        }
+        meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", "done").increment();
+        row.status = OutboxTask.Status.DONE;
+        row.leaseToken = null;
+        row.lockedUntil = null;
+        row.lastError = null;
+        row.updatedAt = now;
+        return true;
     }
 
     private Uni<Void> failed(Attempt attempt, Throwable failure) {
