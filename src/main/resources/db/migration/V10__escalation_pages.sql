@@ -18,13 +18,16 @@ create table page_escalation (
     sources             jsonb         not null default '{"schedules": []}',
     state               varchar(16)   not null,
     escalation_id       varchar(64),
-    -- The incident.io users paged (a people target), as sent.
+    -- The incident.io users paged (a people target), written down before the first send.
     user_ids            text[],
+    -- When it was first about to be sent: from then on incident.io may have it (retries resend the same).
+    sent_at             timestamptz,
     error               varchar(2000),
     -- What incident.io last reported of the escalation's status, through webhooks.
-    incidentio_status   varchar(32),
+    incidentio_status   varchar(64),
     created_at          timestamptz   not null,
     updated_at          timestamptz   not null,
+    version             bigint        not null default 0,
     constraint page_escalation_state check (state in ('PENDING', 'CREATED', 'FAILED', 'NOT_SENT', 'CANCELLED', 'CANCEL_FAILED')),
     constraint page_escalation_once unique (request_id, ordinal)
 );
@@ -38,3 +41,6 @@ alter table outbox_task
     add constraint outbox_task_kind check (kind in ('CREATE_INCIDENT', 'UPDATE_INCIDENT', 'CREATE_ESCALATION', 'CANCEL_ESCALATION')),
     drop constraint outbox_task_once;
 create unique index outbox_task_once on outbox_task (request_id, kind, coalesce(page_escalation_id, 0));
+alter table outbox_task add constraint outbox_task_escalation_kinds
+    check ((page_escalation_id is not null) = (kind in ('CREATE_ESCALATION', 'CANCEL_ESCALATION')));
+create index outbox_task_page_escalation on outbox_task (page_escalation_id) where page_escalation_id is not null;

@@ -278,7 +278,11 @@ public class IncidentOutboxWorker {
     /**
      * Creates one escalation of a request paged without an incident: to its escalation path, or to
      * the people on call now for its schedules (read after the session closed, through the cache).
-     * A request no longer pending is not paged at all.
+     * Before the first send, the users are written down ({@code sentAt}, {@code userIds}): from then
+     * on the escalation may exist in incident.io, every retry sends exactly that body under the same
+     * key, and it is never taken for "not sent". A request that ended before anything was sent is
+     * not paged at all; one that ended after a send that may have reached incident.io is sent again
+     * (incident.io answers with the escalation it made) so that its cancel task can cancel it.
      */
     private Uni<Void> createEscalation(Claimed task, Work work) {
         PageEscalation row = work.escalation();
@@ -289,47 +293,95 @@ public class IncidentOutboxWorker {
         if (row.escalationId != null || row.state != PageEscalation.State.PENDING) {
             return escalationSettled(task, null, null, null, null); // made by an earlier attempt whose bookkeeping was lost
         }
-        if (request.statusAt(clock.instant()) != AccessRequest.Status.PENDING) {
+        AccessRequest.Status status = request.statusAt(clock.instant());
+        boolean over = status != AccessRequest.Status.PENDING;
+        if (over && row.sentAt == null) {
             return escalationSettled(task, PageEscalation.State.NOT_SENT, null, null,
-                    "not sent: the request was " + request.statusAt(clock.instant()) + " before the page went out");
+                    "not sent: the request was " + status + " before the page went out");
         }
         var key = integrations.keyOf(work.integration());
-        Escalation about = escalation(request);
-        Uni<List<String>> users = row.escalationPathId != null ? Uni.createFrom().item(List.<String> of())
-                : onCall.onCallNow(task.orgId(), key, EscalationPages.schedulesOf(row.sources.schedules())).map(sets -> {
-                    List<String> unknown = io.oncallapprover.oncall.OnCallSet.unknownOf(sets);
-                    if (!unknown.isEmpty()) { // not retried: incident.io says these schedules do not exist
-                        throw IncidentIoException.of(IncidentIoException.Kind.REJECTED,
-                                "incident.io does not know schedule(s) " + String.join(", ", unknown));
-                    }
-                    List<String> ids = EscalationPages.usersToPage(row.sources.schedules(), sets);
-                    if (ids.isEmpty()) { // retried: a shift may start, a user id may appear
-                        throw new NobodyToPage("nobody with an incident.io user id is on call for "
-                                + EscalationPages.schedulesOf(row.sources.schedules()) + " in the step's rotations");
-                    }
-                    return ids;
-                });
-        return users.flatMap(ids -> client.createEscalation(key,
-                IncidentComposer.escalation(about, row.ordinal, row.escalationPathId, row.escalationPathId == null ? ids : null))
+        Uni<List<String>> users = row.sentAt != null ? Uni.createFrom().item(sentUsers(row))
+                : row.escalationPathId != null ? Uni.createFrom().item(List.<String> of()).call(() -> sending(task, List.of()))
+                        : peopleOnCall(task, key, row).call(ids -> sending(task, ids));
+        return users.flatMap(ids -> client.createEscalation(key, body(request, row, ids))
                 .flatMap(made -> escalationSettled(task, PageEscalation.State.CREATED, made.id(), ids,
                         "escalation " + made.id() + " pages " + (row.escalationPathId != null
-                                ? "escalation path " + row.escalationPathId : "user(s) " + ids))));
+                                ? "escalation path " + row.escalationPathId : "user(s) " + ids)
+                                + (over ? " (sent again after the request ended: it is cancelled next)" : ""))));
     }
 
-    /** Cancels an escalation of a request that is over; one never made needs nothing. */
+    /** The users a people target pages now; none is an error, retried (a shift may start, a user id may appear). */
+    private Uni<List<String>> peopleOnCall(Claimed task, io.oncallapprover.common.ApiKey key, PageEscalation row) {
+        List<String> schedules = EscalationPages.schedulesOf(row.sources.schedules());
+        return onCall.onCallNow(task.orgId(), key, schedules).map(sets -> {
+            List<String> unknown = io.oncallapprover.oncall.OnCallSet.unknownOf(sets);
+            if (!unknown.isEmpty()) { // retried like any failure, up to the attempts: the policy may be fixed
+                throw IncidentIoException.of(IncidentIoException.Kind.REJECTED,
+                        "incident.io does not know schedule(s) " + String.join(", ", unknown));
+            }
+            List<String> ids = EscalationPages.usersToPage(row.sources.schedules(), sets);
+            if (ids.isEmpty()) {
+                throw new NobodyToPage("nobody with an incident.io user id is on call for " + schedules + " in the step's rotations");
+            }
+            return ids;
+        });
+    }
+
+    private static List<String> sentUsers(PageEscalation row) {
+        return row.escalationPathId != null || row.userIds == null ? List.of() : List.of(row.userIds);
+    }
+
+    private static io.oncallapprover.incidentio.IncidentIoDtos.CreateEscalationRequest body(AccessRequest request,
+            PageEscalation row, List<String> users) {
+        return IncidentComposer.escalation(escalation(request), row.ordinal, row.escalationPathId,
+                row.escalationPathId == null ? users : null);
+    }
+
+    /** Writes down, under the task's lease, that the escalation is about to be sent to {@code users}. */
+    @WithTransaction
+    Uni<Void> sending(Claimed task, List<String> users) {
+        Instant now = clock.instant();
+        return OutboxTask.<OutboxTask> findById(task.id()).flatMap(taskRow -> {
+            if (!holds(taskRow, task)) {
+                return Uni.createFrom().failure(new IllegalStateException("lease lost before sending"));
+            }
+            return PageEscalation.<PageEscalation> findById(task.pageEscalationId()).invoke(row -> {
+                row.sentAt = now;
+                row.userIds = users.isEmpty() ? null : users.toArray(String[]::new);
+                row.updatedAt = now;
+            }).replaceWithVoid();
+        });
+    }
+
+    /**
+     * Cancels an escalation of a request that is over. One never sent needs nothing. One whose
+     * creation failed after a send that may have reached incident.io is asked for again with its
+     * key and body, and what incident.io answers is cancelled (at worst, an escalation it had not
+     * made is made and cancelled at once); if incident.io refuses the body, it made none.
+     */
     private Uni<Void> cancelEscalation(Claimed task, Work work) {
         PageEscalation row = work.escalation();
         if (row == null || row.state == PageEscalation.State.CANCELLED) {
             return escalationSettled(task, null, null, null, null);
         }
+        var key = integrations.keyOf(work.integration());
         if (row.escalationId == null) {
-            return escalationSettled(task, null, null, null, null); // never sent (failed or not sent): nothing pages
+            if (row.sentAt == null) {
+                return escalationSettled(task, null, null, null, null); // never sent: nothing pages
+            }
+            return client.createEscalation(key, body(work.request(), row, sentUsers(row)))
+                    .flatMap(made -> client.cancelEscalation(key, made.id()).replaceWith(made))
+                    .flatMap(made -> escalationSettled(task, PageEscalation.State.CANCELLED, made.id(), null,
+                            "escalation " + made.id() + " cancelled: its creation had failed after a send that reached"
+                                    + " incident.io; the request is " + work.request().statusAt(clock.instant())))
+                    .onFailure(e -> e instanceof IncidentIoException ie && ie.kind() == IncidentIoException.Kind.REJECTED)
+                    .recoverWithUni(() -> escalationSettled(task, null, null, null, null)); // refused: none was made
         }
         if (row.incidentioStatus != null && io.oncallapprover.request.IncidentResolutionService.ESCALATION_OVER.contains(row.incidentioStatus)) {
             return escalationSettled(task, PageEscalation.State.CANCELLED, null, null, "escalation " + row.escalationId
                     + " needs no cancelling: incident.io reported it " + row.incidentioStatus);
         }
-        return client.cancelEscalation(integrations.keyOf(work.integration()), row.escalationId)
+        return client.cancelEscalation(key, row.escalationId)
                 .onFailure(e -> e instanceof IncidentIoException ie && ie.kind() == IncidentIoException.Kind.NOT_FOUND)
                 .recoverWithNull() // gone from incident.io: nothing pages any more either
                 .flatMap(ignored -> escalationSettled(task, PageEscalation.State.CANCELLED, null, null,

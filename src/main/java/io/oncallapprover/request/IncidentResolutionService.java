@@ -60,17 +60,30 @@ public class IncidentResolutionService {
                         return Uni.createFrom().item("no request has escalation " + escalationId);
                     }
                     Instant now = clock.instant();
-                    String normalized = status == null ? null : status.toLowerCase(Locale.ROOT);
+                    String lower = status == null ? null : status.toLowerCase(Locale.ROOT);
+                    String normalized = lower != null && lower.length() > 64 ? lower.substring(0, 64) : lower;
+                    String previous = escalation.incidentioStatus;
+                    if (previous != null && ESCALATION_OVER.contains(previous)
+                            && (normalized == null || !ESCALATION_OVER.contains(normalized))) {
+                        // deliveries may come out of order: an escalation over does not go back
+                        return Uni.createFrom().item("ignored status " + normalized + " of escalation " + escalationId
+                                + ", already " + previous);
+                    }
                     escalation.incidentioStatus = normalized;
                     escalation.updatedAt = now;
                     if (normalized == null || !ESCALATION_ENDED.contains(normalized)) {
                         return Uni.createFrom().item("recorded status " + normalized + " of escalation " + escalationId);
                     }
+                    if (previous != null && ESCALATION_ENDED.contains(previous)) {
+                        return Uni.createFrom().item("recorded status " + normalized + " of escalation " + escalationId
+                                + "; its end was recorded before");
+                    }
+                    String ended = normalized;
                     return AccessRequest.<AccessRequest> findById(escalation.requestId).flatMap(request -> {
-                        String seen = "incident.io reports escalation " + escalationId + " " + normalized + " (webhook delivery "
+                        String seen = "incident.io reports escalation " + escalationId + " " + ended + " (webhook delivery "
                                 + deliveryId + ")";
                         if (request.statusAt(now) != Status.PENDING) {
-                            return Uni.createFrom().item("recorded status " + normalized + " of escalation " + escalationId
+                            return Uni.createFrom().item("recorded status " + ended + " of escalation " + escalationId
                                     + "; the request is " + request.statusAt(now));
                         }
                         if (!closeRequest) {
@@ -81,7 +94,7 @@ public class IncidentResolutionService {
                         }
                         request.status = Status.DENIED;
                         request.updatedAt = now;
-                        request.endedReason = "an escalation was " + normalized + " in incident.io before anyone decided";
+                        request.endedReason = "an escalation was " + ended + " in incident.io before anyone decided";
                         return audit.record(orgId, request.id, AuditAction.ESCALATION_RESOLVED, "incident.io",
                                 seen + " while the request was pending: closed as not approved")
                                 .call(() -> followUp.ended(request, now)) // the other escalations stop paging too

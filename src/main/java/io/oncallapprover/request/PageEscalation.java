@@ -78,8 +78,16 @@ public class PageEscalation extends PanacheEntityBase {
     @Column(name = "escalation_id")
     public String escalationId;
 
+    /** The incident.io users paged (a people target), written down before the first send. */
     @Column(name = "user_ids", columnDefinition = "text[]")
     public String[] userIds;
+
+    /**
+     * When it was first about to be sent: from then on incident.io may have it, so it is never taken
+     * for "not sent", and every retry sends the same body under the same key.
+     */
+    @Column(name = "sent_at")
+    public Instant sentAt;
 
     public String error;
 
@@ -92,6 +100,10 @@ public class PageEscalation extends PanacheEntityBase {
 
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
+
+    /** The worker and the webhooks both write the row: the later of two concurrent writes fails and is retried. */
+    @jakarta.persistence.Version
+    public long version;
 
     /** The escalations of a request, in page order. */
     public static io.smallrye.mutiny.Uni<List<PageEscalation>> of(String requestId) {

@@ -275,6 +275,105 @@ class EscalationPagesApiTest extends ApiTestBase {
         assertThat(escalationCreates()).hasSize(2);
     }
 
+    private void graceOnCallNow() {
+        stubs.entries(DB, clock.instant(), entry(clock.instant().minus(Duration.ofHours(1)), clock.instant().plus(Duration.ofHours(4)),
+                "Grace", "grace@example.com", ROT_A, LAYER));
+        entriesCache.invalidateAll().await().indefinitely();
+    }
+
+    /** The row and task as a crash leaves them after incident.io made the escalation, before the commit. */
+    private void loseTheCommitOfTheSend(String id) {
+        pool.preparedQuery("update outbox_task set status = 'PENDING', attempts = 1 where request_id = $1 and kind = 'CREATE_ESCALATION'")
+                .execute(Tuple.of(id)).await().indefinitely();
+        pool.preparedQuery("update page_escalation set state = 'PENDING', escalation_id = null where request_id = $1")
+                .execute(Tuple.of(id)).await().indefinitely();
+        pool.preparedQuery("delete from audit_event where request_id = $1 and action = 'ESCALATION_CREATED'").execute(Tuple.of(id))
+                .await().indefinitely();
+    }
+
+    @Test
+    void aSendWhoseCommitWasLostBeforeTheDecisionIsAskedForAgainAndCancelledNotForgotten() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        String id = pending();
+        escalate(id).statusCode(202);
+        drain();
+        loseTheCommitOfTheSend(id);
+        decide(id, "grace@example.com", "DENY").statusCode(201);
+
+        drain(); // the create again: the request is over, but incident.io may have the escalation
+        drain(); // then its cancel
+        assertThat(escalationCreates()).extracting(b -> b.path("idempotency_key").asText()).hasSize(2)
+                .containsOnly("oncall-approver:access-request:" + id + ":escalation:0");
+        wiremock.verifyThat(1, postRequestedFor(urlEqualTo("/v2/escalations/" + ESCALATION_ID + "/actions/cancel")));
+        show(id).body("status", equalTo("DENIED")).body("escalations.state", contains("CANCELLED"));
+    }
+
+    @Test
+    void anEscalationWhoseCreationFailedAfterASendIsAskedForAndCancelledOnDecisionOneNeverMadeIsNot() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
+        wiremock.register(post(urlEqualTo("/v2/escalations")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json").withBody("{\"type\": \"internal_error\", \"status\": 500}")));
+        String id = pending();
+        escalate(id).statusCode(202);
+        for (int i = 0; i < 20 && !"FAILED".equals(show(id).extract().path("escalations[0].state")); i++) {
+            drain();
+            clock.advance(Duration.ofMinutes(10));
+        }
+        show(id).body("escalations[0].state", equalTo("FAILED"));
+        int failedSends = escalationCreates().size();
+
+        // A 500 does not say whether incident.io made it: on the decision it is asked for with its key, and cancelled.
+        stubs.escalationCreated(ESCALATION_ID);
+        graceOnCallNow();
+        decide(id, "grace@example.com", "DENY").statusCode(201);
+        drain();
+        assertThat(escalationCreates()).hasSize(failedSends + 1);
+        assertThat(cancels()).isEqualTo(1);
+        show(id).body("escalations[0].state", equalTo("CANCELLED")).body("escalations[0].id", equalTo(ESCALATION_ID));
+
+        // One refused outright (422) was never made: nothing to cancel.
+        wiremock.resetRequests();
+        wiremock.register(post(urlEqualTo("/v2/escalations")).willReturn(aResponse().withStatus(422)
+                .withHeader("Content-Type", "application/json").withBody("{\"type\": \"validation_error\", \"status\": 422}")));
+        String refused = pending();
+        escalate(refused).statusCode(202);
+        for (int i = 0; i < 20 && !"FAILED".equals(show(refused).extract().path("escalations[0].state")); i++) {
+            drain();
+            clock.advance(Duration.ofMinutes(10));
+        }
+        graceOnCallNow();
+        decide(refused, "grace@example.com", "DENY").statusCode(201);
+        drain();
+        assertThat(cancels()).isZero();
+        show(refused).body("escalations[0].state", equalTo("FAILED"));
+        assertThat(count("select count(*) from outbox_task where request_id = $1 and kind = 'CANCEL_ESCALATION' and status = 'DONE'",
+                refused)).isEqualTo(1);
+    }
+
+    @Test
+    void aRetryPagesThePeopleOfItsFirstSendNotThoseOnCallNow() throws Throwable {
+        policy(step(DB, "\"page\": \"escalation\"", "\"rotations\": [\"" + ROT_A + "\"]"));
+        wiremock.register(post(urlEqualTo("/v2/escalations")).willReturn(aResponse().withStatus(503)
+                .withHeader("Content-Type", "application/json").withBody("{\"type\": \"unavailable\", \"status\": 503}")));
+        String id = pending();
+        escalate(id).statusCode(202);
+        drain();
+        // The shift changes before the retry: Lena holds rotation A now.
+        clock.advance(Duration.ofMinutes(10));
+        stubs.entries(DB, clock.instant(), entry(clock.instant().minus(Duration.ofHours(1)), clock.instant().plus(Duration.ofHours(4)),
+                "Lena", "lena@example.com", ROT_A, LAYER));
+        entriesCache.invalidateAll().await().indefinitely();
+        stubs.escalationCreated(ESCALATION_ID);
+        assertThat(drain()).isEqualTo(1);
+
+        List<JsonNode> creates = escalationCreates();
+        assertThat(creates.size()).isGreaterThanOrEqualTo(2);
+        for (JsonNode body : creates) { // one key, one body: what incident.io may already have made
+            assertThat(body.path("user_ids")).extracting(JsonNode::asText).containsExactly(userId("Grace"));
+        }
+        show(id).body("escalations[0].state", equalTo("CREATED")).body("escalations[0].userIds", contains(userId("Grace")));
+    }
+
     @Test
     void aRequestDecidedBeforeItsEscalationWentOutIsNeverPagedAndNothingIsCancelled() throws Throwable {
         policy(step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""));
@@ -454,6 +553,17 @@ class EscalationPagesApiTest extends ApiTestBase {
         assertThat(drain()).isEqualTo(1);
         assertThat(cancels()).isZero();
         show(id).body("escalations[0].state", equalTo("CANCELLED"));
+    }
+
+    @Test
+    void aRepeatedResolutionIsAuditedOnceAndALateStatusDoesNotReopenAnEscalation() throws Throwable {
+        webhooksSet(false);
+        String id = escalatedByPath();
+        deliver(ORG, "msg_resolved", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "acked", "resolved"));
+        deliver(ORG, "msg_resolved_again", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "acked", "resolved"));
+        deliver(ORG, "msg_late", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "pending", "triggered"));
+        show(id).body("status", equalTo("PENDING")).body("escalations[0].status", equalTo("resolved"))
+                .body("auditTrail.findAll { it.action == 'ESCALATION_RESOLVED' }.size()", equalTo(1));
     }
 
     @Test
