@@ -199,6 +199,55 @@ class WebhookEffectsApiTest extends ApiTestBase {
         show(id).body("status", equalTo("APPROVED")).body("endedReason", nullValue());
     }
 
+    static final String ROT_DAY = "01ROTDAY000000000000000001";
+    static final String ROT_NIGHT = "01ROTNIGHT0000000000000002";
+    static final String LAYER_ONE = "01LAYERONE0000000000000001";
+
+    /** Auto-approval counts only the day rotation of the primary schedule; Ada holds it, then moves to the night one. */
+    private String adaApprovedOnTheDayRotation() {
+        stubs.scheduleWithRotations(PRIMARY, IncidentIoStubs.rotation(ROT_DAY, LAYER_ONE), IncidentIoStubs.rotation(ROT_NIGHT, LAYER_ONE));
+        putPolicy(ORG, """
+                {"rules": [{"name": "day rota", "approval": [{"type": "auto", "integration": "incidentio", "rotations": ["%s"]}]}]}"""
+                .formatted(ROT_DAY)).statusCode(200);
+        stubs.entries(PRIMARY, NOW, entry(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(4)), "Ada", "ada@example.com",
+                ROT_DAY, LAYER_ONE));
+        return request("ada@example.com").body("status", equalTo("APPROVED")).extract().path("id");
+    }
+
+    @Test
+    void aRequesterStillListedButMovedToARotationTheStepDoesNotCountLosesTheGrant() throws Throwable {
+        String id = adaApprovedOnTheDayRotation();
+        stubs.entries(PRIMARY, NOW, entry(NOW.minus(Duration.ofMinutes(5)), NOW.plus(Duration.ofHours(4)), "Ada", "ada@example.com",
+                ROT_NIGHT, LAYER_ONE));
+        deliver(ORG, SECRET, "msg_moved", NOW, shiftChange(PRIMARY, List.of("ada@example.com"), List.of("ada@example.com")))
+                .statusCode(202);
+        drain();
+        show(id).body("status", equalTo("EXPIRED"))
+                .body("endedReason", containsString("in the rotations its step counts"))
+                .body("auditTrail.action", hasItem("GRANT_ENDED_BY_SHIFT_CHANGE"));
+    }
+
+    @Test
+    void aRequesterStillListedAndStillInACountedRotationKeepsTheGrantAfterIncidentIoIsAskedAgain() throws Throwable {
+        String id = adaApprovedOnTheDayRotation();
+        int before = entriesCalls(PRIMARY);
+        deliver(ORG, SECRET, "msg_stays", NOW, shiftChange(PRIMARY, List.of("ada@example.com", "grace@example.com"), List.of()))
+                .statusCode(202);
+        drain();
+        show(id).body("status", equalTo("APPROVED")).body("endedReason", nullValue());
+        assertThat(entriesCalls(PRIMARY)).as("the rotation is not in the event: incident.io is asked").isEqualTo(before + 1);
+    }
+
+    @Test
+    void aRequesterStillListedForAStepCountingEveryRotationKeepsTheGrantWithoutAskingIncidentIo() throws Throwable {
+        String id = request("ada@example.com").body("status", equalTo("APPROVED")).extract().path("id");
+        int before = entriesCalls(PRIMARY);
+        deliver(ORG, SECRET, "msg_listed", NOW, shiftChange(PRIMARY, List.of("ada@example.com"), List.of())).statusCode(202);
+        drain();
+        show(id).body("status", equalTo("APPROVED"));
+        assertThat(entriesCalls(PRIMARY)).isEqualTo(before);
+    }
+
     @Test
     void aLookAlikeEmailDoesNotKeepTheGrant() throws Throwable {
         String id = request("ada@example.com").extract().path("id");
