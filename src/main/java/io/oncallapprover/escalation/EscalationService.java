@@ -81,7 +81,8 @@ public class EscalationService implements DecisionFollowUp {
 
     @WithTransaction
     Uni<AccessRequest> escalateNow(String orgId, String id, Caller caller) {
-        return requests.require(orgId, id).flatMap(request -> PageEscalation.of(request.id).flatMap(escalations -> {
+        return requests.require(orgId, id).flatMap(request -> (request.pageKind == PageKind.ESCALATION
+                ? PageEscalation.of(request.id) : Uni.createFrom().item(List.<PageEscalation> of())).flatMap(escalations -> {
             if (request.incidentState == IncidentState.PENDING || request.incidentState == IncidentState.CREATED
                     || request.pageKind == PageKind.ESCALATION
                             && escalations.stream().noneMatch(e -> e.state == PageEscalation.State.FAILED)) {
@@ -234,15 +235,18 @@ public class EscalationService implements DecisionFollowUp {
      * settled, and skips escalations that were never sent. A second call adds nothing.
      */
     private Uni<Void> cancelEscalations(AccessRequest request, Instant at) {
-        return PageEscalation.of(request.id).flatMap(rows -> {
-            Uni<Void> chain = Uni.createFrom().voidItem();
-            for (PageEscalation row : rows) {
-                chain = chain.chain(() -> OutboxTask.count("pageEscalationId = ?1 and kind = ?2", row.id,
-                        OutboxTask.Kind.CANCEL_ESCALATION)).chain(existing -> existing > 0 ? Uni.createFrom().voidItem()
-                                : OutboxTask.pending(request.orgId, request.id, OutboxTask.Kind.CANCEL_ESCALATION, row.id, at)
-                                        .persist().replaceWithVoid());
-            }
-            return chain;
-        });
+        return PageEscalation.of(request.id).flatMap(rows -> OutboxTask.<OutboxTask> list("requestId = ?1 and kind = ?2",
+                request.id, OutboxTask.Kind.CANCEL_ESCALATION).flatMap(existing -> {
+                    java.util.Set<Long> cancelling = existing.stream().map(task -> task.pageEscalationId)
+                            .collect(java.util.stream.Collectors.toSet());
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (PageEscalation row : rows) {
+                        if (!cancelling.contains(row.id)) {
+                            chain = chain.chain(() -> OutboxTask.pending(request.orgId, request.id,
+                                    OutboxTask.Kind.CANCEL_ESCALATION, row.id, at).persist().replaceWithVoid());
+                        }
+                    }
+                    return chain;
+                }));
     }
 }

@@ -34,6 +34,9 @@ public class IncidentResolutionService {
     @Inject
     DecisionFollowUp followUp;
 
+    @Inject
+    Clock clock;
+
     /** incident.io escalation statuses that mean someone ended the page there (expired: nobody answered, not a refusal). */
     static final Set<String> ESCALATION_ENDED = Set.of("resolved", "cancelled");
 
@@ -86,25 +89,11 @@ public class IncidentResolutionService {
                             return Uni.createFrom().item("recorded status " + ended + " of escalation " + escalationId
                                     + "; the request is " + request.statusAt(now));
                         }
-                        if (!closeRequest) {
-                            return audit.record(orgId, request.id, AuditAction.ESCALATION_RESOLVED, "incident.io",
-                                    seen + " while the request is pending; it stays pending (the organization does not close "
-                                            + "requests on resolution)")
-                                    .replaceWith("recorded the resolution; request " + request.id + " stays pending");
-                        }
-                        request.status = Status.DENIED;
-                        request.updatedAt = now;
-                        request.endedReason = "an escalation was " + ended + " in incident.io before anyone decided";
-                        return audit.record(orgId, request.id, AuditAction.ESCALATION_RESOLVED, "incident.io",
-                                seen + " while the request was pending: closed as not approved")
-                                .call(() -> followUp.ended(request, now)) // the other escalations stop paging too
-                                .replaceWith("closed request " + request.id + " as not approved");
+                        return resolvedWhilePending(request, AuditAction.ESCALATION_RESOLVED, seen, closeRequest,
+                                "an escalation was " + ended + " in incident.io before anyone decided", now);
                     });
                 });
     }
-
-    @Inject
-    Clock clock;
 
     public static boolean resolved(String category) {
         return category != null && RESOLVED.contains(category.toLowerCase(Locale.ROOT));
@@ -141,17 +130,28 @@ public class IncidentResolutionService {
                                 seen + "; the request was already " + request.statusAt(now))
                                 .replaceWith("recorded the resolution of a request already " + request.statusAt(now));
                     }
-                    if (!closeRequest) {
-                        return audit.record(orgId, request.id, AuditAction.INCIDENT_RESOLVED, "incident.io",
-                                seen + " while the request is pending; it stays pending (the organization does not close "
-                                        + "requests on resolution)")
-                                .replaceWith("recorded the resolution; request " + request.id + " stays pending");
-                    }
-                    request.status = Status.DENIED;
-                    request.endedReason = "the escalation incident was " + category + " in incident.io before anyone decided";
-                    return audit.record(orgId, request.id, AuditAction.INCIDENT_RESOLVED, "incident.io",
-                            seen + " while the request was pending: closed as not approved")
-                            .replaceWith("closed request " + request.id + " as not approved");
+                    return resolvedWhilePending(request, AuditAction.INCIDENT_RESOLVED, seen, closeRequest,
+                            "the escalation incident was " + category + " in incident.io before anyone decided", now);
                 });
+    }
+
+    /**
+     * A page of a pending request was ended in incident.io ({@code seen} says how): audited; and, if
+     * the organization chose so, the request is closed as not approved, and whatever still pages for it
+     * is stopped. Returns the delivery's outcome.
+     */
+    private Uni<String> resolvedWhilePending(AccessRequest request, AuditAction action, String seen, boolean closeRequest,
+            String endedReason, Instant now) {
+        if (!closeRequest) {
+            return audit.record(request.orgId, request.id, action, "incident.io",
+                    seen + " while the request is pending; it stays pending (the organization does not close requests on resolution)")
+                    .replaceWith("recorded the resolution; request " + request.id + " stays pending");
+        }
+        request.status = Status.DENIED;
+        request.updatedAt = now;
+        request.endedReason = endedReason;
+        return audit.record(request.orgId, request.id, action, "incident.io", seen + " while the request was pending: closed as not approved")
+                .call(() -> followUp.ended(request, now))
+                .replaceWith("closed request " + request.id + " as not approved");
     }
 }

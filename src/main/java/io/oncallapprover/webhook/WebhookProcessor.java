@@ -173,34 +173,38 @@ public class WebhookProcessor {
                     closesRequests(org), delivery.webhookId()));
         }
         if (event instanceof IncidentUpdated updated) {
-            // Only the id is sent: incident.io is asked for the status, and only for incidents of our requests.
-            return resolutions.hasRequest(orgId, updated.incidentId()).flatMap(ours -> !ours
-                    ? Uni.createFrom().item("no request has incident " + updated.incidentId())
-                    : snapshots.of(orgId).flatMap(org -> org.installation().isEmpty()
-                            ? Uni.createFrom().item("incident.io is not installed any more")
-                            : client.incident(org.installation().get().key(), updated.incidentId())
-                                    .flatMap(incident -> resolutions.incidentStatus(orgId, updated.incidentId(),
-                                            incident.incidentStatus() == null ? null : incident.incidentStatus().category(),
-                                            closesRequests(org), delivery.webhookId()))));
+            return ifOurs(orgId, resolutions.hasRequest(orgId, updated.incidentId()), "incident " + updated.incidentId(),
+                    (key, org) -> client.incident(key, updated.incidentId())
+                            .flatMap(incident -> resolutions.incidentStatus(orgId, updated.incidentId(),
+                                    incident.incidentStatus() == null ? null : incident.incidentStatus().category(),
+                                    closesRequests(org), delivery.webhookId())));
         }
         if (event instanceof EscalationStatus status) {
             return snapshots.of(orgId).flatMap(org -> resolutions.escalationStatus(orgId, status.escalationId(), status.status(),
                     closesRequests(org), delivery.webhookId()));
         }
         if (event instanceof EscalationUpdated updated) {
-            // Only the id is sent: incident.io is asked for the status, and only for escalations of our requests.
-            return resolutions.hasEscalation(orgId, updated.escalationId()).flatMap(ours -> !ours
-                    ? Uni.createFrom().item("no request has escalation " + updated.escalationId())
-                    : snapshots.of(orgId).flatMap(org -> org.installation().isEmpty()
-                            ? Uni.createFrom().item("incident.io is not installed any more")
-                            : client.escalation(org.installation().get().key(), updated.escalationId())
-                                    .flatMap(escalation -> resolutions.escalationStatus(orgId, updated.escalationId(),
-                                            escalation.status(), closesRequests(org), delivery.webhookId()))));
+            return ifOurs(orgId, resolutions.hasEscalation(orgId, updated.escalationId()), "escalation " + updated.escalationId(),
+                    (key, org) -> client.escalation(key, updated.escalationId())
+                            .flatMap(escalation -> resolutions.escalationStatus(orgId, updated.escalationId(),
+                                    escalation.status(), closesRequests(org), delivery.webhookId())));
         }
         if (event instanceof Malformed malformed) {
             return Uni.createFrom().item("ignored: " + malformed.eventType() + " " + malformed.problem());
         }
         return Uni.createFrom().item("ignored: " + delivery.eventType() + " is not acted on");
+    }
+
+    /**
+     * A private event names only an id: incident.io is asked for the object ({@code fetchAndRecord}),
+     * and only when it is one of this organization's requests' ({@code ours}, read first).
+     */
+    private Uni<String> ifOurs(String orgId, Uni<Boolean> ours, String what,
+            java.util.function.BiFunction<io.oncallapprover.common.ApiKey, OrgSnapshot, Uni<String>> fetchAndRecord) {
+        return ours.flatMap(mine -> !mine ? Uni.createFrom().item("no request has " + what)
+                : snapshots.of(orgId).flatMap(org -> org.installation().isEmpty()
+                        ? Uni.createFrom().item("incident.io is not installed any more")
+                        : fetchAndRecord.apply(org.installation().get().key(), org)));
     }
 
     private static boolean closesRequests(OrgSnapshot org) {
