@@ -567,6 +567,69 @@ class EscalationPagesApiTest extends ApiTestBase {
     }
 
     @Test
+    void closingOnOneResolvedEscalationCancelsTheRequestsOtherEscalation() throws Throwable {
+        webhooksSet(true);
+        putPolicy(ORG, """
+                {"rules": [{"name": "prod", "approval": [%s, %s]}]}""".formatted(
+                step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""),
+                step(OTHER, "\"page\": \"escalation\"", ""))).statusCode(200);
+        String second = "01ESCALATION0000000000043";
+        // Each escalation gets its own incident.io id, told apart by its key.
+        wiremock.register(post(urlEqualTo("/v2/escalations"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath("$.idempotency_key",
+                        com.github.tomakehurst.wiremock.client.WireMock.containing(":escalation:1")))
+                .atPriority(1).willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody("""
+                        {"escalation": {"id": "%s", "title": "Access request", "status": "triggered", "events": [],
+                         "related_alerts": [], "related_incidents": [], "priority": {"name": "P2"}, "creator": {},
+                         "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"}}""".formatted(second))));
+        stubs.escalationCancellable(second);
+        String id = pending();
+        escalate(id).statusCode(202);
+        assertThat(drain()).isEqualTo(2);
+        show(id).body("escalations.id", contains(ESCALATION_ID, second));
+
+        deliver(ORG, "msg_resolved", SignedDeliveries.escalationStatusUpdated(ESCALATION_ID, "acked", "resolved"));
+        show(id).body("status", equalTo("DENIED"));
+        assertThat(drain()).isEqualTo(2);
+        // The resolved one needs no cancelling; the other one still pages and is cancelled.
+        wiremock.verifyThat(0, postRequestedFor(urlEqualTo("/v2/escalations/" + ESCALATION_ID + "/actions/cancel")));
+        wiremock.verifyThat(1, postRequestedFor(urlEqualTo("/v2/escalations/" + second + "/actions/cancel")));
+        show(id).body("escalations.state", contains("CANCELLED", "CANCELLED"));
+    }
+
+    @Inject
+    io.oncallapprover.request.ReevaluationJob reevaluation;
+
+    @Test
+    void aRequestApprovedOnReevaluationHasItsEscalationCancelled() throws Throwable {
+        putPolicy(ORG, """
+                {"rules": [{"name": "prod", "approval": [{"type": "auto", "integration": "incidentio"}, %s]}]}""".formatted(
+                step(DB, "\"page\": \"escalation\", \"escalationPath\": \"" + PATH + "\"", ""))).statusCode(200);
+        // incident.io cannot be asked about the auto-approval schedule when Ada asks: she waits, and escalates.
+        entriesCache.invalidateAll().await().indefinitely();
+        wiremock.register(io.oncallapprover.testsupport.IncidentIoStubs.entriesRequest(AUTO, NOW.toString(), NOW)
+                .willReturn(aResponse().withStatus(503)).atPriority(1));
+        String id = given().contentType("application/json").body(Map.of("requester", "ada@example.com", "reason", "hotfix",
+                "resource", Map.of("type", "role", "service", "postgres", "name", "prod-db")))
+                .post(base(ORG) + "/access-requests").then().statusCode(201)
+                .body("autoApproval.code", equalTo("UPSTREAM_UNAVAILABLE")).extract().path("id");
+        escalate(id).statusCode(202);
+        drain();
+        show(id).body("escalations.state", contains("CREATED"));
+
+        // incident.io answers again, with Ada on call: approved on re-evaluation, and the page stops.
+        clock.advance(Duration.ofMinutes(6));
+        breaker.reset();
+        stubs.entries(AUTO, clock.instant(), entry(clock.instant().minus(Duration.ofHours(1)), clock.instant().plus(Duration.ofHours(4)),
+                "Ada", "ada@example.com"));
+        assertThat(VertxContextSupport.<Integer> subscribeAndAwait(() -> reevaluation.reevaluateDue())).isEqualTo(1);
+        show(id).body("status", equalTo("APPROVED"));
+        assertThat(drain()).isEqualTo(1);
+        assertThat(cancels()).isEqualTo(1);
+        show(id).body("escalations.state", contains("CANCELLED"));
+    }
+
+    @Test
     void withoutClosingTheResolutionIsRecordedAndAnEscalationThatExpiredClosesNothing() throws Throwable {
         webhooksSet(true);
         String id = escalatedByPath();
