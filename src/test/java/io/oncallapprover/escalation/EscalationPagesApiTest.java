@@ -33,6 +33,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import io.oncallapprover.request.GrantExpiryJob;
 import io.oncallapprover.testsupport.ApiTestBase;
+import io.oncallapprover.testsupport.IncidentIoStubs;
 import io.oncallapprover.testsupport.SignedDeliveries;
 import io.quarkiverse.wiremock.devservice.ConnectWireMock;
 import io.quarkus.test.junit.QuarkusTest;
@@ -578,10 +579,8 @@ class EscalationPagesApiTest extends ApiTestBase {
         wiremock.register(post(urlEqualTo("/v2/escalations"))
                 .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath("$.idempotency_key",
                         com.github.tomakehurst.wiremock.client.WireMock.containing(":escalation:1")))
-                .atPriority(1).willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody("""
-                        {"escalation": {"id": "%s", "title": "Access request", "status": "triggered", "events": [],
-                         "related_alerts": [], "related_incidents": [], "priority": {"name": "P2"}, "creator": {},
-                         "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"}}""".formatted(second))));
+                .atPriority(1).willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+                        .withBody(IncidentIoStubs.escalation(second, "triggered"))));
         stubs.escalationCancellable(second);
         String id = pending();
         escalate(id).statusCode(202);
@@ -648,11 +647,7 @@ class EscalationPagesApiTest extends ApiTestBase {
     void aPrivateEscalationsStatusIsAskedForAndAnotherOrganizationsEscalationIsNotTouched() throws Throwable {
         webhooksSet(true);
         String id = escalatedByPath();
-        wiremock.register(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v2/escalations/" + ESCALATION_ID))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson("""
-                        {"escalation": {"id": "%s", "title": "Access request", "status": "acked", "events": [],
-                         "related_alerts": [], "related_incidents": [], "priority": {"name": "P2"}, "creator": {},
-                         "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"}}""".formatted(ESCALATION_ID))));
+        stubs.escalationShown(ESCALATION_ID, "acked");
         deliver(ORG, "msg_private", SignedDeliveries.privateEscalationUpdated(ESCALATION_ID));
         show(id).body("escalations[0].status", equalTo("acked")).body("status", equalTo("PENDING"));
 

@@ -208,13 +208,23 @@ public final class IncidentIoStubs {
         wiremock.register(post(urlEqualTo("/v2/incidents")).willReturn(okJson(incident(id, reference))));
     }
 
+    /** An escalation as incident.io answers one ({@code {"escalation": {...}}}), with this id and status. */
+    public static String escalation(String id, String status) {
+        return """
+                {"escalation": {"id": %s, "title": "Access request", "status": %s, "events": [],
+                 "related_alerts": [], "related_incidents": [], "priority": {"name": "P2"}, "creator": {},
+                 "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"}}""".formatted(q(id), q(status));
+    }
+
     /** {@code POST /v2/escalations} answers 201 with escalation {@code id}, whatever is asked. */
     public void escalationCreated(String id) {
         wiremock.register(post(urlEqualTo("/v2/escalations")).willReturn(aResponse().withStatus(201)
-                .withHeader("Content-Type", "application/json").withBody("""
-                        {"escalation": {"id": %s, "title": "Access request", "status": "triggered", "events": [],
-                         "related_alerts": [], "related_incidents": [], "priority": {"name": "P2"}, "creator": {},
-                         "created_at": "2026-03-04T12:00:00Z", "updated_at": "2026-03-04T12:00:00Z"}}""".formatted(q(id)))));
+                .withHeader("Content-Type", "application/json").withBody(escalation(id, "triggered"))));
+    }
+
+    /** {@code GET /v2/escalations/{id}}: the escalation, in this status. */
+    public void escalationShown(String id, String status) {
+        wiremock.register(get(urlEqualTo("/v2/escalations/" + id)).willReturn(okJson(escalation(id, status))));
     }
 
     /** Cancelling escalation {@code id} answers 200 with no body, as incident.io does. */
