@@ -5,8 +5,9 @@ import io.smallrye.config.WithDefault;
 
 /**
  * The outgoing budget of each incident.io key ({@code oncall.incidentio.budget.*}); see {@link KeyBudgets}.
- * incident.io allows 1,200 requests a minute per key. With several replicas, each takes its share:
- * set {@code replicas} to their number.
+ * incident.io documents its limit as a token bucket per key: 1,200 deep, refilled at 1,200 a minute
+ * (20/s). The replicas divide it among themselves through the database ({@link BudgetShare}): no
+ * replica count is configured.
  */
 @ConfigMapping(prefix = "oncall.incidentio.budget")
 public interface BudgetConfig {
@@ -19,15 +20,11 @@ public interface BudgetConfig {
     int perMinute();
 
     /**
-     * Calls that may go at once after a quiet spell. The steady rate is what is left of the minute's
-     * budget, {@code (perMinute - burst) / 60} per second, so no 60 s window exceeds {@code perMinute}.
+     * The depth of the key's bucket: calls that may go at once after a quiet spell. It refills at
+     * {@code perMinute / 60} per second. Each replica holds its share of both.
      */
-    @WithDefault("20")
+    @WithDefault("1200")
     int burst();
-
-    /** Replicas sharing the key: each takes {@code 1/replicas} of the burst and of the rate. */
-    @WithDefault("1")
-    int replicas();
 
     /** Calls of one key in flight at once (a bulkhead): one organization cannot take every connection. */
     @WithDefault("8")
@@ -44,7 +41,7 @@ public interface BudgetConfig {
     @WithDefault("60")
     int escalationsPerMinute();
 
-    /** Escalation calls that may go at once after a quiet spell; the steady rate is what is left of the minute. */
+    /** Escalation calls that may go at once after a quiet spell; refilled at {@code escalationsPerMinute / 60} per second. */
     @WithDefault("5")
     int escalationsBurst();
 

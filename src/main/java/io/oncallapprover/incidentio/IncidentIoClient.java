@@ -343,16 +343,31 @@ public class IncidentIoClient {
     private <T> Uni<T> call(ApiKey key, Priority priority, String operation, boolean idempotent, Duration timeout,
             Duration budget, Supplier<Uni<T>> request) {
         Context context = Vertx.currentContext();
+        Budget bounds = new Budget(System.nanoTime(), budget, timeout);
+        long latestStart = priority == Priority.BACKGROUND ? Long.MAX_VALUE : bounds.latestStartNanos(config.maxRetryWait());
         // The key's budget is taken per attempt, outside the attempt's timeout: waiting for it is not incident.io's slowness.
-        Supplier<Uni<T>> budgeted = () -> budgets.run(key, operation, priority, () -> Uni.createFrom().<T> deferred(request::get)
-                .ifNoItem().after(timeout)
-                .failWith(() -> IncidentIoException.of(Kind.TIMEOUT, "no answer within " + timeout.toMillis() + " ms")));
-        return attempt(operation, idempotent, new Budget(System.nanoTime(), budget, timeout), budgeted, 1, context)
+        // A waiting caller waits for a token only while an attempt could still start and end within its bound.
+        Supplier<Uni<T>> budgeted = () -> budgets.run(key, operation, priority, latestStart,
+                () -> Uni.createFrom().<T> deferred(request::get)
+                        .ifNoItem().after(timeout)
+                        .failWith(() -> IncidentIoException.of(Kind.TIMEOUT, "no answer within " + timeout.toMillis() + " ms")));
+        return attempt(operation, idempotent, bounds, budgeted, 1, context)
                 .plug(CallerContext.resumeOnCaller());
     }
 
     /** How long each attempt may take, and how long all attempts of one call may take together (null: no bound). */
     private record Budget(long startNanos, Duration total, Duration timeout) {
+
+        /**
+         * The last instant ({@link System#nanoTime()}) at which an attempt can start and still end within
+         * the total; without a total, {@code orWithin} from now.
+         */
+        long latestStartNanos(Duration orWithin) {
+            if (total == null) {
+                return System.nanoTime() + orWithin.toNanos();
+            }
+            return startNanos + total.minus(timeout).toNanos();
+        }
 
         /** Whether another attempt, after {@code wait}, can still finish within the total. */
         boolean allows(Duration wait) {

@@ -16,9 +16,10 @@ import io.smallrye.mutiny.Uni;
 /**
  * One outgoing budget per incident.io key, taken by every call made with it: checks, cache refreshes,
  * the outbox, installation and policy validation. Sized to incident.io's limit (see
- * {@link BudgetConfig}) so we spend it ourselves instead of collecting 429s. When it is spent an
- * interactive call (a caller is waiting) fails at once, {@link Kind#BUDGET_SPENT} with the wait the
- * budget predicts as {@code Retry-After}; background work waits its turn.
+ * {@link BudgetConfig}) times this replica's {@link BudgetShare}, so the replicas together spend it
+ * themselves instead of collecting 429s. A call waits for its token when the token comes within its
+ * caller's deadline; otherwise it fails at once, {@link Kind#BUDGET_SPENT} with the wait the budget
+ * predicts as {@code Retry-After}. Background work waits its turn.
  */
 @ApplicationScoped
 public class KeyBudgets {
@@ -34,6 +35,9 @@ public class KeyBudgets {
     @Inject
     MeterRegistry meters;
 
+    @Inject
+    BudgetShare share;
+
     /** Operations limited by incident.io's escalation limit as well as by the general one. */
     public static final String CREATE_ESCALATION = "create_escalation";
     public static final String CANCEL_ESCALATION = "cancel_escalation";
@@ -48,14 +52,23 @@ public class KeyBudgets {
      * of the other.
      */
     public <T> Uni<T> run(ApiKey key, String operation, Priority priority, Supplier<Uni<T>> call) {
+        return run(key, operation, priority, priority == Priority.INTERACTIVE ? Long.MIN_VALUE : Long.MAX_VALUE, call);
+    }
+
+    /**
+     * As {@link #run(ApiKey, String, Priority, Supplier)}, waiting for a token only while it comes by
+     * {@code latestStartNanos} ({@link System#nanoTime()}; {@link Long#MAX_VALUE}: no bound,
+     * {@link Long#MIN_VALUE}: no wait).
+     */
+    public <T> Uni<T> run(ApiKey key, String operation, Priority priority, long latestStartNanos, Supplier<Uni<T>> call) {
         if (!config.enabled()) {
             return Uni.createFrom().deferred(call::get);
         }
         boolean interactive = priority == Priority.INTERACTIVE;
-        Supplier<Uni<T>> general = () -> budgetOf(key).run(interactive, call, KeyBudgets::delayNanos);
+        Supplier<Uni<T>> general = () -> budgetOf(key).run(interactive, latestStartNanos, call, KeyBudgets::delayNanos);
         boolean escalation = CREATE_ESCALATION.equals(operation) || CANCEL_ESCALATION.equals(operation);
         return Uni.createFrom().deferred(() -> escalation
-                ? escalationBudgetOf(key).run(interactive, general, KeyBudgets::delayNanos) : general.get())
+                ? escalationBudgetOf(key).run(interactive, latestStartNanos, general, KeyBudgets::delayNanos) : general.get())
                 .onFailure(KeyBudget.Refused.class).transform(f -> {
                     KeyBudget.Refusal refusal = ((KeyBudget.Refused) f).refusal;
                     meters.counter("incidentio.budget.refused", "operation", operation,
@@ -68,29 +81,19 @@ public class KeyBudgets {
     }
 
     private KeyBudget budgetOf(ApiKey key) {
-        return budgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> {
-            int replicas = Math.max(1, config.replicas());
-            double burst = Math.max(1.0, (double) config.burst() / replicas);
-            double perSecond = Math.max(1, config.perMinute() - config.burst()) / 60.0 / replicas;
-            return new KeyBudget(burst, perSecond, config.maxConcurrent(), config.maxWaiting(), System::nanoTime);
-        });
+        return budgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> new KeyBudget(config.burst(),
+                config.perMinute() / 60.0, share::share, 1.0, config.maxConcurrent(), config.maxWaiting(), System::nanoTime));
     }
 
     private KeyBudget escalationBudgetOf(ApiKey key) {
-        return escalationBudgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> {
-            int replicas = Math.max(1, config.replicas());
-            double burst = Math.max(1.0, (double) config.escalationsBurst() / replicas);
-            double perSecond = Math.max(1, config.escalationsPerMinute() - config.escalationsBurst()) / 60.0 / replicas;
-            // No bulkhead of its own: the general budget's bounds the calls in flight.
-            return new KeyBudget(burst, perSecond, Integer.MAX_VALUE, config.maxWaiting(), System::nanoTime);
-        });
+        // No bulkhead of its own: the general budget's bounds the calls in flight.
+        return escalationBudgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> new KeyBudget(config.escalationsBurst(),
+                config.escalationsPerMinute() / 60.0, share::share, 1.0, Integer.MAX_VALUE, config.maxWaiting(), System::nanoTime));
     }
 
     /** Tokens left in the escalation budget of {@code key} now (tests, diagnostics). */
     public double escalationTokens(ApiKey key) {
-        KeyBudget budget = escalationBudgets.get(KeyCircuitBreaker.idOf(key));
-        return budget == null ? Math.max(1.0, (double) config.escalationsBurst() / Math.max(1, config.replicas()))
-                : budget.tokens();
+        return escalationBudgetOf(key).tokens();
     }
 
     /** Whole seconds, rounded up, at least one: what a Retry-After header can say. */
@@ -111,7 +114,6 @@ public class KeyBudgets {
 
     /** Tokens left in the budget of {@code key} now (tests, diagnostics). */
     public double tokens(ApiKey key) {
-        KeyBudget budget = budgets.get(KeyCircuitBreaker.idOf(key));
-        return budget == null ? Math.max(1.0, (double) config.burst() / Math.max(1, config.replicas())) : budget.tokens();
+        return budgetOf(key).tokens();
     }
 }

@@ -2,18 +2,25 @@ package io.oncallapprover.incidentio;
 
 /**
  * A token bucket on a monotonic nanosecond clock: {@code capacity} tokens, refilled continuously at
- * {@code perSecond}. Not thread-safe; {@link KeyBudget} guards it.
+ * {@code perSecond}, the model incident.io documents for its own limit. Its size follows this
+ * replica's share of the key's budget ({@link #resize}): a smaller share drops the tokens above the
+ * new capacity at once; a larger one only raises the ceiling, so tokens grow by refill alone. Not
+ * thread-safe; {@link KeyBudget} guards it.
  */
 final class TokenBucket {
 
-    private final double capacity;
-    private final double perNano;
+    /** The wait answered while the bucket has no rate at all (a share of zero): ask again after it. */
+    static final long NO_RATE_WAIT_NANOS = 1_000_000_000L;
+
+    private double capacity;
+    private double perNano;
     private double tokens;
     private long at;
 
+    /** A full bucket of {@code capacity} tokens (zero and no rate for a replica that holds no share yet). */
     TokenBucket(double capacity, double perSecond, long nowNanos) {
-        if (capacity < 1 || perSecond <= 0) {
-            throw new IllegalArgumentException("a bucket needs capacity >= 1 and a positive rate");
+        if (capacity < 0 || perSecond < 0 || Double.isNaN(capacity) || Double.isNaN(perSecond)) {
+            throw new IllegalArgumentException("a bucket needs a capacity and a rate of at least zero");
         }
         this.capacity = capacity;
         this.perNano = perSecond / 1e9;
@@ -28,12 +35,27 @@ final class TokenBucket {
             tokens -= 1;
             return 0;
         }
+        if (perNano <= 0 || capacity < 1) {
+            return NO_RATE_WAIT_NANOS;
+        }
         return Math.max(1, (long) Math.ceil((1 - tokens) / perNano));
     }
 
     double available(long nowNanos) {
         refill(nowNanos);
         return tokens;
+    }
+
+    /** New size (a new share): what was refilled until now counts at the old rate; tokens above the new capacity go. */
+    void resize(double newCapacity, double newPerSecond, long nowNanos) {
+        refill(nowNanos);
+        capacity = Math.max(0, newCapacity);
+        perNano = Math.max(0, newPerSecond) / 1e9;
+        tokens = Math.min(tokens, capacity);
+    }
+
+    double capacity() {
+        return capacity;
     }
 
     private void refill(long nowNanos) {

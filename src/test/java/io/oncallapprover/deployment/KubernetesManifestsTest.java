@@ -418,11 +418,9 @@ class KubernetesManifestsTest {
                 + Integer.parseInt(config.value("quarkus.datasource.jdbc.max-size"));
         assertThat(max * perReplica).as("maxReplicas x PostgreSQL connections per replica (%d)", perReplica)
                 .isLessThanOrEqualTo(POSTGRES_MAX_CONNECTIONS);
-        // each replica takes 1/replicas of every incident.io key's budget: at full scale-out the key's limit holds
-        int budgetReplicas = Integer.parseInt(config.valueOrDefault("oncall.incidentio.budget.replicas",
-                "io.oncallapprover.incidentio.BudgetConfig", "replicas"));
-        assertThat(budgetReplicas).as("oncall.incidentio.budget.replicas (INCIDENTIO_BUDGET_REPLICAS) >= maxReplicas")
-                .isGreaterThanOrEqualTo(max);
+        // no replica count anywhere: the replicas divide the incident.io budget through leases in the database
+        assertThat(r.container().getEnv()).extracting(EnvVar::getName).doesNotContain("INCIDENTIO_BUDGET_REPLICAS");
+        assertThat(config.value("oncall.incidentio.budget.replicas")).as("no replica count in the configuration").isNull();
         IntOrString maxUnavailable = r.one(PodDisruptionBudget.class).getSpec().getMaxUnavailable();
         assertThat(maxUnavailable).as("PodDisruptionBudget maxUnavailable").isNotNull();
         assertThat(maxUnavailable.getIntVal()).as("PodDisruptionBudget maxUnavailable (pods)").isNotNull()

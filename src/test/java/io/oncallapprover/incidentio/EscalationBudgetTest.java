@@ -26,7 +26,7 @@ class EscalationBudgetTest {
     private final AtomicInteger calls = new AtomicInteger();
     private KeyBudgets budgets;
 
-    private static BudgetConfig config(int replicas) {
+    private static BudgetConfig config() {
         return new BudgetConfig() {
             public boolean enabled() {
                 return true;
@@ -38,10 +38,6 @@ class EscalationBudgetTest {
 
             public int burst() {
                 return 20;
-            }
-
-            public int replicas() {
-                return replicas;
             }
 
             public int maxConcurrent() {
@@ -68,12 +64,13 @@ class EscalationBudgetTest {
 
     @BeforeEach
     void budgetsOfOneReplica() {
-        budgets = budgets(1);
+        budgets = budgets(1.0);
     }
 
-    private static KeyBudgets budgets(int replicas) {
+    private static KeyBudgets budgets(double share) {
         KeyBudgets b = new KeyBudgets();
-        b.config = config(replicas);
+        b.config = config();
+        b.share = () -> share;
         b.meters = new SimpleMeterRegistry();
         return b;
     }
@@ -131,7 +128,7 @@ class EscalationBudgetTest {
 
     @Test
     void replicasShareTheEscalationLimit() {
-        KeyBudgets two = budgets(2);
+        KeyBudgets two = budgets(0.5); // one of two replicas: half of the burst of five
         run(two, KEY, KeyBudgets.CREATE_ESCALATION);
         run(two, KEY, KeyBudgets.CREATE_ESCALATION);
         assertThatThrownBy(() -> run(two, KEY, KeyBudgets.CREATE_ESCALATION)).isInstanceOf(IncidentIoException.class);

@@ -70,12 +70,12 @@ class IncidentIoClientTest {
     static KeyBudgets budgets(boolean enabled, int perMinute, int burst) {
         KeyBudgets budgets = new KeyBudgets();
         budgets.meters = new SimpleMeterRegistry();
+        budgets.share = () -> 1.0;
         budgets.config = (BudgetConfig) java.lang.reflect.Proxy.newProxyInstance(BudgetConfig.class.getClassLoader(),
                 new Class<?>[] { BudgetConfig.class }, (proxy, method, args) -> switch (method.getName()) {
                     case "enabled" -> enabled;
                     case "perMinute" -> perMinute;
                     case "burst" -> burst;
-                    case "replicas" -> 1;
                     case "maxConcurrent" -> 8;
                     case "maxWaiting" -> 64;
                     case "fanOut" -> 4;

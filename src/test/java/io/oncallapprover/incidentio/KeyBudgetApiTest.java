@@ -30,7 +30,7 @@ class KeyBudgetApiTest extends ApiTestBase {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("oncall.incidentio.budget.per-minute", "11", "oncall.incidentio.budget.burst", "10");
+            return Map.of("oncall.incidentio.budget.per-minute", "1", "oncall.incidentio.budget.burst", "10");
         }
     }
 

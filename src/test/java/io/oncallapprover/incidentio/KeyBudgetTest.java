@@ -147,4 +147,101 @@ class KeyBudgetTest {
                 .await().indefinitely()).isInstanceOf(IllegalStateException.class);
         assertThat(budget.inFlight()).isZero();
     }
+
+    @Test
+    void anInteractiveCallWaitsForItsTokenWhenItComesWithinTheCallersDeadline() {
+        KeyBudget budget = new KeyBudget(1, 2.0, 8, 64, nanos::get);
+        budget.run(true, this::quickCall, delay).await().indefinitely();
+        long deadline = nanos.get() + 600_000_000L; // the token comes in 0.5 s: within
+        CompletableFuture<String> waiting = budget.run(true, deadline, this::quickCall, delay).subscribe().asCompletionStage();
+        assertThat(delays).containsExactly(500_000_000L);
+        assertThat(waiting).as("waits instead of failing").isNotDone();
+        assertThat(budget.inFlight()).as("no slot is held while waiting for a token").isZero();
+        nanos.addAndGet(500_000_000L);
+        parkedDelays.get(0).complete(null);
+        assertThat(waiting.join()).isEqualTo("ok2");
+    }
+
+    @Test
+    void anInteractiveCallWhoseTokenComesAfterItsDeadlineFailsAtOnce() {
+        KeyBudget budget = new KeyBudget(1, 2.0, 8, 64, nanos::get);
+        budget.run(true, this::quickCall, delay).await().indefinitely();
+        long deadline = nanos.get() + 499_999_999L; // one nanosecond short of the next token
+        assertThatThrownBy(() -> budget.run(true, deadline, this::quickCall, delay).await().indefinitely())
+                .isInstanceOfSatisfying(KeyBudget.Refused.class, e -> assertThat(e.refusal.waitNanos()).isEqualTo(500_000_000L));
+        assertThat(delays).as("nothing waited").isEmpty();
+        assertThat(calls).hasValue(1);
+        assertThat(budget.inFlight()).isZero();
+    }
+
+    @Test
+    void aWaitThatOutlastsTheDeadlineAfterAnotherCallerTookTheTokenFailsThen() {
+        KeyBudget budget = new KeyBudget(1, 2.0, 8, 64, nanos::get);
+        budget.run(true, this::quickCall, delay).await().indefinitely();
+        long deadline = nanos.get() + 700_000_000L;
+        CompletableFuture<String> waiting = budget.run(true, deadline, this::quickCall, delay).subscribe().asCompletionStage();
+        nanos.addAndGet(500_000_000L);
+        budget.run(true, this::quickCall, delay).await().indefinitely(); // someone else takes the token first
+        parkedDelays.get(0).complete(null);
+        assertThat(waiting).as("the next token would come after the deadline").isCompletedExceptionally();
+        assertThat(calls).hasValue(2);
+    }
+
+    @Test
+    void theBucketIsTheReplicasShareOfTheLimitAndFollowsIt() {
+        java.util.concurrent.atomic.AtomicReference<Double> share = new java.util.concurrent.atomic.AtomicReference<>(0.5);
+        KeyBudget budget = new KeyBudget(10, 10.0, share::get, 1.0, 8, 64, nanos::get);
+        assertThat(budget.tokens()).as("half of a bucket of 10").isEqualTo(5.0);
+        for (int i = 0; i < 5; i++) {
+            budget.run(true, this::quickCall, delay).await().indefinitely();
+        }
+        assertThatThrownBy(() -> budget.run(true, this::quickCall, delay).await().indefinitely())
+                .isInstanceOfSatisfying(KeyBudget.Refused.class, e -> assertThat(e.refusal.waitNanos())
+                        .as("half the rate: 5 a second").isEqualTo(200_000_000L));
+        share.set(1.0);
+        assertThat(budget.tokens()).as("a larger share raises the ceiling, not the tokens").isEqualTo(0.0);
+        nanos.addAndGet(1_000_000_000L);
+        assertThat(budget.tokens()).as("refilled at the whole rate").isEqualTo(10.0);
+        share.set(0.25);
+        assertThat(budget.tokens()).as("a smaller share drops what is above it at once").isEqualTo(2.5);
+        share.set(0.0);
+        assertThat(budget.tokens()).isEqualTo(0.0);
+        assertThatThrownBy(() -> budget.run(true, this::quickCall, delay).await().indefinitely())
+                .as("no share, no call").isInstanceOf(KeyBudget.Refused.class);
+        nanos.addAndGet(60_000_000_000L);
+        assertThat(budget.tokens()).as("nothing refills without a share").isEqualTo(0.0);
+        CompletableFuture<String> background = budget.run(false, this::quickCall, delay).subscribe().asCompletionStage();
+        assertThat(background).as("background work waits for a share").isNotDone();
+        share.set(0.1);
+        parkedDelays.get(parkedDelays.size() - 1).complete(null);
+        assertThat(delays.get(delays.size() - 1)).as("1 token a second at a tenth of the rate, from now").isEqualTo(1_000_000_000L);
+        nanos.addAndGet(1_000_000_000L);
+        parkedDelays.get(parkedDelays.size() - 1).complete(null);
+        assertThat(background.join()).startsWith("ok");
+    }
+
+    @Test
+    void aSmallShareStillLetsOneCallGo() {
+        KeyBudget budget = new KeyBudget(5, 1.0, () -> 0.1, 1.0, 8, 64, nanos::get);
+        assertThat(budget.tokens()).as("a tenth of 5 is below one call: one token").isEqualTo(1.0);
+        assertThat(budget.run(true, this::quickCall, delay).await().indefinitely()).isEqualTo("ok1");
+    }
+
+    @Test
+    void theBucketFollowsIncidentIosModelAFullBucketThenItsRate() {
+        // incident.io: a bucket of 1,200 refilled at 20/s. A greedy caller gets 1,200 at once, then 20 a second.
+        TokenBucket bucket = new TokenBucket(1200, 20.0, 0);
+        int first = 0;
+        while (bucket.take(0) == 0) {
+            first++;
+        }
+        assertThat(first).isEqualTo(1200);
+        int next = 0;
+        for (long t = 0; t <= 10_000_000_000L; t += 10_000_000L) {
+            while (bucket.take(t) == 0) {
+                next++;
+            }
+        }
+        assertThat(next).as("ten seconds at 20/s").isEqualTo(200);
+    }
 }

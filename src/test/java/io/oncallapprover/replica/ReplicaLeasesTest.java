@@ -1,0 +1,154 @@
+package io.oncallapprover.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+
+/**
+ * Replica leases on the real database: the running service's own replica plus replicas made here with
+ * a fast heartbeat (100 ms, lease 800 ms). Shares come to a third each, a killed replica's share
+ * returns once its lease lapses, a stopped one's at once, and a replica cut off from the database
+ * spends at most its last share, and nothing once its lease may have lapsed.
+ */
+@QuarkusTest
+class ReplicaLeasesTest {
+
+    private static final ReplicaConfig FAST = new ReplicaConfig() {
+        public Duration heartbeat() {
+            return Duration.ofMillis(100);
+        }
+
+        public Duration leaseTtl() {
+            return Duration.ofMillis(800);
+        }
+
+        public Duration safetyMargin() {
+            return Duration.ofMillis(200);
+        }
+    };
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    ReplicaLeases service;
+
+    @Inject
+    io.vertx.core.Vertx vertx;
+
+    private final List<ReplicaLeases> made = new ArrayList<>();
+
+    @BeforeEach
+    void onlyTheServiceHoldsALease() {
+        pool.preparedQuery("delete from replica_lease where replica_id <> $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(service.replicaId())).await().indefinitely();
+    }
+
+    @AfterEach
+    void giveBack() {
+        made.forEach(ReplicaLeases::giveBack);
+    }
+
+    private ReplicaLeases replica(Pool through) {
+        ReplicaLeases r = new ReplicaLeases();
+        r.pool = through;
+        r.config = FAST;
+        r.begin();
+        made.add(r);
+        return r;
+    }
+
+    /** Renews {@code renewing} every 100 ms for {@code millis}, checking that the claims in the table never pass 1. */
+    private void run(long millis, ReplicaLeases... renewing) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofMillis(millis).toNanos();
+        while (System.nanoTime() < end) {
+            for (ReplicaLeases r : renewing) {
+                r.renew().onFailure().recoverWithNull().await().indefinitely();
+            }
+            assertThat(claimed()).as("the claims of live leases").isLessThanOrEqualTo(1.0 + 1e-9);
+            Thread.sleep(100);
+        }
+    }
+
+    private double claimed() {
+        return pool.query("select coalesce(sum(claimed_share), 0) from replica_lease where expires_at > now()").execute()
+                .await().indefinitely().iterator().next().getDouble(0);
+    }
+
+    @Test
+    void threeReplicasComeToAThirdEachAndAKilledOnesShareReturnsWhenItsLeaseLapses() throws Exception {
+        ReplicaLeases a = replica(pool);
+        ReplicaLeases b = replica(pool);
+        assertThat(a.share()).as("nothing before the first renewal").isZero();
+        run(2_600, a, b); // the service renews every second: two renewals of its own at least
+        assertThat(a.share()).isCloseTo(1.0 / 3, within(1e-9));
+        assertThat(b.share()).isCloseTo(1.0 / 3, within(1e-9));
+        assertThat(service.share()).isCloseTo(1.0 / 3, within(1e-9));
+        assertThat(service.live()).isEqualTo(3);
+
+        // b is killed: it renews no more, its row stays until the lease lapses (800 ms), then the others take its share.
+        run(2_600, a);
+        assertThat(a.share()).isCloseTo(0.5, within(1e-9));
+        assertThat(service.share()).isCloseTo(0.5, within(1e-9));
+        assertThat(b.share()).as("the killed one's own view: its lease lapsed").isZero();
+    }
+
+    @Test
+    void aStoppedReplicaGivesItsShareBackAtOnce() throws Exception {
+        ReplicaLeases a = replica(pool);
+        run(2_200, a);
+        assertThat(a.share()).isCloseTo(0.5, within(1e-9));
+        a.giveBack();
+        assertThat(a.share()).isZero();
+        long rows = pool.query("select count(*) from replica_lease").execute().await().indefinitely().iterator().next().getLong(0);
+        assertThat(rows).as("only the service's lease is left").isEqualTo(1);
+        Thread.sleep(1_200); // one renewal of the service's
+        assertThat(service.share()).isCloseTo(1.0, within(1e-9));
+    }
+
+    @Test
+    void aReplicaCutOffFromTheDatabaseSpendsAtMostItsLastShareThenNothing() throws Exception {
+        ReplicaLeases a = replica(pool);
+        run(2_200, a);
+        double last = a.share();
+        assertThat(last).isCloseTo(0.5, within(1e-9));
+        Pool unreachable = Pool.newInstance(PgBuilder.pool()
+                .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(1).setDatabase("test")
+                        .setUser("postgres").setConnectTimeout(200))
+                .using(vertx).build());
+        try {
+            a.pool = unreachable;
+            long cut = System.nanoTime();
+            boolean sawLast = false;
+            while (System.nanoTime() - cut < Duration.ofMillis(1_500).toNanos()) {
+                a.renew().onFailure().recoverWithNull().await().indefinitely();
+                double now = a.share();
+                assertThat(now).as("never more than its last share").isLessThanOrEqualTo(last);
+                sawLast |= now == last;
+                Thread.sleep(50);
+            }
+            assertThat(sawLast).as("it kept its last share while its lease surely held").isTrue();
+            assertThat(a.share()).as("past the lease (800 ms) less the margin: nothing").isZero();
+            Thread.sleep(1_200);
+            assertThat(service.share()).as("the service took the lapsed share").isCloseTo(1.0, within(1e-9));
+            assertThat(claimed()).isLessThanOrEqualTo(1.0 + 1e-9);
+        } finally {
+            a.pool = pool;
+            unreachable.close().await().indefinitely();
+        }
+    }
+}
