@@ -23,8 +23,12 @@ public final class Ids {
     public static final String REQUEST_ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
     public static final String REQUEST_ID_MESSAGE = "must be an access request id";
 
-    /** Bound on schedule ids in one request. */
-    public static final int MAX_SCHEDULES = 50;
+    /**
+     * Bound on schedule ids in one request, one policy step or the auto-approval selection: accounts on
+     * incident.io On-call hold tens to hundreds of schedules; every id is checked against the account's
+     * schedule list in one call, whatever their number.
+     */
+    public static final int MAX_SCHEDULES = 1000;
 
     private Ids() {
     }

@@ -79,16 +79,24 @@ public class IncidentIoClient {
                 });
     }
 
-    /** Every schedule of the account, following all pages. */
+    /** Every schedule of the account, with configuration and current shifts, following all pages; for a waiting caller. */
     public Uni<List<Schedule>> allSchedules(ApiKey key) {
-        return schedulesFrom(key, null, new ArrayList<>(), 1, new java.util.HashSet<>());
+        return allSchedules(key, Priority.INTERACTIVE);
     }
 
-    private Uni<List<Schedule>> schedulesFrom(ApiKey key, String after, List<Schedule> acc, int page, java.util.Set<String> seen) {
+    /** Every schedule of the account, following all pages ({@code oncall.incidentio.schedule-page-size} each). */
+    public Uni<List<Schedule>> allSchedules(ApiKey key, Priority priority) {
+        return schedulesFrom(key, priority, null, new ArrayList<>(), 1, new java.util.HashSet<>());
+    }
+
+    private Uni<List<Schedule>> schedulesFrom(ApiKey key, Priority priority, String after, List<Schedule> acc, int page,
+            java.util.Set<String> seen) {
         if (page > config.maxPages()) {
             return Uni.createFrom().failure(malformed("schedules", "more than " + config.maxPages() + " pages"));
         }
-        return call(key, "schedules", true, () -> api.schedules(bearer(key), config.pageSize(), after))
+        return breaker.guard(key, "schedules", call(key, priority, "schedules", true, config.requestTimeout(),
+                priority == Priority.INTERACTIVE ? config.readBudget() : null,
+                () -> api.schedules(bearer(key), config.schedulePageSize(), after)))
                 .flatMap(p -> {
                     if (p == null || p.schedules() == null) {
                         throw malformed("schedules", "no schedules list in the answer");
@@ -106,7 +114,7 @@ public class IncidentIoClient {
                     if (!seen.add(next) || next.equals(after)) {
                         throw malformed("schedules", "the pagination cursor repeats");
                     }
-                    return schedulesFrom(key, next, acc, page + 1, seen);
+                    return schedulesFrom(key, priority, next, acc, page + 1, seen);
                 });
     }
 

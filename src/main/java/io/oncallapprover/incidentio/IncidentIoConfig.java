@@ -47,6 +47,13 @@ public interface IncidentIoConfig {
     @WithDefault("100")
     int pageSize();
 
+    /**
+     * Page size of the schedule list ({@code GET /v2/schedules}; incident.io allows up to 10,000): one
+     * call lists a whole account, with every schedule's configuration and current shifts.
+     */
+    @WithDefault("10000")
+    int schedulePageSize();
+
     /** Safety bound on pages followed for one list; more means a malformed or looping answer. */
     @WithDefault("50")
     int maxPages();

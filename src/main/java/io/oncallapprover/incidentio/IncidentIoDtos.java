@@ -41,10 +41,19 @@ public final class IncidentIoDtos {
             @JsonProperty("total_record_count") Long totalRecordCount) {
     }
 
-    /** {@code config} is read from {@code GET /v2/schedules/{id}}; the list may carry it too. */
+    /**
+     * A schedule, from the list or {@code GET /v2/schedules/{id}}: its {@code config} (rotations and
+     * layers) and its {@code current_shifts}, the entries of its final rota that cover the instant
+     * incident.io answered (the same shape as {@code schedule_entries}' entries). Both are optional.
+     */
     @RegisterForReflection
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Schedule(String id, String name, String timezone, ScheduleConfig config) {
+    public record Schedule(String id, String name, String timezone, ScheduleConfig config,
+            @JsonProperty("current_shifts") List<Entry> currentShifts) {
+
+        public Schedule(String id, String name, String timezone, ScheduleConfig config) {
+            this(id, name, timezone, config, null);
+        }
     }
 
     @RegisterForReflection

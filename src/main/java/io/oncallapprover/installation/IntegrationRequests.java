@@ -28,9 +28,10 @@ public final class IntegrationRequests {
         }
     }
 
+    /** More than {@link Ids#MAX_SCHEDULES} ids is refused by the service with 422 TOO_MANY_SCHEDULES, naming the limit. */
     @RegisterForReflection
     public record AutoApprovalRequest(
-            @NotNull @Size(max = Ids.MAX_SCHEDULES) List<@NotBlank @Pattern(regexp = Ids.SCHEDULE_ID,
+            @NotNull List<@NotBlank @Pattern(regexp = Ids.SCHEDULE_ID,
                     message = Ids.SCHEDULE_ID_MESSAGE) String> scheduleIds) {
     }
 

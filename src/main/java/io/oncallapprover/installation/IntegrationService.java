@@ -66,6 +66,9 @@ public class IntegrationService {
     ScheduleEntriesCache entriesCache;
 
     @Inject
+    io.oncallapprover.oncall.ScheduleListCache listCache;
+
+    @Inject
     Clock clock;
 
     @Inject
@@ -268,10 +271,11 @@ public class IntegrationService {
                 : Uni.createFrom().voidItem());
     }
 
-    /** Every schedule of the organization's incident.io account. */
+    /** Every schedule of the organization's incident.io account, as listed now (one call per 10,000 schedules). */
     public Uni<List<Schedule>> schedules(String orgId) {
         return require(orgId)
-                .flatMap(integration -> client.allSchedules(keyOf(integration)));
+                .flatMap(integration -> listCache.fresh(orgId, keyOf(integration)))
+                .map(listing -> List.copyOf(listing.schedules().values()));
     }
 
     /**
@@ -280,8 +284,15 @@ public class IntegrationService {
      */
     public Uni<InstallationView> setAutoApprovalSchedules(String orgId, List<String> requested, Caller caller) {
         List<String> ids = List.copyOf(new LinkedHashSet<>(requested));
+        if (ids.size() > io.oncallapprover.common.Ids.MAX_SCHEDULES) {
+            throw ApiException.unprocessable(ProblemCode.TOO_MANY_SCHEDULES,
+                    "At most " + io.oncallapprover.common.Ids.MAX_SCHEDULES + " auto-approval schedules can be chosen; "
+                            + ids.size() + " were given.",
+                    List.of(new FieldError("scheduleIds", "holds " + ids.size() + " schedules; the limit is "
+                            + io.oncallapprover.common.Ids.MAX_SCHEDULES)));
+        }
         return require(orgId)
-                .flatMap(integration -> unknownSchedules(keyOf(integration), ids))
+                .flatMap(integration -> unknownSchedules(orgId, keyOf(integration), ids))
                 .invoke(unknown -> {
                     if (!unknown.isEmpty()) {
                         List<FieldError> errors = new ArrayList<>();
@@ -313,18 +324,14 @@ public class IntegrationService {
     }
 
     /**
-     * The ids incident.io does not know, in their order; asked concurrently but at most
-     * {@code oncall.incidentio.budget.fan-out} at a time, so a large policy cannot spend the key's
-     * budget in one burst. The first failure fails the whole answer (a 503).
+     * The ids incident.io does not know, in their order, from the account's schedule list as incident.io
+     * holds it now (one call per 10,000 schedules, whatever the number of ids). A failure fails the whole
+     * answer (a 503).
      */
-    public Uni<List<String>> unknownSchedules(ApiKey key, List<String> ids) {
-        return knownSchedules(key, ids).map(known -> ids.stream().filter(id -> !known.containsKey(id)).toList());
+    public Uni<List<String>> unknownSchedules(String orgId, ApiKey key, List<String> ids) {
+        return knownSchedules(orgId, key, ids).map(known -> ids.stream().filter(id -> !known.containsKey(id)).toList());
     }
 
-    /**
-     * The schedules among {@code ids} that incident.io knows, by id, with the rotations of their
-     * configuration; asked as {@link #unknownSchedules} asks, each id once.
-     */
     /** The escalation paths among {@code ids} that incident.io does not know, each asked once, a few at a time. */
     public Uni<List<String>> unknownEscalationPaths(ApiKey key, List<String> ids) {
         if (ids.isEmpty()) {
@@ -337,14 +344,23 @@ public class IntegrationService {
                 .collect().asList();
     }
 
-    public Uni<Map<String, ScheduleRotations>> knownSchedules(ApiKey key, List<String> ids) {
+    /**
+     * The schedules among {@code ids} that incident.io knows, by id, with the rotations and layers of
+     * their configuration: from the account's schedule list fetched after this call began.
+     */
+    public Uni<Map<String, ScheduleRotations>> knownSchedules(String orgId, ApiKey key, List<String> ids) {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        return Multi.createFrom().iterable(new LinkedHashSet<>(ids))
-                .onItem().transformToUni(id -> client.schedule(key, id).map(found -> found.map(s -> ScheduleRotations.of(id, s))))
-                .merge(Math.max(1, budget.fanOut()))
-                .filter(Optional::isPresent).map(Optional::get)
-                .collect().asMap(ScheduleRotations::scheduleId);
+        return listCache.fresh(orgId, key).map(listing -> {
+            Map<String, ScheduleRotations> known = new java.util.LinkedHashMap<>();
+            for (String id : new LinkedHashSet<>(ids)) {
+                Schedule schedule = listing.schedules().get(id);
+                if (schedule != null) {
+                    known.put(id, ScheduleRotations.of(id, schedule));
+                }
+            }
+            return known;
+        });
     }
 }

@@ -31,6 +31,19 @@ public interface OnCallConfig {
     @WithDefault("5m")
     Duration refreshIdle();
 
+    /**
+     * Where "who is on call now" comes from: {@code list}, the account's schedule list with its current
+     * shifts (one call per organization per refresh, whatever the number of schedules), or
+     * {@code entries}, each schedule's entries (one call per schedule per refresh). A schedule the list
+     * does not hold is always read from its entries.
+     */
+    @WithDefault("list")
+    Source source();
+
+    enum Source {
+        LIST, ENTRIES
+    }
+
     /** Bound on cached schedules (all organizations). */
     @WithDefault("10000")
     int maxSchedules();

@@ -99,6 +99,9 @@ public class ScheduleEntriesCache {
     @Inject
     Clock clock;
 
+    @Inject
+    ScheduleListCache listCache;
+
     private final Map<Key, Fetch> fetches = new ConcurrentHashMap<>();
 
     /** The final entries of a schedule around {@code at}: from the cache, or from one (shared) fetch. */
@@ -240,21 +243,25 @@ public class ScheduleEntriesCache {
     }
 
     /**
-     * Forget one schedule's entries (incident.io said it changed). A fetch under way keeps answering
-     * the callers already waiting for it, but no later caller joins it: they fetch anew.
+     * Forget one schedule's entries (incident.io said it changed), and stop the organization's schedule
+     * list answering for it. A fetch under way keeps answering the callers already waiting for it, but
+     * no later caller joins it: they fetch anew.
      */
     public void invalidateSchedule(String orgId, String scheduleId) {
         fetches.remove(new Key(orgId, scheduleId));
+        listCache.drop(orgId, scheduleId);
     }
 
-    /** Forget everything of an organization (key rotated, integration removed). */
+    /** Forget everything of an organization (key rotated, integration removed), its schedule list too. */
     public Uni<Void> invalidateOrg(String orgId) {
         fetches.keySet().removeIf(k -> k.orgId().equals(orgId));
+        listCache.dropOrg(orgId);
         return Uni.createFrom().voidItem();
     }
 
     public Uni<Void> invalidateAll() {
         fetches.clear();
+        listCache.dropAll();
         return Uni.createFrom().voidItem();
     }
 }

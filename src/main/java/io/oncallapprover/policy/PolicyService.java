@@ -72,24 +72,24 @@ public class PolicyService {
 
     /**
      * Validates the document (syntax, shape and, when incident.io is installed, schedule ids and the
-     * rotations and layers of filtered steps) and stores it. Every schedule is read at most once, in
-     * one round, after the installation's session has closed.
+     * rotations and layers of filtered steps) and stores it. The schedules are checked against the
+     * account's schedule list (one call, whatever their number), after the installation's session has closed.
      */
     public Uni<StoredPolicy> replace(String orgId, String body, boolean yaml, Caller caller) {
         AccessPolicy policy = parseRequest(body, yaml);
         return integrations.read(orgId)
                 .flatMap(integration -> integration.isEmpty() ? Uni.createFrom().voidItem()
-                        : checkAgainstIncidentIo(policy, integration.get()))
+                        : checkAgainstIncidentIo(orgId, policy, integration.get()))
                 .flatMap(ignored -> store(orgId, policy, caller))
                 .invoke(() -> changed.fire(new OrgChanged(orgId)));
     }
 
-    private Uni<Void> checkAgainstIncidentIo(AccessPolicy policy, Integration integration) {
+    private Uni<Void> checkAgainstIncidentIo(String orgId, AccessPolicy policy, Integration integration) {
         Set<String> scheduleIds = PolicyParser.scheduleIds(policy);
         List<String> autoSchedules = List.of(integration.autoApprovalScheduleIds);
         Set<String> toRead = new LinkedHashSet<>(scheduleIds);
         toRead.addAll(RotationCheck.schedulesToRead(policy, autoSchedules));
-        return integrations.knownSchedules(integrations.keyOf(integration), List.copyOf(toRead))
+        return integrations.knownSchedules(orgId, integrations.keyOf(integration), List.copyOf(toRead))
                 .invoke(known -> {
                     List<String> unknown = scheduleIds.stream().filter(id -> !known.containsKey(id)).toList();
                     if (!unknown.isEmpty()) {

@@ -26,6 +26,8 @@ public enum ProblemCode {
     /** incident.io has a custom field of our name that cannot hold the approver schedules. */
     CUSTOM_FIELD_UNUSABLE("Custom field unusable"),
     UNKNOWN_SCHEDULES("Unknown schedules"),
+    /** More schedules chosen than the service takes ({@code Ids.MAX_SCHEDULES}); the detail names the limit. */
+    TOO_MANY_SCHEDULES("Too many schedules"),
     /** A policy step names a rotation or layer that the schedules it considers do not have; errors[] names which. */
     UNKNOWN_ROTATIONS("Unknown rotations or layers"),
     /** A policy step pages an escalation path incident.io does not know; errors[] names which. */

@@ -23,6 +23,7 @@ import static io.oncallapprover.problem.ProblemCode.UNKNOWN_INCIDENT_SETTINGS;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_ESCALATION_PATHS;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_ROTATIONS;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_SCHEDULES;
+import static io.oncallapprover.problem.ProblemCode.TOO_MANY_SCHEDULES;
 import static io.oncallapprover.problem.ProblemCode.UNSUPPORTED_MEDIA_TYPE;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_REJECTED;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_UNAVAILABLE;
@@ -116,7 +117,7 @@ public class ProblemResponses implements OASFilter {
             operation("PUT /integrations/incidentio/auto-approval",
                     answer(404, NOT_INSTALLED),
                     answer(409, CONFLICT),
-                    answer(422, UNKNOWN_SCHEDULES),
+                    answer(422, UNKNOWN_SCHEDULES, TOO_MANY_SCHEDULES),
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /integrations/incidentio/auto-approval", answer(404, NOT_FOUND, NOT_INSTALLED)),
             operation("PUT /integrations/incidentio/incident-settings",

@@ -86,6 +86,10 @@ class IncidentIoClientTest {
 
     private static IncidentIoConfig config() {
         return new IncidentIoConfig() {
+            public int schedulePageSize() {
+                return 10000;
+            }
+
             public Duration requestTimeout() {
                 return Duration.ofSeconds(1);
             }

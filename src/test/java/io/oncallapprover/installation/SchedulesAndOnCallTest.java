@@ -46,7 +46,7 @@ class SchedulesAndOnCallTest extends ApiTestBase {
                 .body("schedules.name", contains("Primary", "Secondary", "Databases"))
                 .body("schedules.timezone", contains("Europe/London", "America/New_York", "UTC"));
         wiremock.verifyThat(2, getRequestedFor(urlPathEqualTo("/v2/schedules"))
-                .withQueryParam("page_size", WireMock.equalTo("100")));
+                .withQueryParam("page_size", WireMock.equalTo("10000")));
     }
 
     @Test
@@ -91,8 +91,15 @@ class SchedulesAndOnCallTest extends ApiTestBase {
         installWithAutoApproval(ORG, PRIMARY);
         invalidRequest("a schedule id of the wrong shape", () -> setAutoApproval(ORG, List.of(PRIMARY, "not valid!")))
                 .statusCode(400).body("errors.field", contains("scheduleIds[1]"));
-        invalidRequest("51 schedule ids", () -> setAutoApproval(ORG, java.util.Collections.nCopies(51, PRIMARY)))
-                .statusCode(400).body("errors.field", contains("scheduleIds"));
+        List<String> tooMany = java.util.stream.IntStream.rangeClosed(0, io.oncallapprover.common.Ids.MAX_SCHEDULES)
+                .mapToObj(i -> "01TOOMANY" + String.format("%017d", i)).toList();
+        wiremock.resetRequests();
+        setAutoApproval(ORG, tooMany).statusCode(422).body("code", equalTo("TOO_MANY_SCHEDULES"))
+                .body("errors.field", contains("scheduleIds"))
+                .body("detail", org.hamcrest.Matchers.containsString("At most " + io.oncallapprover.common.Ids.MAX_SCHEDULES));
+        wiremock.verifyThat(0, getRequestedFor(urlPathEqualTo("/v2/schedules")));
+        setAutoApproval(ORG, java.util.Collections.nCopies(io.oncallapprover.common.Ids.MAX_SCHEDULES + 1, PRIMARY)).statusCode(200)
+                .body("scheduleIds", contains(PRIMARY));
         invalidRequest("no scheduleIds", () -> given().contentType("application/json").body("{}")
                 .put(base(ORG) + "/integrations/incidentio/auto-approval").then())
                 .statusCode(400).body("errors.field", contains("scheduleIds"));

@@ -71,6 +71,10 @@ class OnCallServiceConcurrencyTest {
             public int maxSchedules() {
                 return 100;
             }
+
+            public Source source() {
+                return Source.ENTRIES;
+            }
         };
         return service;
     }

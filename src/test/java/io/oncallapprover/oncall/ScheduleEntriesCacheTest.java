@@ -59,6 +59,8 @@ class ScheduleEntriesCacheTest {
         cache = new ScheduleEntriesCache();
         cache.client = client;
         cache.clock = clock;
+        cache.listCache = new ScheduleListCache();
+        cache.listCache.clock = clock;
         cache.incidentIo = (IncidentIoConfig) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] { IncidentIoConfig.class }, (proxy, method, args) -> switch (method.getName()) {
                     case "entryWindow" -> Duration.ofMinutes(1);
@@ -83,6 +85,10 @@ class ScheduleEntriesCacheTest {
 
             public int maxSchedules() {
                 return 100;
+            }
+
+            public Source source() {
+                return Source.ENTRIES;
             }
         };
     }

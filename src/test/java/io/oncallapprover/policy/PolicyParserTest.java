@@ -486,8 +486,10 @@ class PolicyParserTest {
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: {S1: x}}]}",
                             "rules[0].approval[0].services", "must be an array"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: ["
-                            + IntStream.range(0, 51).mapToObj(i -> "S" + i).collect(Collectors.joining(", ")) + "]}]}",
-                            "rules[0].approval[0].services", "must have at most 50 schedule ids"),
+                            + IntStream.range(0, io.oncallapprover.common.Ids.MAX_SCHEDULES + 1).mapToObj(i -> "S" + i)
+                                    .collect(Collectors.joining(", ")) + "]}]}",
+                            "rules[0].approval[0].services", "must have at most " + io.oncallapprover.common.Ids.MAX_SCHEDULES
+                                    + " schedule ids"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio, services: [S1, 7]}]}",
                             "rules[0].approval[0].services[1]", "must be a string"),
                     arguments("{name: r, approval: [{type: escalation, integration: incidentio,"

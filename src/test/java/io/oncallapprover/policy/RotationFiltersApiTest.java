@@ -2,6 +2,8 @@ package io.oncallapprover.policy;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.oncallapprover.testsupport.IncidentIoStubs.entry;
 import static io.oncallapprover.testsupport.IncidentIoStubs.rotation;
 import static io.restassured.RestAssured.given;
@@ -89,9 +91,9 @@ class RotationFiltersApiTest extends ApiTestBase {
                 .body("rules[1].approval[0].rotations", contains(NIGHT))
                 .body("rules[1].approval[0].layers", nullValue())
                 .body("rules[1].approval[1].rotations", contains(SECONDARY_ROTATION));
-        // PRIMARY is both an auto-approval schedule and a service: asked once
-        wiremock.verifyThat(1, getRequestedFor(urlEqualTo("/v2/schedules/" + PRIMARY)));
-        wiremock.verifyThat(1, getRequestedFor(urlEqualTo("/v2/schedules/" + SECONDARY)));
+        // Every schedule, rotation and layer is checked against the account's schedule list: one call in all
+        wiremock.verifyThat(1, getRequestedFor(urlPathEqualTo("/v2/schedules")));
+        wiremock.verifyThat(0, getRequestedFor(urlPathMatching("/v2/schedules/.+")));
     }
 
     @Test

@@ -25,6 +25,7 @@ class ShareClaimsTest {
     private static final long HEARTBEAT = 1_000 * MS;
     private static final long TTL = 5_000 * MS;
     private static final long MARGIN = 1_000 * MS;
+    private static final long SLOWEST_COMMIT = 4_000 * MS;
 
     @Test
     void aClaimIsTheFairShareOrWhatIsFreeWhicheverIsLess() {
@@ -122,9 +123,10 @@ class ShareClaimsTest {
             }
             assertThat(spent).as("%s: shares spent at %d ms", label, now / MS).isLessThanOrEqualTo(1.0 + 1e-9);
         }
-        // Settle: everyone reaches the database and renews on time, for a lease's life and a few heartbeats.
+        // Settle: everyone reaches the database and renews on time, for the longest lease written (a slow commit's)
+        // and a few heartbeats.
         replicas.forEach(r -> r.reachable = true);
-        long settled = now + TTL + 4 * HEARTBEAT;
+        long settled = now + SLOWEST_COMMIT + TTL + 4 * HEARTBEAT;
         while (now < settled) {
             now += 100 * MS;
             for (Replica r : replicas) {
@@ -155,7 +157,7 @@ class ShareClaimsTest {
         if (fate == 0) {
             return; // the commit failed: nothing written, the lower claim (if lower) kept
         }
-        long commit = transactionStart + random.nextInt(4_000) * MS; // a slow commit, up to past the lease
+        long commit = transactionStart + random.nextInt((int) (SLOWEST_COMMIT / MS)) * MS; // a slow commit, up to past the lease
         table.put(r.id, new Lease(claim, commit + TTL)); // clock_timestamp() + ttl, at the insert
         if (fate == 1) {
             return; // committed, but the answer was lost

@@ -30,8 +30,62 @@ public final class IncidentIoStubs {
 
     private final WireMock wiremock;
 
+    /**
+     * The account as the schedule list ({@code GET /v2/schedules}) shows it: each known schedule's body
+     * without its shifts, and each schedule's current shifts (from {@link #entries} at its instant).
+     * Answered at a low priority, so a test's own list stub wins.
+     */
+    private final java.util.Map<String, String> listed = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, List<String>> currentShifts = new java.util.HashMap<>();
+    private com.github.tomakehurst.wiremock.stubbing.StubMapping listStub;
+
     public IncidentIoStubs(WireMock wiremock) {
         this.wiremock = wiremock;
+    }
+
+    /** Re-registers the schedule list from the model. */
+    private void relist() {
+        if (listStub != null) {
+            wiremock.removeStubMapping(listStub);
+        }
+        String schedules = listed.entrySet().stream()
+                .map(e -> e.getValue().replace("\"current_shifts\": []",
+                        "\"current_shifts\": [" + String.join(",", currentShifts.getOrDefault(e.getKey(), List.of())) + "]"))
+                .collect(Collectors.joining(","));
+        listStub = wiremock.register(get(urlPathEqualTo("/v2/schedules")).atPriority(10).willReturn(okJson(
+                "{\"schedules\": [" + schedules + "], \"pagination_meta\": {\"page_size\": 10000, \"total_record_count\": "
+                        + listed.size() + "}}")));
+    }
+
+    /** Lists a schedule (as {@link #schedule} shapes it) in the account's schedule list. */
+    public void listSchedule(String id, String scheduleJson) {
+        listed.put(id, scheduleJson);
+        relist();
+    }
+
+    /** Takes a schedule out of the account's schedule list. */
+    public void unlistSchedule(String id) {
+        listed.remove(id);
+        relist();
+    }
+
+    /** The schedule's current shifts in the list: those of {@code finalEntries} that cover {@code now}. */
+    public void currentShifts(String scheduleId, Instant now, List<String> finalEntries) {
+        currentShifts.put(scheduleId, finalEntries.stream().filter(e -> covers(e, now)).toList());
+        if (listed.containsKey(scheduleId)) {
+            relist();
+        }
+    }
+
+    private static final java.util.regex.Pattern BOUNDS = java.util.regex.Pattern
+            .compile("\"start_at\": \"([^\"]+)\", \"end_at\": \"([^\"]+)\"");
+
+    private static boolean covers(String entryJson, Instant now) {
+        java.util.regex.Matcher m = BOUNDS.matcher(entryJson);
+        if (!m.find()) {
+            return false;
+        }
+        return !Instant.parse(m.group(1)).isAfter(now) && Instant.parse(m.group(2)).isAfter(now);
     }
 
     public static String q(String s) {
@@ -111,18 +165,25 @@ public final class IncidentIoStubs {
 
     /** {@code GET /v2/schedules/{id}} answering a schedule whose configuration has these {@link #rotation}s. */
     public void scheduleWithRotations(String id, String... rotations) {
-        wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(okJson(
-                "{\"schedule\": " + schedule(id, "Schedule " + id, "UTC", rotations) + "}")));
+        String body = schedule(id, "Schedule " + id, "UTC", rotations);
+        wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(okJson("{\"schedule\": " + body + "}")));
+        listSchedule(id, body);
     }
 
+    /** The schedules exist: each answers {@code GET /v2/schedules/{id}} and is in the account's list. */
     public void scheduleExists(String... ids) {
         for (String id : ids) {
-            wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(okJson(
-                    "{\"schedule\": " + schedule(id, "Schedule " + id, "UTC") + "}")));
+            String body = schedule(id, "Schedule " + id, "UTC");
+            wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(okJson("{\"schedule\": " + body + "}")));
+            listed.put(id, body);
         }
+        relist();
     }
 
+    /** The schedule does not exist: a 404 for it, and it is not in the account's list. */
     public void scheduleMissing(String id) {
+        listed.remove(id);
+        relist();
         wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(aResponse().withStatus(404)
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"type\": \"not_found\", \"status\": 404, \"request_id\": \"req-404\", \"errors\": [{\"code\": \"not_found\", \"message\": \"Not found\"}]}")));
@@ -160,6 +221,9 @@ public final class IncidentIoStubs {
     /** One page of final entries (also mirrored in {@code scheduled}), optionally pointing to a next page. */
     public void entriesPage(String scheduleId, Instant now, String windowStart, String nextCursor, String... finalEntries) {
         List<String> fin = Arrays.asList(finalEntries);
+        if (windowStart.equals(now.toString())) { // the first page: what the schedule list shows as current
+            currentShifts(scheduleId, now, fin);
+        }
         wiremock.register(entriesRequest(scheduleId, windowStart, now)
                 .willReturn(okJson(entriesBody(fin, List.of(), fin, nextCursor))));
     }
