@@ -144,6 +144,44 @@ class TwoReplicasIT {
         assertThat(within(b, org, "NOT_ON_CALL")).isLessThan(Duration.ofSeconds(1));
     }
 
+    /**
+     * The incident.io budget follows the replicas that live: a third replica brings every share to a
+     * third; killed with SIGKILL (no shutdown, its lease row left behind), its share returns to the two
+     * others once its lease lapses (5 s), within a few heartbeats more.
+     */
+    @Test
+    void aReplicaKilledWithSigkillGivesItsShareOfTheBudgetBackWhenItsLeaseLapses() throws Exception {
+        String c = start("c");
+        Process third = replicas.get(replicas.size() - 1);
+        awaitReady(c);
+        for (String replica : List.of(a, b, c)) {
+            awaitShare(replica, 1.0 / 3, Duration.ofSeconds(15));
+        }
+        third.destroyForcibly().waitFor();
+        long killed = System.nanoTime();
+        awaitShare(a, 0.5, Duration.ofSeconds(15));
+        awaitShare(b, 0.5, Duration.ofSeconds(15));
+        assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("the killed replica's share came back")
+                .isLessThan(Duration.ofSeconds(10));
+    }
+
+    /** Waits until {@code replica}'s share of the incident.io budget (its metric) is {@code expected}. */
+    private static void awaitShare(String replica, double expected, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        double share = -1;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(replica + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            share = metrics.body().lines().filter(l -> l.startsWith("incidentio_budget_share"))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+            if (Math.abs(share - expected) < 1e-6) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(replica + ": share " + share + ", expected " + expected + " within " + within);
+    }
+
     /** How long until {@code replica}'s check answers {@code code} (measured from now; fails after 5 s). */
     private static Duration within(String replica, String code) throws Exception {
         return within(replica, ORG, code);
