@@ -34,7 +34,8 @@ class ArchitectureTest {
             "io.oncallapprover.approval.ApproverDecision", "io.oncallapprover.approval.CheckCode",
             "io.oncallapprover.escalation.IncidentComposer", "io.oncallapprover.escalation.EscalationPages",
             "io.oncallapprover.policy.PagedSchedule", "io.oncallapprover.common.Emails",
-            "io.oncallapprover.replica.ShareClaims", "io.oncallapprover.replica.LocalShare" };
+            "io.oncallapprover.replica.ShareClaims", "io.oncallapprover.replica.LocalShare",
+            "io.oncallapprover.oncall.ListedSchedules" };
 
     private static final String[] FRAMEWORKS = { "io.quarkus..", "io.vertx..", "io.smallrye..", "org.hibernate..",
             "jakarta.ws.rs..", "jakarta.persistence..", "jakarta.enterprise..", "jakarta.inject..",
