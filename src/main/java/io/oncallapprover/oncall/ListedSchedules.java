@@ -51,7 +51,8 @@ public record ListedSchedules(Instant fetchedAt, Map<String, List<ScheduleEntry>
         if (!freshAt(now, staleness) || dropped.contains(scheduleId)) {
             return false;
         }
-        return !lists(scheduleId) || at.isBefore(horizon(scheduleId));
+        return at.isBefore(horizon(scheduleId)); // a schedule not listed has no horizon
+
     }
 
     /** {@link #answers} for each of {@code scheduleIds}. */

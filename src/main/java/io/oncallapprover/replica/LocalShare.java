@@ -14,9 +14,9 @@ public final class LocalShare {
 
     private final long ttlNanos;
     private final long marginNanos;
+    /** Zero until the first renewal and after the lease is given back. */
     private double share;
     private long validUntilNanos;
-    private boolean valid;
 
     public LocalShare(long ttlNanos, long marginNanos) {
         if (ttlNanos <= marginNanos || marginNanos < 0) {
@@ -28,7 +28,7 @@ public final class LocalShare {
 
     /** What may be spent at {@code nowNanos}: the last committed claim while the lease holds, else nothing. */
     public synchronized double at(long nowNanos) {
-        return valid && nowNanos - validUntilNanos < 0 ? share : 0.0;
+        return nowNanos - validUntilNanos < 0 ? share : 0.0;
     }
 
     /**
@@ -45,17 +45,10 @@ public final class LocalShare {
     public synchronized void claimed(double claim, long begunNanos) {
         share = claim;
         validUntilNanos = begunNanos + ttlNanos - marginNanos;
-        valid = true;
     }
 
     /** The lease was given back (shutdown): nothing more is spent. */
     public synchronized void released() {
         share = 0.0;
-        valid = false;
-    }
-
-    /** The last claim, whether or not the lease still holds (diagnostics). */
-    public synchronized double lastClaim() {
-        return share;
     }
 }

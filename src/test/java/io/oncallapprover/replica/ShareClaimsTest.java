@@ -53,6 +53,11 @@ class ShareClaimsTest {
         share.released();
         assertThat(share.at(300 * MS)).isZero();
         assertThatThrownBy(() -> new LocalShare(MARGIN, MARGIN)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LocalShare(TTL, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new LocalShare(MARGIN + 1, MARGIN).at(0)).isZero();
+        LocalShare noMargin = new LocalShare(TTL, 0);
+        noMargin.claimed(1.0, 0);
+        assertThat(noMargin.at(TTL - 1)).as("a margin of zero is allowed").isEqualTo(1.0);
     }
 
     /** One replica of the simulation: its local share, whether it runs and whether it reaches the database. */
