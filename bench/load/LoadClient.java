@@ -32,10 +32,15 @@ import java.util.concurrent.locks.LockSupport;
  * each request is a signed incident.io webhook delivery (Standard Webhooks: {@code webhook-id} P-i,
  * {@code webhook-timestamp} when it is due, {@code webhook-signature} HMAC-SHA256), no bearer token;
  * even ones {@code schedule.updated_v1}, odd ones {@code schedule.shift_change_v1} of the schedule.</li>
+ * <li>{@code steady --urls URL1,URL2,... --rate 20 --seconds 90 [--measure-after 30]}: as rate, the checks
+ * spread round-robin over several base URLs (replicas): check i goes to URL i mod n. Besides the figures
+ * of the whole run it reports, in {@code measured}, the checks due {@code measure-after} seconds or more
+ * after the start (statuses, latency percentiles), the answers per URL, and the answers' codes ("200 ON_CALL":
+ * the status and the first {@code "code"} of the body: the check's, or a problem's).</li>
  * </ul>
  * HTTP/1.1 (no h2c upgrade), no limit on connections (the JDK client opens one per request in flight
- * and keeps them alive), 4 client threads. Prints one JSON line: statuses, errors, latency
- * percentiles in ms, and for rate the rate achieved and the sender's worst lateness.
+ * and keeps them alive), 4 client threads. Prints one JSON line: statuses ({@code count503} apart), errors,
+ * latency percentiles in ms, and for rate the rate achieved and the sender's worst lateness.
  */
 public class LoadClient {
 
@@ -48,7 +53,7 @@ public class LoadClient {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).executor(pool).build();
-        HttpRequest request = !o.containsKey("body") ? null : HttpRequest.newBuilder(URI.create(o.get("url")))
+        HttpRequest request = !o.containsKey("body") || !o.containsKey("url") ? null : HttpRequest.newBuilder(URI.create(o.get("url")))
                 .header("Authorization", "Bearer " + o.get("token"))
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(Long.parseLong(o.getOrDefault("timeout", "30"))))
@@ -59,12 +64,15 @@ public class LoadClient {
                     Double.parseDouble(o.getOrDefault("seconds", "120")), "rate");
             case "webhooks" -> rate(client, deliveries(o), Double.parseDouble(o.getOrDefault("rate", "100")),
                     Double.parseDouble(o.getOrDefault("seconds", "60")), "webhooks");
-            default -> throw new IllegalArgumentException("mode: burst, rate or webhooks");
+            case "steady" -> steady(client, o);
+            default -> throw new IllegalArgumentException("mode: burst, rate, webhooks or steady");
         };
         System.out.println(out);
         pool.shutdownNow();
         System.exit(0);
     }
+
+    static final java.util.regex.Pattern CODE = java.util.regex.Pattern.compile("\"code\"\\s*:\\s*\"([A-Za-z_]+)\"");
 
     /** Outcomes of the requests of one run. */
     static final class Tally {
@@ -74,22 +82,36 @@ public class LoadClient {
         final AtomicInteger done = new AtomicInteger();
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger maxInFlight = new AtomicInteger();
+        /** The status (or -1 for a client error) of each request, for the measured window and per URL. */
+        final int[] outcome;
+        /** When set, answers are read and their first "code" counted (the check's code, or a problem's). */
+        Map<String, LongAdder> codes;
 
         Tally(int n) {
             latencyNanos = new long[n];
             Arrays.fill(latencyNanos, -1);
+            outcome = new int[n];
         }
 
         CompletableFuture<Void> send(HttpClient client, HttpRequest request, int i, long dueNanos) {
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-            return client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, failure) -> {
+            HttpResponse.BodyHandler<?> handler = codes == null ? HttpResponse.BodyHandlers.discarding()
+                    : HttpResponse.BodyHandlers.ofString();
+            return client.sendAsync(request, handler).handle((response, failure) -> {
                 latencyNanos[i] = System.nanoTime() - dueNanos;
                 inFlight.decrementAndGet();
                 if (failure != null) {
                     Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
                     errors.computeIfAbsent(cause.getClass().getSimpleName(), k -> new LongAdder()).increment();
+                    outcome[i] = -1;
                 } else {
                     statuses.computeIfAbsent(response.statusCode(), k -> new LongAdder()).increment();
+                    outcome[i] = response.statusCode();
+                    if (codes != null) {
+                        java.util.regex.Matcher m = CODE.matcher(String.valueOf(response.body()));
+                        codes.computeIfAbsent(response.statusCode() + " " + (m.find() ? m.group(1) : "-"), k -> new LongAdder())
+                                .increment();
+                    }
                 }
                 done.incrementAndGet();
                 return null;
@@ -105,6 +127,12 @@ public class LoadClient {
             errors.forEach((k, v) -> er.put(k, v.sum()));
             m.put("completed", sorted.length);
             m.put("statuses", st);
+            m.put("count503", st.getOrDefault("503", 0L));
+            if (codes != null) {
+                Map<String, Long> cd = new TreeMap<>();
+                codes.forEach((k, v) -> cd.put(k, v.sum()));
+                m.put("codes", cd);
+            }
             m.put("errors", er);
             m.put("maxInFlight", maxInFlight.get());
             m.put("p50Ms", pct(sorted, 0.50));
@@ -113,6 +141,62 @@ public class LoadClient {
             m.put("maxMs", sorted.length == 0 ? null : ms(sorted[sorted.length - 1]));
             return toJson(m);
         }
+    }
+
+    /** Statuses and latency percentiles of the requests from index {@code from} on (the measured window). */
+    static Map<String, Object> window(Tally tally, int from) {
+        long[] sorted = Arrays.stream(Arrays.copyOfRange(tally.latencyNanos, Math.min(from, tally.latencyNanos.length),
+                tally.latencyNanos.length)).filter(v -> v >= 0).sorted().toArray();
+        Map<String, Long> st = new TreeMap<>();
+        for (int i = from; i < tally.outcome.length; i++) {
+            if (tally.latencyNanos[i] >= 0) {
+                st.merge(tally.outcome[i] < 0 ? "error" : Integer.toString(tally.outcome[i]), 1L, Long::sum);
+            }
+        }
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("completed", sorted.length);
+        m.put("statuses", st);
+        m.put("p50Ms", pct(sorted, 0.50));
+        m.put("p90Ms", pct(sorted, 0.90));
+        m.put("p99Ms", pct(sorted, 0.99));
+        m.put("maxMs", sorted.length == 0 ? null : ms(sorted[sorted.length - 1]));
+        return m;
+    }
+
+    /** Checks at a fixed rate, open loop, round-robin over the URLs (one per replica). */
+    static String steady(HttpClient client, Map<String, String> o) throws Exception {
+        String[] urls = o.get("urls").split(",");
+        HttpRequest[] requests = new HttpRequest[urls.length];
+        for (int u = 0; u < urls.length; u++) {
+            requests[u] = HttpRequest.newBuilder(URI.create(urls[u].trim()))
+                    .header("Authorization", "Bearer " + o.get("token"))
+                    .header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(Long.parseLong(o.getOrDefault("timeout", "30"))))
+                    .POST(HttpRequest.BodyPublishers.ofString(o.get("body"))).build();
+        }
+        double rate = Double.parseDouble(o.getOrDefault("rate", "20"));
+        double seconds = Double.parseDouble(o.getOrDefault("seconds", "90"));
+        double measureAfter = Double.parseDouble(o.getOrDefault("measure-after", "0"));
+        Tally[] holder = new Tally[1];
+        String whole = rate(client, i -> requests[i % requests.length], rate, seconds, "steady", tally -> {
+            holder[0] = tally;
+            Map<String, Object> extra = new java.util.LinkedHashMap<>();
+            extra.put("urls", urls.length);
+            extra.put("measureAfterSeconds", measureAfter);
+            extra.put("measured", window(tally, (int) Math.ceil(measureAfter * rate)));
+            Map<String, Object> byUrl = new java.util.LinkedHashMap<>();
+            for (int u = 0; u < urls.length; u++) {
+                Map<String, Long> st = new TreeMap<>();
+                for (int i = u; i < tally.outcome.length; i += urls.length) {
+                    st.merge(tally.latencyNanos[i] < 0 ? "unanswered" : tally.outcome[i] < 0 ? "error"
+                            : Integer.toString(tally.outcome[i]), 1L, Long::sum);
+                }
+                byUrl.put(Integer.toString(u), st);
+            }
+            extra.put("byUrl", byUrl);
+            return extra;
+        });
+        return whole;
     }
 
     static String burst(HttpClient client, HttpRequest request, int n, String preconnect) throws Exception {
@@ -172,8 +256,16 @@ public class LoadClient {
 
     static String rate(HttpClient client, java.util.function.IntFunction<HttpRequest> requests, double rate, double seconds,
             String mode) throws Exception {
+        return rate(client, requests, rate, seconds, mode, tally -> Map.of());
+    }
+
+    static String rate(HttpClient client, java.util.function.IntFunction<HttpRequest> requests, double rate, double seconds,
+            String mode, java.util.function.Function<Tally, Map<String, Object>> more) throws Exception {
         int n = (int) Math.round(rate * seconds);
         Tally tally = new Tally(n);
+        if (mode.equals("steady")) {
+            tally.codes = new ConcurrentHashMap<>();
+        }
         List<CompletableFuture<Void>> all = new ArrayList<>(n);
         double periodNanos = 1e9 / rate;
         long start = System.nanoTime() + 100_000_000L;
@@ -196,6 +288,7 @@ public class LoadClient {
         extra.put("sent", n);
         extra.put("achievedRate", Math.round(n / ((lastSent - start) / 1e9) * 10) / 10.0);
         extra.put("senderWorstLateMs", ms(worstLateNanos));
+        extra.putAll(more.apply(tally));
         return tally.json(extra);
     }
 

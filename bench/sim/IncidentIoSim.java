@@ -45,30 +45,61 @@ import com.sun.net.httpserver.HttpServer;
  * pages hold another user's shift.</li>
  * </ul>
  * Every answer to {@code /v*} is sent after {@code --delay-ms} (a scheduled executor holds the
- * exchange: 1,000 concurrent requests need no 1,000 threads). A sliding 60 s limit per
- * {@code Authorization} header ({@code --rate-limit}, 0 = off) answers 429 with {@code Retry-After}
- * (whole seconds until the oldest admitted request leaves the window) beyond it; a request refused
- * does not count towards the limit.
+ * exchange: 1,000 concurrent requests need no 1,000 threads). The rate limit per {@code Authorization}
+ * header ({@code --rate-limit}, 0 = off) has two models ({@code --rate-model}):
+ * <ul>
+ * <li>{@code window} (the default, what bench/run.sh measures against): at most {@code rate-limit}
+ * requests in any sliding 60 s; beyond it 429 with {@code Retry-After} = whole seconds until the oldest
+ * admitted request leaves the window;</li>
+ * <li>{@code bucket} (how incident.io documents its limit, used by bench/scale.sh): a token bucket of
+ * {@code rate-limit} tokens (1,200) that refills continuously at {@code rate-limit}/60 per second (20/s):
+ * bursts up to 1,200, sustained 20 requests/s; when empty, 429 with {@code Retry-After} = whole
+ * seconds until a token is there (at least 1).</li>
+ * </ul>
+ * In both, a request refused does not count towards the limit.
+ *
+ * <p>Generated schedules ({@code --generated-schedules N}, or {@code POST /__config?schedules=N} at run
+ * time; 0 = back to {@code --schedules}): the account then has exactly N schedules,
+ * {@code 01SCALE} + a zero-padded number (1..N) to 26 characters, in that order. {@code GET /v2/schedules}
+ * honours {@code page_size} up to 10,000 (default 25; more, or less than 1, is a 422 as in incident.io's
+ * schema) and pages with {@code pagination_meta.after} (the last id of the page; absent on the last page)
+ * and {@code total_record_count}. Each schedule has incident.io's shape (id, name, timezone, team_ids,
+ * annotations, permalink, created_at, updated_at, a config with one rotation of one layer, its users and
+ * handovers) with {@code current_shifts} (who is on call now: [t - 1 h, t + 7 h), t = when the schedules
+ * were generated, renewed every 6 h) and {@code next_shifts} (the next 8 h); the list fills
+ * {@code next_shifts} only when {@code page_size} is 25 or less, as incident.io does. The bench user
+ * ({@code --user}) is on call only in the LAST schedule; schedule n has {@code oncall-n@example.com} on
+ * call. {@code GET /v2/schedule_entries} of a generated schedule answers the same shifts (those overlapping
+ * the window asked) as scheduled and final entries, in one page.
  *
  * <p>Administration (never delayed nor limited): {@code GET /__stats} (JSON: requests per endpoint,
- * schedule_entries calls per API key, schedule and page, 429s sent, the most requests in flight),
- * {@code POST /__reset} (zeroes the counters and the rate-limit windows),
- * {@code POST /__config?delayMs=&rateLimit=} (changes them at run time).
+ * requests per API key in all and per endpoint, schedule_entries calls per API key, schedule and page,
+ * 429s sent in all and per API key, the most requests in flight), {@code POST /__reset} (zeroes the
+ * counters and the rate-limit state), {@code POST /__config?delayMs=&rateLimit=&rateModel=&schedules=}
+ * (changes them at run time).
  *
  * <p>Options (or environment variables): {@code --port} (SIM_PORT, 18089), {@code --delay-ms}
- * (SIM_DELAY_MS, 50), {@code --rate-limit} (SIM_RATE_LIMIT, 1200 per 60 s), {@code --schedules}
- * (SIM_SCHEDULES, {@code id:pages,...}), {@code --user} (SIM_USER, the bench user's email),
- * {@code --threads} (SIM_THREADS, 4: request handling; the delay is a timer, not a thread).
+ * (SIM_DELAY_MS, 50), {@code --rate-limit} (SIM_RATE_LIMIT, 1200), {@code --rate-model}
+ * (SIM_RATE_MODEL, window), {@code --schedules} (SIM_SCHEDULES, {@code id:pages,...}),
+ * {@code --generated-schedules} (SIM_GENERATED_SCHEDULES, 0), {@code --user} (SIM_USER, the bench
+ * user's email), {@code --threads} (SIM_THREADS, 4: request handling; the delay is a timer, not a thread).
  */
 public class IncidentIoSim {
 
     static final String SCHEDULE_TYPE_ID = "01SIMCATTYPESCHEDULE000001";
     static final String CURSOR_PREFIX = "simcursor-";
+    static final String GENERATED_PREFIX = "01SCALE";
+    static final int ID_LENGTH = 26;
+    static final int MAX_PAGE_SIZE = 10_000;
+    static final String BENCH_USER_ID = "01SIMUSERBENCH000000000001";
 
     final Map<String, Integer> schedulePages = new LinkedHashMap<>();
     final String user;
     volatile long delayMs;
     volatile int rateLimit;
+    volatile String rateModel;
+    /** The generated account (null: the configured schedules); replaced as a whole. */
+    volatile Generated generated;
 
     final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, named("sim-delay"));
     final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
@@ -77,11 +108,17 @@ public class IncidentIoSim {
     final Map<String, LongAdder> rateLimitedByKey = new ConcurrentHashMap<>();
     final LongAdder rateLimited = new LongAdder();
     final Map<String, ArrayDeque<Long>> windows = new HashMap<>();
+    /** api key header -> token bucket (model "bucket") */
+    final Map<String, Bucket> buckets = new HashMap<>();
+    /** api key -> requests (all endpoints, 429s included) */
+    final Map<String, LongAdder> requestsByKey = new ConcurrentHashMap<>();
+    /** api key -> endpoint -> requests */
+    final Map<String, Map<String, LongAdder>> requestsByKeyEndpoint = new ConcurrentHashMap<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     final AtomicLong since = new AtomicLong(System.currentTimeMillis());
 
-    IncidentIoSim(String schedules, String user, long delayMs, int rateLimit) {
+    IncidentIoSim(String schedules, String user, long delayMs, int rateLimit, String rateModel, int generatedSchedules) {
         for (String spec : schedules.split(",")) {
             String[] parts = spec.trim().split(":");
             if (parts[0].isEmpty()) {
@@ -92,6 +129,15 @@ public class IncidentIoSim {
         this.user = user;
         this.delayMs = delayMs;
         this.rateLimit = rateLimit;
+        this.rateModel = checkRateModel(rateModel);
+        this.generated = generatedSchedules > 0 ? new Generated(generatedSchedules, user, Instant.now()) : null;
+    }
+
+    static String checkRateModel(String model) {
+        if (!model.equals("window") && !model.equals("bucket")) {
+            throw new IllegalArgumentException("rate model: window or bucket, not " + model);
+        }
+        return model;
     }
 
     public static void main(String[] args) throws IOException {
@@ -109,15 +155,19 @@ public class IncidentIoSim {
                         + "01BENCHSIX0000000000000006:1"),
                 opt(opts, "user", "SIM_USER", "bench.user@example.com"),
                 Long.parseLong(opt(opts, "delay-ms", "SIM_DELAY_MS", "50")),
-                Integer.parseInt(opt(opts, "rate-limit", "SIM_RATE_LIMIT", "1200")));
+                Integer.parseInt(opt(opts, "rate-limit", "SIM_RATE_LIMIT", "1200")),
+                opt(opts, "rate-model", "SIM_RATE_MODEL", "window"),
+                Integer.parseInt(opt(opts, "generated-schedules", "SIM_GENERATED_SCHEDULES", "0")));
         int threads = Integer.parseInt(opt(opts, "threads", "SIM_THREADS", "4"));
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 4096);
         ExecutorService pool = Executors.newFixedThreadPool(threads, named("sim-http"));
         server.setExecutor(pool);
         server.createContext("/", sim::handle);
         server.start();
-        System.out.printf("incident.io simulator on 127.0.0.1:%d: delay %d ms, rate limit %d/60s per key, schedules %s, user %s%n",
-                port, sim.delayMs, sim.rateLimit, sim.schedulePages, sim.user);
+        Generated g = sim.generated;
+        System.out.printf("incident.io simulator on 127.0.0.1:%d: delay %d ms, rate limit %d/60s per key (%s), schedules %s, user %s%n",
+                port, sim.delayMs, sim.rateLimit, sim.rateModel,
+                g == null ? sim.schedulePages.toString() : g.count + " generated", sim.user);
     }
 
     static String opt(Map<String, String> opts, String name, String env, String dflt) {
@@ -163,6 +213,9 @@ public class IncidentIoSim {
             answer = error(401, "authentication_error", "missing_authorization_material", "No API key was sent");
         } else {
             String key = auth.substring(7);
+            requestsByKey.computeIfAbsent(key, k -> new LongAdder()).increment();
+            requestsByKeyEndpoint.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(endpoint, k -> new LongAdder()).increment();
             if (path.equals("/v2/schedule_entries")) {
                 countEntries(key, query);
             }
@@ -211,6 +264,11 @@ public class IncidentIoSim {
             return 0;
         }
         long now = System.nanoTime();
+        if (rateModel.equals("bucket")) {
+            synchronized (buckets) {
+                return buckets.computeIfAbsent(auth, k -> new Bucket(limit, now)).take(limit, now);
+            }
+        }
         long windowNanos = TimeUnit.SECONDS.toNanos(60);
         synchronized (windows) {
             ArrayDeque<Long> w = windows.computeIfAbsent(auth, k -> new ArrayDeque<>());
@@ -223,6 +281,29 @@ public class IncidentIoSim {
             }
             w.addLast(now);
             return 0;
+        }
+    }
+
+    /** incident.io's documented limit: {@code capacity} tokens, refilled continuously at capacity/60 per second. */
+    static final class Bucket {
+        double tokens;
+        long last;
+
+        Bucket(double capacity, long now) {
+            tokens = capacity;
+            last = now;
+        }
+
+        /** 0 when a token was taken; otherwise whole seconds until one is there (at least 1). */
+        long take(int capacity, long now) {
+            double perSecond = capacity / 60.0;
+            tokens = Math.min(capacity, tokens + (now - last) / 1e9 * perSecond);
+            last = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return 0;
+            }
+            return Math.max(1, (long) Math.ceil((1 - tokens) / perSecond));
         }
     }
 
@@ -275,12 +356,18 @@ public class IncidentIoSim {
                 return new Answer(200, "{\"incident_types\":[{\"id\":\"01SIMTYPEDEFAULT0000000001\",\"name\":\"Default\","
                         + "\"is_default\":true,\"private_incidents_only\":false}]}");
             case "GET /v2/schedules":
-                return schedules(query);
+                return generated() != null ? generatedSchedules(query) : schedules(query);
             case "GET /v2/schedule_entries":
-                return scheduleEntries(query, now);
+                return generated() != null ? generatedEntries(query) : scheduleEntries(query, now);
             default:
                 if (method.equals("GET") && path.startsWith("/v2/schedules/")) {
                     String id = path.substring("/v2/schedules/".length());
+                    Generated g = generated();
+                    if (g != null) {
+                        int n = g.number(id);
+                        return n < 1 ? error(404, "not_found", "not_found", "Not found")
+                                : new Answer(200, "{\"schedule\":" + g.schedule(n, true) + "}");
+                    }
                     if (schedulePages.containsKey(id)) {
                         return new Answer(200, "{\"schedule\":" + schedule(id) + "}");
                     }
@@ -352,6 +439,178 @@ public class IncidentIoSim {
                 + "\",\"email\":\"" + email + "\"}}";
     }
 
+    /** The generated account, renewed (same schedules, shifts moved) once its shifts are 6 h old. */
+    Generated generated() {
+        Generated g = generated;
+        if (g != null && Instant.now().isAfter(g.anchor.plus(6, ChronoUnit.HOURS))) {
+            synchronized (this) {
+                if (generated == g) {
+                    generated = new Generated(g.count, user, Instant.now());
+                }
+                g = generated;
+            }
+        }
+        return g;
+    }
+
+    static Integer pageSize(Map<String, String> query) {
+        try {
+            int size = Integer.parseInt(query.getOrDefault("page_size", "25"));
+            return size < 1 || size > MAX_PAGE_SIZE ? null : size;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    Answer generatedSchedules(Map<String, String> query) {
+        Generated g = generated();
+        Integer size = pageSize(query);
+        if (size == null) {
+            return error(422, "validation_error", "invalid_value", "page_size must be between 1 and " + MAX_PAGE_SIZE);
+        }
+        int from = 0; // index of the first schedule of the page (schedule from + 1)
+        String after = query.get("after");
+        if (after != null && !after.isEmpty()) {
+            from = g.number(after);
+            if (from < 1) {
+                return error(422, "validation_error", "invalid_value", "after is not a schedule id");
+            }
+        }
+        int to = Math.min(g.count, from + size);
+        boolean next = size <= 25;
+        StringBuilder b = new StringBuilder(Math.max(64, (to - from) * 1400)).append("{\"schedules\":[");
+        for (int n = from + 1; n <= to; n++) {
+            b.append(n > from + 1 ? "," : "").append(g.schedule(n, next));
+        }
+        b.append("],\"pagination_meta\":{\"page_size\":").append(size).append(",\"total_record_count\":").append(g.count);
+        if (to < g.count) {
+            b.append(",\"after\":\"").append(Generated.id(to)).append('"');
+        }
+        return new Answer(200, b.append("}}").toString());
+    }
+
+    Answer generatedEntries(Map<String, String> query) {
+        Generated g = generated();
+        String id = query.get("schedule_id");
+        int n = id == null ? 0 : g.number(id);
+        if (n < 1) {
+            return error(404, "not_found", "not_found", "Schedule not found");
+        }
+        Instant from;
+        Instant to;
+        try {
+            from = Instant.parse(query.getOrDefault("entry_window_start", ""));
+            to = Instant.parse(query.getOrDefault("entry_window_end", ""));
+        } catch (DateTimeParseException e) {
+            return error(422, "validation_error", "invalid_value", "entry_window_start and entry_window_end must be times");
+        }
+        List<String> shifts = new ArrayList<>();
+        if (g.currentStart.isBefore(to) && g.currentEnd.isAfter(from)) {
+            shifts.add(g.current(n));
+        }
+        if (g.currentEnd.isBefore(to) && g.nextEnd.isAfter(from)) {
+            shifts.add(g.next(n));
+        }
+        String list = "[" + String.join(",", shifts) + "]";
+        return new Answer(200, "{\"schedule_entries\":{\"scheduled\":" + list + ",\"overrides\":[],\"final\":" + list
+                + "},\"pagination_meta\":{\"page_size\":100}}");
+    }
+
+    /**
+     * N schedules of incident.io's shape. Shifts are fixed for the account's life: the current one covers
+     * [anchor - 1 h, anchor + 7 h), the next one the following 8 h (stable fingerprints, as a real rota).
+     */
+    static final class Generated {
+        final int count;
+        final String benchUser;
+        final Instant anchor;
+        final Instant currentStart;
+        final Instant currentEnd;
+        final Instant nextEnd;
+
+        Generated(int count, String benchUser, Instant now) {
+            this.count = count;
+            this.benchUser = benchUser;
+            this.anchor = now.truncatedTo(ChronoUnit.SECONDS);
+            this.currentStart = anchor.minus(1, ChronoUnit.HOURS);
+            this.currentEnd = anchor.plus(7, ChronoUnit.HOURS);
+            this.nextEnd = currentEnd.plus(8, ChronoUnit.HOURS);
+        }
+
+        static String pad(String prefix, int n) {
+            String digits = Integer.toString(n);
+            return prefix + "0".repeat(Math.max(0, ID_LENGTH - prefix.length() - digits.length())) + digits;
+        }
+
+        static String id(int n) {
+            return pad(GENERATED_PREFIX, n);
+        }
+
+        /** 1..count for a generated id, else 0. */
+        int number(String id) {
+            if (id.length() != ID_LENGTH || !id.startsWith(GENERATED_PREFIX)) {
+                return 0;
+            }
+            try {
+                int n = Integer.parseInt(id.substring(GENERATED_PREFIX.length()));
+                return n >= 1 && n <= count && id.equals(id(n)) ? n : 0;
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+
+        String rotation(int n) {
+            return pad("01SCALEROT", n);
+        }
+
+        String layer(int n) {
+            return pad("01SCALELAY", n);
+        }
+
+        /** The user on call now in schedule n: the bench user only in the last one. */
+        String currentUser(int n) {
+            return n == count ? user(BENCH_USER_ID, "Bench User", benchUser)
+                    : user(pad("01SCALEUSER", n), "On-call " + n, "oncall-" + n + "@example.com");
+        }
+
+        String nextUser(int n) {
+            return user(pad("01SCALENEXT", n), "Next on-call " + n, "oncall-next-" + n + "@example.com");
+        }
+
+        static String user(String id, String name, String email) {
+            return "{\"id\":\"" + id + "\",\"name\":\"" + name + "\",\"email\":\"" + email + "\",\"role\":\"responder\"}";
+        }
+
+        String shift(int n, Instant start, Instant end, String user, String which) {
+            return "{\"start_at\":\"" + start + "\",\"end_at\":\"" + end + "\",\"entry_id\":\"" + pad("01SCALE" + which, n)
+                    + "\",\"fingerprint\":\"fp-" + id(n) + "-" + which.toLowerCase() + "-" + start.getEpochSecond()
+                    + "\",\"rotation_id\":\"" + rotation(n)
+                    + "\",\"layer_id\":\"" + layer(n) + "\",\"user\":" + user + "}";
+        }
+
+        String current(int n) {
+            return shift(n, currentStart, currentEnd, currentUser(n), "CUR");
+        }
+
+        String next(int n) {
+            return shift(n, currentEnd, nextEnd, nextUser(n), "NXT");
+        }
+
+        String schedule(int n, boolean withNext) {
+            String id = id(n);
+            Instant created = Instant.parse("2025-01-06T09:00:00Z");
+            return "{\"id\":\"" + id + "\",\"name\":\"Scale schedule " + n + "\",\"timezone\":\"Europe/London\","
+                    + "\"team_ids\":[],\"annotations\":{},\"permalink\":\"https://app.incident.io/sim/on-call/schedules/" + id + "\","
+                    + "\"created_at\":\"" + created + "\",\"updated_at\":\"" + created.plus(n, ChronoUnit.MINUTES) + "\","
+                    + "\"config\":{\"rotations\":[{\"id\":\"" + rotation(n) + "\",\"name\":\"Rotation " + n + "\","
+                    + "\"layers\":[{\"id\":\"" + layer(n) + "\",\"name\":\"Layer 1\"}],"
+                    + "\"users\":[" + currentUser(n) + "," + nextUser(n) + "],"
+                    + "\"handover_start_at\":\"" + currentStart + "\","
+                    + "\"handovers\":[{\"interval\":8,\"interval_type\":\"hourly\"}],\"working_intervals\":[]}]},"
+                    + "\"current_shifts\":[" + current(n) + "],\"next_shifts\":[" + (withNext ? next(n) : "") + "]}";
+        }
+    }
+
     static Answer error(int status, String type, String code, String message) {
         return new Answer(status, problem(status, type, code, message));
     }
@@ -374,21 +633,45 @@ public class IncidentIoSim {
                 }
                 if (query.containsKey("rateLimit")) {
                     rateLimit = Integer.parseInt(query.get("rateLimit"));
+                    resetRates();
                 }
-                return new Answer(200, "{\"delayMs\":" + delayMs + ",\"rateLimit\":" + rateLimit + "}");
+                if (query.containsKey("rateModel")) {
+                    rateModel = checkRateModel(query.get("rateModel"));
+                    resetRates();
+                }
+                if (query.containsKey("schedules")) {
+                    int n = Integer.parseInt(query.get("schedules"));
+                    generated = n > 0 ? new Generated(n, user, Instant.now()) : null;
+                }
+                return new Answer(200, config());
             default:
                 return error(404, "not_found", "not_found", "Unknown admin path");
         }
     }
 
-    void reset() {
-        requests.clear();
-        entries.clear();
-        rateLimitedByKey.clear();
-        rateLimited.reset();
+    String config() {
+        Generated g = generated;
+        return "{\"delayMs\":" + delayMs + ",\"rateLimit\":" + rateLimit + ",\"rateModel\":\"" + rateModel
+                + "\",\"generatedSchedules\":" + (g == null ? 0 : g.count) + "}";
+    }
+
+    void resetRates() {
         synchronized (windows) {
             windows.clear();
         }
+        synchronized (buckets) {
+            buckets.clear();
+        }
+    }
+
+    void reset() {
+        requests.clear();
+        requestsByKey.clear();
+        requestsByKeyEndpoint.clear();
+        entries.clear();
+        rateLimitedByKey.clear();
+        rateLimited.reset();
+        resetRates();
         maxInFlight.set(inFlight.get());
         since.set(System.currentTimeMillis());
     }
@@ -396,9 +679,22 @@ public class IncidentIoSim {
     String stats() {
         StringBuilder b = new StringBuilder("{");
         b.append("\"since\":\"").append(Instant.ofEpochMilli(since.get())).append("\",");
-        b.append("\"delayMs\":").append(delayMs).append(",\"rateLimit\":").append(rateLimit).append(',');
+        Generated g = generated;
+        b.append("\"delayMs\":").append(delayMs).append(",\"rateLimit\":").append(rateLimit)
+                .append(",\"rateModel\":\"").append(rateModel).append("\",\"generatedSchedules\":").append(g == null ? 0 : g.count)
+                .append(",\"now\":\"").append(Instant.now()).append("\",");
         b.append("\"requests\":{");
         appendCounts(b, new TreeMap<>(requests));
+        b.append("},\"requestsByKey\":{");
+        appendCounts(b, new TreeMap<>(requestsByKey));
+        b.append("},\"requestsByKeyEndpoint\":{");
+        boolean firstOfKeys = true;
+        for (var byKey : new TreeMap<>(requestsByKeyEndpoint).entrySet()) {
+            b.append(firstOfKeys ? "" : ",").append(json(byKey.getKey())).append(":{");
+            firstOfKeys = false;
+            appendCounts(b, new TreeMap<>(byKey.getValue()));
+            b.append('}');
+        }
         b.append("},\"scheduleEntries\":{");
         boolean firstKey = true;
         for (var byKey : new TreeMap<>(entries).entrySet()) {
