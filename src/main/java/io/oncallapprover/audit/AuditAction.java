@@ -28,6 +28,10 @@ public enum AuditAction {
     WEBHOOK_SETTINGS_CHANGED,
     /** A shift change showed the requester no longer on call for any schedule that justified the grant: it ended. */
     GRANT_ENDED_BY_SHIFT_CHANGE,
+    /** An active grant ended early ({@code POST /access-requests/{id}/revoke}). */
+    GRANT_REVOKED,
+    /** A pending request given up ({@code POST /access-requests/{id}/withdraw}); its page stops. */
+    REQUEST_WITHDRAWN,
     /** incident.io reported the request's escalation incident resolved or closed. */
     INCIDENT_RESOLVED,
     /** A request created while incident.io could not be asked was evaluated again. */

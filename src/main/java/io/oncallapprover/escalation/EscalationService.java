@@ -47,6 +47,9 @@ public class EscalationService implements DecisionFollowUp {
     private static final Logger LOG = Logger.getLogger(EscalationService.class);
 
     @Inject
+    io.oncallapprover.request.RequestEvents events;
+
+    @Inject
     AccessRequestService requests;
 
     @Inject
@@ -131,7 +134,8 @@ public class EscalationService implements DecisionFollowUp {
                     return task.call(() -> audit.record(orgId, request.id, AuditAction.REQUEST_ESCALATED, caller.subject(),
                             (resend ? "paging again after the page failed: " : "paging ") + "the on-call team of "
                                     + plan.schedules() + " (rules " + plan.ruleNames() + ")"))
-                            .replaceWith(request);
+                            .call(() -> events.record(request, io.oncallapprover.request.RequestEventType.ESCALATED))
+                .replaceWith(request);
                 });
             });
         }));
@@ -166,6 +170,7 @@ public class EscalationService implements DecisionFollowUp {
         return chain.call(() -> audit.record(request.orgId, request.id, AuditAction.REQUEST_ESCALATED, caller.subject(),
                 "paging without an incident, through " + describe(page.targets()) + ", for " + plan.schedules()
                         + " (rules " + plan.ruleNames() + ")"))
+                .call(() -> events.record(request, io.oncallapprover.request.RequestEventType.ESCALATED))
                 .replaceWith(request);
     }
 
@@ -185,6 +190,7 @@ public class EscalationService implements DecisionFollowUp {
         return chain.call(() -> audit.record(request.orgId, request.id, AuditAction.REQUEST_ESCALATED, caller.subject(),
                 "paging again after " + failed.size() + " escalation(s) failed: "
                         + describe(failed.stream().map(e -> new EscalationPages.Target(e.escalationPathId, e.sources.schedules())).toList())))
+                .call(() -> events.record(request, io.oncallapprover.request.RequestEventType.ESCALATED))
                 .replaceWith(request);
     }
 

@@ -84,6 +84,18 @@ public final class IncidentComposer {
         return new EditIncidentRequest(notifyChannel, new IncidentEdit(summary.toString()));
     }
 
+    /** The summary after the request was withdrawn: nobody needs to decide any more. The status is never touched. */
+    public static EditIncidentRequest withdrawn(Escalation e, String by, Instant at, String comment, boolean notifyChannel) {
+        StringBuilder summary = new StringBuilder(summary(e)).append("\n\n");
+        summary.append("Withdrawn by ").append(by == null ? "the requester's side" : by).append(" at ").append(at)
+                .append(": nobody needs to decide any more.");
+        if (comment != null && !comment.isBlank()) {
+            summary.append("\nComment, as written:\n").append(quote(comment));
+        }
+        summary.append("\nThis incident is not closed automatically: resolve it when done.");
+        return new EditIncidentRequest(notifyChannel, new IncidentEdit(summary.toString()));
+    }
+
     static String name(Escalation e) {
         String name = "Access request: " + e.requester() + " → " + resource(e);
         return name.length() <= MAX_NAME ? name : name.substring(0, MAX_NAME - 1) + "…";

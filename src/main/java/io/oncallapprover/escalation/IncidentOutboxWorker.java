@@ -30,6 +30,7 @@ import io.oncallapprover.approval.DecisionTable.EscalationPlan;
 import io.oncallapprover.approval.RuleRef;
 import io.oncallapprover.request.AccessDecision;
 import io.oncallapprover.request.AccessRequest;
+import io.oncallapprover.request.RequestEventType;
 import io.oncallapprover.request.MatchedRules;
 import io.oncallapprover.request.PageEscalation;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -49,6 +50,9 @@ import io.smallrye.mutiny.Uni;
 public class IncidentOutboxWorker {
 
     private static final Logger LOG = Logger.getLogger(IncidentOutboxWorker.class);
+
+    @Inject
+    io.oncallapprover.request.RequestEvents events;
 
     @Inject
     IncidentIoClient client;
@@ -413,9 +417,11 @@ public class IncidentOutboxWorker {
                 }
                 escalation.error = null;
                 escalation.updatedAt = now;
-                return audit.record(task.orgId(), task.requestId(), task.kind() == OutboxTask.Kind.CREATE_ESCALATION
-                        && state == PageEscalation.State.CREATED ? AuditAction.ESCALATION_CREATED
-                                : AuditAction.ESCALATION_CANCELLED, "system", detail);
+                boolean createdNow = task.kind() == OutboxTask.Kind.CREATE_ESCALATION && state == PageEscalation.State.CREATED;
+                return audit.record(task.orgId(), task.requestId(), createdNow ? AuditAction.ESCALATION_CREATED
+                        : AuditAction.ESCALATION_CANCELLED, "system", detail)
+                        .call(() -> createdNow ? requestEvent(task.requestId(), RequestEventType.PAGE_CREATED)
+                                : Uni.createFrom().voidItem());
             }).replaceWithVoid();
         });
     }
@@ -435,11 +441,14 @@ public class IncidentOutboxWorker {
     private Uni<Void> update(Claimed task, Work work) {
         AccessRequest request = work.request();
         AccessDecision decision = work.decision();
-        if (decision == null || request.incidentId == null) {
+        boolean withdrawn = request.status == AccessRequest.Status.WITHDRAWN;
+        if (decision == null && !withdrawn || request.incidentId == null) {
             return Uni.createFrom().failure(new IllegalStateException("nothing to edit yet"));
         }
-        var body = IncidentComposer.decided(escalation(request), decision.decision, decision.approver, decision.decidedAt,
-                decision.comment, request.grantExpiresAt, config.notifyIncidentChannel());
+        var body = withdrawn ? IncidentComposer.withdrawn(escalation(request), request.endedBy, request.updatedAt,
+                request.endedComment, config.notifyIncidentChannel())
+                : IncidentComposer.decided(escalation(request), decision.decision, decision.approver, decision.decidedAt,
+                        decision.comment, request.grantExpiresAt, config.notifyIncidentChannel());
         return client.editIncident(integrations.keyOf(work.integration()), request.incidentId, body)
                 .flatMap(incident -> done(task, null, "summary of " + request.incidentReference + " shows the decision"));
     }
@@ -478,7 +487,8 @@ public class IncidentOutboxWorker {
                 request.incidentState = AccessRequest.IncidentState.CREATED;
                 request.incidentError = null;
                 request.updatedAt = now;
-                return audit.record(task.orgId(), task.requestId(), AuditAction.INCIDENT_CREATED, "system", detail);
+                return audit.record(task.orgId(), task.requestId(), AuditAction.INCIDENT_CREATED, "system", detail)
+                        .call(() -> events.record(request, RequestEventType.PAGE_CREATED));
             }).replaceWithVoid();
         });
     }
@@ -536,6 +546,7 @@ public class IncidentOutboxWorker {
                     escalation.updatedAt = now;
                 }).call(() -> audit.record(task.orgId(), task.requestId(), creating ? AuditAction.ESCALATION_CREATE_FAILED
                         : AuditAction.ESCALATION_CANCEL_FAILED, "system", "gave up after " + attempt.attempts() + " attempts: " + error))
+                        .call(() -> creating ? requestEvent(task.requestId(), RequestEventType.PAGE_FAILED) : Uni.createFrom().voidItem())
                         .replaceWithVoid();
             }
             boolean create = task.kind() == OutboxTask.Kind.CREATE_INCIDENT;
@@ -547,8 +558,15 @@ public class IncidentOutboxWorker {
                     }).replaceWithVoid();
             return markRequest.call(() -> audit.record(task.orgId(), task.requestId(),
                     create ? AuditAction.INCIDENT_CREATE_FAILED : AuditAction.INCIDENT_UPDATE_FAILED, "system",
-                    "gave up after " + attempt.attempts() + " attempts: " + error)).replaceWithVoid();
+                    "gave up after " + attempt.attempts() + " attempts: " + error))
+                    .call(() -> create ? requestEvent(task.requestId(), RequestEventType.PAGE_FAILED) : Uni.createFrom().voidItem())
+                    .replaceWithVoid();
         });
+    }
+
+    /** The request's event, in the current transaction. */
+    private Uni<Void> requestEvent(String requestId, RequestEventType type) {
+        return AccessRequest.<AccessRequest> findById(requestId).flatMap(request -> events.record(request, type));
     }
 
     /** Exponential back-off with jitter, at least what incident.io asked for. */

@@ -28,6 +28,8 @@ public enum ProblemCode {
     UNKNOWN_SCHEDULES("Unknown schedules"),
     /** More schedules chosen than the service takes ({@code Ids.MAX_SCHEDULES}); the detail names the limit. */
     TOO_MANY_SCHEDULES("Too many schedules"),
+    /** An events cursor older than the oldest kept event (410). */
+    CURSOR_EXPIRED("Cursor expired"),
     /** A policy step names a rotation or layer that the schedules it considers do not have; errors[] names which. */
     UNKNOWN_ROTATIONS("Unknown rotations or layers"),
     /** A policy step pages an escalation path incident.io does not know; errors[] names which. */
@@ -45,6 +47,8 @@ public enum ProblemCode {
     /** The request is no longer pending: it lapsed, or (approver check) was decided. */
     NOT_PENDING("Request not pending"),
     ALREADY_DECIDED("Already decided"),
+    /** Only an active grant can be revoked (409). */
+    NOT_APPROVED("Request not approved"),
     // Refusals of a decision, named as the approver check names them (approval.CheckCode).
     NOT_ON_CALL("Not on call"),
     NO_SCHEDULES("No approver schedules"),

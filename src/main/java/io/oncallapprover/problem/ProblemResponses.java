@@ -24,6 +24,8 @@ import static io.oncallapprover.problem.ProblemCode.UNKNOWN_ESCALATION_PATHS;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_ROTATIONS;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_SCHEDULES;
 import static io.oncallapprover.problem.ProblemCode.TOO_MANY_SCHEDULES;
+import static io.oncallapprover.problem.ProblemCode.CURSOR_EXPIRED;
+import static io.oncallapprover.problem.ProblemCode.NOT_APPROVED;
 import static io.oncallapprover.problem.ProblemCode.UNSUPPORTED_MEDIA_TYPE;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_REJECTED;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_UNAVAILABLE;
@@ -155,9 +157,16 @@ public class ProblemResponses implements OASFilter {
                     answer(404, NOT_FOUND, NOT_INSTALLED),
                     answer(409, ALREADY_DECIDED, NOT_PENDING, CONFLICT),
                     answer(503, UPSTREAM_UNAVAILABLE)),
+            operation("POST /access-requests/{id}/revoke",
+                    answer(404, NOT_FOUND),
+                    answer(409, NOT_APPROVED, CONFLICT)),
+            operation("POST /access-requests/{id}/withdraw",
+                    answer(404, NOT_FOUND),
+                    answer(409, NOT_PENDING, CONFLICT)),
             operation("POST /approval-checks/auto", answer(503, UPSTREAM_UNAVAILABLE)),
             operation("POST /approval-checks/approver", answer(404, NOT_FOUND), answer(503, UPSTREAM_UNAVAILABLE)),
-            operation("GET /audit-events", answer(404, NOT_FOUND))));
+            operation("GET /audit-events", answer(404, NOT_FOUND)),
+            operation("GET /events", answer(404, NOT_FOUND), answer(410, CURSOR_EXPIRED))));
 
     private static Map.Entry<String, List<Answer>> operation(String methodAndPath, Answer... answers) {
         return Map.entry(methodAndPath, List.of(answers));

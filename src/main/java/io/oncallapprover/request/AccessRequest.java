@@ -24,7 +24,9 @@ import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 public class AccessRequest extends PanacheEntityBase {
 
     public enum Status {
-        PENDING, APPROVED, DENIED, EXPIRED
+        PENDING, APPROVED, DENIED, EXPIRED,
+        /** Given up while pending ({@code POST /{id}/withdraw}); its page stopped. */
+        WITHDRAWN
     }
 
     public enum IncidentState {
@@ -144,6 +146,13 @@ public class AccessRequest extends PanacheEntityBase {
     /** Why the request ended early: a shift change ended the grant, the incident was resolved before a decision. */
     @Column(name = "ended_reason")
     public String endedReason;
+
+    /** Who revoked the grant or withdrew the request (as the caller said), and their comment. */
+    @Column(name = "ended_by")
+    public String endedBy;
+
+    @Column(name = "ended_comment")
+    public String endedComment;
 
     /** A request created while incident.io could not be asked is evaluated again at this instant (null: never). */
     @Column(name = "reevaluate_at")

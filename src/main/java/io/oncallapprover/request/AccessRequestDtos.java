@@ -53,6 +53,13 @@ public final class AccessRequestDtos {
             @Size(max = 2000) String comment) {
     }
 
+    /** Who ends a request early (revoke, withdraw), as the caller names them, and why. */
+    @RegisterForReflection
+    public record EndRequest(
+            @NotBlank @Size(max = 254) String by,
+            @Size(max = 2000) String comment) {
+    }
+
     /** {@code page}: how the escalation paged, {@code incident} or {@code escalation} (null until escalated). */
     @RegisterForReflection
     public record EscalationView(boolean available, boolean reasonRequired, List<String> approverSchedules,

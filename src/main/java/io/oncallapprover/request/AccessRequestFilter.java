@@ -62,12 +62,14 @@ public record AccessRequestFilter(Optional<Status> status, Optional<String> requ
             case PENDING -> "(status = :pending and (pendingExpiresAt is null or pendingExpiresAt > :now))";
             case APPROVED -> "(status = :approved and (grantExpiresAt is null or grantExpiresAt > :now))";
             case DENIED -> "status = :denied";
+            case WITHDRAWN -> "status = :withdrawn";
             case EXPIRED -> "(status = :expired or (status = :approved and grantExpiresAt <= :now)"
                     + " or (status = :pending and pendingExpiresAt <= :now))";
         }, switch (s) {
             case PENDING -> Map.of("pending", Status.PENDING, "now", now);
             case APPROVED -> Map.of("approved", Status.APPROVED, "now", now);
             case DENIED -> Map.of("denied", Status.DENIED);
+            case WITHDRAWN -> Map.of("withdrawn", Status.WITHDRAWN);
             case EXPIRED -> Map.of("expired", Status.EXPIRED, "approved", Status.APPROVED, "pending", Status.PENDING,
                     "now", now);
         }));

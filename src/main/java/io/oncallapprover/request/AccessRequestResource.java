@@ -84,7 +84,7 @@ public class AccessRequestResource {
     @RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
     @Operation(summary = "The organization's access requests, newest first, filtered, one page at a time")
     public Uni<AccessRequestPage> list(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
-            @Parameter(description = "PENDING, APPROVED, DENIED or EXPIRED, as of now") @QueryParam("status") String status,
+            @Parameter(description = "PENDING, APPROVED, DENIED, EXPIRED or WITHDRAWN, as of now") @QueryParam("status") String status,
             @Parameter(description = "The requester's email") @QueryParam("requester") String requester,
             @Parameter(description = "Incident state: NONE, PENDING, CREATED or FAILED") @QueryParam("incidentState") String incidentState,
             @Parameter(description = "Created at or after this instant (ISO-8601)") @QueryParam("createdAfter") String createdAfter,
@@ -134,5 +134,28 @@ public class AccessRequestResource {
             @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
             @Valid @NotNull DecisionRequest body) {
         return requests.decide(orgId, id, body, Caller.of(identity)).flatMap(views::of);
+    }
+
+    @POST
+    @Path("/{id}/revoke")
+    @RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
+    @Operation(summary = "End an active grant now (the approval backend removes the access)")
+    @APIResponse(responseCode = "200", description = "Revoked: the request as it is now (EXPIRED, endedReason REVOKED)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
+    public Uni<AccessRequestView> revoke(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
+            @Valid @NotNull AccessRequestDtos.EndRequest body) {
+        return requests.revoke(orgId, id, body, Caller.of(identity)).flatMap(views::of);
+    }
+
+    @POST
+    @Path("/{id}/withdraw")
+    @Operation(summary = "Give up a pending request: its page stops")
+    @APIResponse(responseCode = "200", description = "Withdrawn: the request as it is now (WITHDRAWN)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
+    public Uni<AccessRequestView> withdraw(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
+            @Valid @NotNull AccessRequestDtos.EndRequest body) {
+        return requests.withdraw(orgId, id, body, Caller.of(identity)).flatMap(views::of);
     }
 }

@@ -49,6 +49,9 @@ public class AccessRequestService {
     private static final Logger LOG = Logger.getLogger(AccessRequestService.class);
 
     @Inject
+    RequestEvents events;
+
+    @Inject
     AutoApprovalService autoApproval;
 
     @Inject
@@ -123,6 +126,10 @@ public class AccessRequestService {
                 .call(() -> evaluation.decision().approved()
                         ? audit.record(orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
                                 evaluation.decision().explanation())
+                        : Uni.createFrom().voidItem())
+                .call(() -> events.record(request, RequestEventType.CREATED))
+                .call(() -> evaluation.decision().approved()
+                        ? events.record(request, RequestEventType.APPROVED, java.util.Map.of("approvedBy", "auto"))
                         : Uni.createFrom().voidItem());
     }
 
@@ -284,9 +291,70 @@ public class AccessRequestService {
                                     caller.subject(), approver + (approve ? " approved" : " denied")
                                             + (body.comment() == null ? "" : ": " + body.comment())))
                             .chain(() -> require(orgId, id))
+                            .call(request -> approve
+                                    ? events.record(request, RequestEventType.APPROVED, java.util.Map.of("approvedBy", "person"))
+                                    : events.record(request, RequestEventType.DENIED))
                             .call(request -> followUp.decided(request, now));
                 });
     }
+
+    /**
+     * Ends an active grant now: {@code EXPIRED}, {@code endedReason} {@code REVOKED}, audited, and a
+     * {@code grant_ended} event. The database decides a race (a shift change, the grant's end, another
+     * revoke): only the update that still finds the grant active wins; otherwise 409 {@code NOT_APPROVED}.
+     */
+    @WithTransaction
+    public Uni<AccessRequest> revoke(String orgId, String id, AccessRequestDtos.EndRequest body, Caller caller) {
+        Instant now = clock.instant();
+        return AccessRequest.update("status = ?1, grantExpiresAt = ?2, endedReason = ?3, endedBy = ?4, endedComment = ?5,"
+                + " updatedAt = ?2, version = version + 1 where id = ?6 and orgId = ?7 and status = ?8 and grantExpiresAt > ?2",
+                Status.EXPIRED, now, REVOKED, body.by(), body.comment(), id, orgId, Status.APPROVED)
+                .flatMap(updated -> require(orgId, id).flatMap(request -> {
+                    if (updated == 0) {
+                        Status status = request.statusAt(now);
+                        throw new ApiException(409, ProblemCode.NOT_APPROVED, "The request is " + status
+                                + "; only an active grant can be revoked.", List.of(), null,
+                                java.util.Map.of("requestStatus", status.name()));
+                    }
+                    return audit.record(orgId, id, AuditAction.GRANT_REVOKED, caller.subject(),
+                            body.by() + " revoked the grant" + (body.comment() == null ? "" : ": " + body.comment()))
+                            .call(() -> events.record(request, RequestEventType.GRANT_ENDED, java.util.Map.of("endedReason", REVOKED)))
+                            .replaceWith(request);
+                }));
+    }
+
+    /**
+     * Gives up a pending request: {@code WITHDRAWN}, audited, a {@code withdrawn} event, and its page
+     * stops (escalations cancelled, the incident's summary edited to say so; never resolved). Only a
+     * request still pending can be withdrawn; otherwise 409 {@code NOT_PENDING}.
+     */
+    @WithTransaction
+    public Uni<AccessRequest> withdraw(String orgId, String id, AccessRequestDtos.EndRequest body, Caller caller) {
+        Instant now = clock.instant();
+        return AccessRequest.update("status = ?1, endedReason = ?2, endedBy = ?3, endedComment = ?4, updatedAt = ?5,"
+                + " version = version + 1 where id = ?6 and orgId = ?7 and status = ?8"
+                + " and (pendingExpiresAt is null or pendingExpiresAt > ?5)",
+                Status.WITHDRAWN, WITHDRAWN, body.by(), body.comment(), now, id, orgId, Status.PENDING)
+                .flatMap(updated -> require(orgId, id).flatMap(request -> {
+                    if (updated == 0) {
+                        Status status = request.statusAt(now);
+                        throw new ApiException(409, ProblemCode.NOT_PENDING, "The request is " + status
+                                + "; only a pending request can be withdrawn.", List.of(), null,
+                                java.util.Map.of("requestStatus", status.name()));
+                    }
+                    return audit.record(orgId, id, AuditAction.REQUEST_WITHDRAWN, caller.subject(),
+                            body.by() + " withdrew the request" + (body.comment() == null ? "" : ": " + body.comment()))
+                            .call(() -> events.record(request, RequestEventType.WITHDRAWN))
+                            .call(() -> followUp.decided(request, now)) // the page says so and stops
+                            .replaceWith(request);
+                }));
+    }
+
+    /** {@code endedReason} of a revoked grant. */
+    public static final String REVOKED = "REVOKED";
+
+    /** {@code endedReason} of a withdrawn request. */
+    public static final String WITHDRAWN = "WITHDRAWN";
 
     private Uni<AccessRequest> refuse(String orgId, String id, String approver, ApproverDecision check, Caller caller) {
         return auditRefusal(orgId, id, approver, check, caller)

@@ -19,6 +19,9 @@ import io.smallrye.mutiny.Uni;
 public class GrantExpiryJob {
 
     @Inject
+    RequestEvents events;
+
+    @Inject
     AuditLog audit;
 
     @Inject
@@ -52,6 +55,7 @@ public class GrantExpiryJob {
                             request.status = AccessRequest.Status.EXPIRED;
                             request.updatedAt = now;
                             return audit.record(request.orgId, request.id, AuditAction.REQUEST_EXPIRED, "system", detail)
+                                    .call(() -> events.record(request, RequestEventType.EXPIRED))
                                     // nobody decided: the escalations still paging the team are cancelled
                                     .call(() -> lapsed ? followUp.ended(request, now) : Uni.createFrom().voidItem());
                         })

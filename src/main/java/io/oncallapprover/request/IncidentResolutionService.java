@@ -29,6 +29,9 @@ public class IncidentResolutionService {
     static final Set<String> RESOLVED = Set.of("learning", "closed", "declined", "canceled", "cancelled", "merged");
 
     @Inject
+    RequestEvents events;
+
+    @Inject
     AuditLog audit;
 
     @Inject
@@ -145,12 +148,14 @@ public class IncidentResolutionService {
         if (!closeRequest) {
             return audit.record(request.orgId, request.id, action, "incident.io",
                     seen + " while the request is pending; it stays pending (the organization does not close requests on resolution)")
+                    .call(() -> events.record(request, RequestEventType.INCIDENT_RESOLVED))
                     .replaceWith("recorded the resolution; request " + request.id + " stays pending");
         }
         request.status = Status.DENIED;
         request.updatedAt = now;
         request.endedReason = endedReason;
         return audit.record(request.orgId, request.id, action, "incident.io", seen + " while the request was pending: closed as not approved")
+                .call(() -> events.record(request, RequestEventType.INCIDENT_RESOLVED, java.util.Map.of("endedReason", endedReason)))
                 .call(() -> followUp.ended(request, now))
                 .replaceWith("closed request " + request.id + " as not approved");
     }

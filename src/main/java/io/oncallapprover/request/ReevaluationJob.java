@@ -45,6 +45,9 @@ public class ReevaluationJob {
     private static final Logger LOG = Logger.getLogger(ReevaluationJob.class);
 
     @Inject
+    RequestEvents events;
+
+    @Inject
     AutoApprovalService autoApproval;
 
     @Inject
@@ -141,6 +144,7 @@ public class ReevaluationJob {
                     "incident.io answered after " + request.reevaluations + " attempt(s)")
                     .call(() -> audit.record(request.orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
                             decision.explanation()))
+                    .call(() -> events.record(request, RequestEventType.APPROVED, java.util.Map.of("approvedBy", "reevaluation")))
                     .call(() -> followUp.ended(request, now)) // an escalation sent meanwhile stops paging
                     .invoke(() -> LOG.infof("request %s of org %s auto-approved on re-evaluation", request.id, request.orgId))
                     .replaceWithVoid();

@@ -50,6 +50,9 @@ public class ShiftChangeService {
     private static final Logger LOG = Logger.getLogger(ShiftChangeService.class);
 
     @Inject
+    RequestEvents events;
+
+    @Inject
     OrgSnapshots snapshots;
 
     @Inject
@@ -135,6 +138,9 @@ public class ShiftChangeService {
                 .flatMap(updated -> updated == 0 ? Uni.createFrom().item(false)
                         : audit.record(orgId, requestId, AuditAction.GRANT_ENDED_BY_SHIFT_CHANGE, "incident.io",
                                 reason + " (webhook delivery " + deliveryId + ")")
+                                .chain(() -> AccessRequest.<AccessRequest> findById(requestId))
+                                .call(ended -> events.record(ended, RequestEventType.GRANT_ENDED,
+                                        java.util.Map.of("endedReason", reason)))
                                 .invoke(() -> LOG.infof("grant %s of org %s ended by a shift change on %s", requestId, orgId,
                                         scheduleId))
                                 .replaceWith(true));

@@ -82,6 +82,11 @@ class AuthorizationMatrixTest extends ApiTestBase {
             Map.entry("POST " + API + "/access-requests/{id}/escalate", new Route(Access.SERVICE, null)),
             Map.entry("POST " + API + "/access-requests/{id}/decisions", new Route(Access.SERVICE,
                     "{\"approver\": \"grace@example.com\", \"decision\": \"APPROVE\"}")),
+            Map.entry("POST " + API + "/access-requests/{id}/revoke", new Route(Access.READ,
+                    "{\"by\": \"backend@example.com\"}")),
+            Map.entry("POST " + API + "/access-requests/{id}/withdraw", new Route(Access.SERVICE,
+                    "{\"by\": \"bot@example.com\"}")),
+            Map.entry("GET " + API + "/events", new Route(Access.READ, null)),
             Map.entry("POST " + API + "/approval-checks/approver", new Route(Access.SERVICE,
                     "{\"approver\": \"grace@example.com\", \"scheduleIds\": [\"01SCHED\"]}")));
 

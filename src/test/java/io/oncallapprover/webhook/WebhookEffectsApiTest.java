@@ -175,6 +175,11 @@ class WebhookEffectsApiTest extends ApiTestBase {
         pool.query("update webhook_delivery set status = 'PENDING'").execute().await().indefinitely();
         drain();
         show(id).body("auditTrail.findAll { it.action == 'GRANT_ENDED_BY_SHIFT_CHANGE' }.size()", equalTo(1));
+        // The approval backend hears of it without polling the request: one grant_ended event, worked twice or not.
+        given().get(base(ORG) + "/events?type=access_request.grant_ended").then().statusCode(200)
+                .body("events.requestId", org.hamcrest.Matchers.contains(id))
+                .body("events[0].endedReason", containsString("shift change on schedule " + PRIMARY))
+                .body("events[0].data.status", equalTo("EXPIRED"));
     }
 
     @Test
@@ -358,6 +363,9 @@ class WebhookEffectsApiTest extends ApiTestBase {
                 .body("decisions.size()", equalTo(0))
                 .body("endedReason", containsString("closed in incident.io before anyone decided"))
                 .body("auditTrail.find { it.action == 'INCIDENT_RESOLVED' }.detail", containsString("closed as not approved"));
+        given().get(base(ORG) + "/events?type=access_request.incident_resolved").then().statusCode(200)
+                .body("events.requestId", org.hamcrest.Matchers.contains(id)).body("events[0].data.status", equalTo("DENIED"))
+                .body("events[0].endedReason", containsString("before anyone decided"));
         // Nobody can decide it any more.
         given().contentType("application/json").body(Map.of("approver", "grace@example.com", "decision", "APPROVE"))
                 .post(base(ORG) + "/access-requests/" + id + "/decisions").then().statusCode(409);

@@ -1,0 +1,132 @@
+package io.oncallapprover.events;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.oncallapprover.problem.ApiException;
+import io.oncallapprover.problem.ProblemCode;
+import io.oncallapprover.request.RequestEventType;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Reads an organization's request events after a cursor, oldest first, in one statement (one snapshot):
+ * the page and the organization's counter. Sequence order is commit order (see migration V12), so a
+ * cursor never skips an event committed later. Forgets events older than {@link EventsConfig#retention()}.
+ */
+@ApplicationScoped
+public class EventFeed {
+
+    private static final Logger LOG = Logger.getLogger(EventFeed.class);
+    private static final String CURSOR_PREFIX = "ev1:";
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    EventsConfig config;
+
+    @Inject
+    Clock clock;
+
+    /** A page of events and the cursor to poll from next. */
+    public record Page(List<EventViews.RequestEvent> events, String next) {
+    }
+
+    public Uni<Page> after(String orgId, Optional<String> cursor, Optional<RequestEventType> type, int limit) {
+        Optional<Long> after = cursor.map(EventFeed::decode);
+        return pool.preparedQuery("""
+                with c as (select last_seq, pruned_through from org_event_counter where org_id = $1),
+                     page as (select seq, event from request_event
+                              where org_id = $1 and seq > coalesce($2, (select pruned_through from c), 0)
+                                and ($3::text is null or type = $3)
+                              order by seq limit $4)
+                select (select last_seq from c) as last_seq, (select pruned_through from c) as pruned_through,
+                       (select count(*) from page) as n, (select max(seq) from page) as last_returned,
+                       coalesce((select json_agg(event order by seq) from page), '[]'::json)::text as events""")
+                .execute(Tuple.of(orgId, after.orElse(null), type.map(RequestEventType::wire).orElse(null), limit))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    long lastSeq = row.getLong("last_seq") == null ? 0 : row.getLong("last_seq");
+                    long pruned = row.getLong("pruned_through") == null ? 0 : row.getLong("pruned_through");
+                    if (after.isPresent() && after.get() < pruned) {
+                        throw new ApiException(410, ProblemCode.CURSOR_EXPIRED, "Events after this cursor were forgotten (they are"
+                                + " kept " + config.retention().toDays() + " days); read from the oldest kept event by leaving"
+                                + " out 'after'.", List.of(new io.oncallapprover.problem.FieldError("after",
+                                        "is older than the oldest kept event")), null, null);
+                    }
+                    long from = after.orElse(pruned);
+                    long returned = row.getLong("n");
+                    Long lastReturned = row.getLong("last_returned");
+                    // A full page: go on after its last event. Otherwise everything committed was read: go on after it.
+                    long next = returned == limit ? lastReturned : Math.max(from, lastSeq);
+                    return new Page(parse(row.getString("events")), encode(next));
+                });
+    }
+
+    private List<EventViews.RequestEvent> parse(String events) {
+        try {
+            return List.of(json.readValue(events, EventViews.RequestEvent[].class));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored event cannot be read: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    static String encode(long seq) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString((CURSOR_PREFIX + seq).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static long decode(String cursor) {
+        try {
+            String raw = new String(Base64.getUrlDecoder().decode(cursor.trim()), StandardCharsets.US_ASCII);
+            if (raw.startsWith(CURSOR_PREFIX)) {
+                long seq = Long.parseLong(raw.substring(CURSOR_PREFIX.length()));
+                if (seq >= 0) {
+                    return seq;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw ApiException.invalid("after", "is not a cursor this service gave (use the 'next' of a page)");
+    }
+
+    /** Forgets events older than the retention, remembering per organization up to where. */
+    @Scheduled(every = "${oncall.jobs.events-cleanup-every:1h}", delayed = "1m",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> forgetOld() {
+        return forget().onFailure().recoverWithItem(failure -> {
+            LOG.warnf("forgetting old events failed: %s", failure.getMessage());
+            return 0;
+        }).replaceWithVoid();
+    }
+
+    /** Deletes the events past the retention; answers how many. */
+    public Uni<Integer> forget() {
+        return pool.withTransaction(conn -> conn.preparedQuery("""
+                with gone as (delete from request_event where occurred_at < $1 returning org_id, seq),
+                     upto as (select org_id, max(seq) as seq, count(*) as n from gone group by org_id),
+                     marked as (update org_event_counter c set pruned_through = greatest(c.pruned_through, upto.seq)
+                                from upto where c.org_id = upto.org_id returning upto.n)
+                select coalesce(sum(n), 0)::int as n from marked""")
+                .execute(Tuple.of(clock.instant().minus(config.retention()).atOffset(java.time.ZoneOffset.UTC)))
+                .map(rows -> rows.iterator().next().getInteger("n")));
+    }
+}
