@@ -186,7 +186,13 @@ run_cell() {
   sleep "$CHOOSE_PAUSE"   # as an administrator would: the install's own calls are not counted against choosing
   echo ">> cell $n schedules, $r replica(s): choose $n" >&2
   choose "$dir" choose "$org" "$(ids_file 1 "$n")"
-  # The cold check: the first check of this organization, right after choosing, on the replica that chose.
+  # The cold check: the first check of this organization on the replica that chose, after that replica dropped
+  # everything it held of the organization's schedules. Choosing reads the account's schedule list, which would
+  # answer the check; installing again with the same key (as rotating a key does) drops it and keeps the selection.
+  curl -s -o /dev/null -m 60 -H "$AUTH" -H 'Content-Type: application/json' -X PUT "$(api "$org")/integrations/incidentio" \
+    -d "{\"apiKey\": \"bench-key-$org\"}" || true
+  sleep 1
+  sim_stats > "$dir/stats-reinstalled.json"
   echo "load_cold=$(loadavg)" >> "$dir/meta.txt"
   curl -s -o "$dir/cold-body.json" -w '%{http_code} %{time_total}\n' -m 60 -H "$AUTH" -H 'Content-Type: application/json' \
     -X POST "$(api "$org")/approval-checks/auto" -d "$BODY" > "$dir/cold.txt" || echo "000 0" > "$dir/cold.txt"
