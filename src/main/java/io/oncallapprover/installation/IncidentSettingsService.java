@@ -46,13 +46,20 @@ public class IncidentSettingsService {
     @Inject
     Clock clock;
 
-    /** The settings in force: the organization's own, else the global ones. 404 NOT_INSTALLED without an installation. */
-    public Uni<IncidentSettingsView> show(String orgId) {
-        return integrations.readRequired(orgId).map(i -> IncidentSettingsView.of(i, config));
+    /** The settings shown, and the entity tag of the organization's own. */
+    public record Tagged(IncidentSettingsView view, String tag) {
     }
 
-    /** Replaces the organization's settings; a null id returns that setting to the global default. */
-    public Uni<IncidentSettingsView> set(String orgId, IncidentSettingsRequest body, Caller caller) {
+    /** The settings in force: the organization's own, else the global ones. 404 NOT_INSTALLED without an installation. */
+    public Uni<Tagged> show(String orgId) {
+        return integrations.readRequired(orgId).map(i -> new Tagged(IncidentSettingsView.of(i, config), i.incidentSettingsTag()));
+    }
+
+    /**
+     * Replaces the organization's settings; a null id returns that setting to the global default. With
+     * {@code ifMatch}, only while the settings are still those of that tag (412 otherwise, nothing written).
+     */
+    public Uni<Tagged> set(String orgId, IncidentSettingsRequest body, Caller caller, String ifMatch) {
         return integrations.readRequired(orgId)
                 .flatMap(integration -> unknownIds(integrations.keyOf(integration), body))
                 .invoke(errors -> {
@@ -63,14 +70,16 @@ public class IncidentSettingsService {
                                 errors);
                     }
                 })
-                .flatMap(ignored -> store(orgId, body, caller))
+                .flatMap(ignored -> store(orgId, body, caller, ifMatch))
+                .onFailure(IntegrationService::lostRace).transform(e -> IntegrationService.raced(e, ifMatch, "incident settings"))
                 .invoke(view -> LOG.infof("incident settings of org %s set: severity %s, type %s, mode %s", orgId,
                         body.severityId(), body.incidentTypeId(), body.mode()));
     }
 
     @WithTransaction
-    Uni<IncidentSettingsView> store(String orgId, IncidentSettingsRequest body, Caller caller) {
+    Uni<Tagged> store(String orgId, IncidentSettingsRequest body, Caller caller, String ifMatch) {
         return integrations.require(orgId).flatMap(integration -> {
+            io.oncallapprover.problem.Preconditions.require(ifMatch, integration.incidentSettingsTag(), "incident settings");
             String before = describe(integration);
             integration.incidentSeverityId = body.severityId();
             integration.incidentTypeId = body.incidentTypeId();
@@ -78,7 +87,7 @@ public class IncidentSettingsService {
             integration.updatedAt = clock.instant();
             return audit.record(orgId, AuditAction.INCIDENT_SETTINGS_CHANGED, caller,
                     before + " -> " + describe(integration))
-                    .replaceWith(IncidentSettingsView.of(integration, config));
+                    .replaceWith(new Tagged(IncidentSettingsView.of(integration, config), integration.incidentSettingsTag()));
         });
     }
 

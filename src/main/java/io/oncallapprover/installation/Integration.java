@@ -49,6 +49,16 @@ public class Integration extends PanacheEntityBase {
         return List.of(autoApprovalScheduleIds);
     }
 
+    /** The entity tag of the auto-approval schedules (GET sends it; PUT honours If-Match). */
+    public String autoApprovalTag() {
+        return io.oncallapprover.problem.Preconditions.tagOf("auto-approval", String.join(",", autoApprovalScheduleIds));
+    }
+
+    /** The entity tag of the organization's incident settings (GET sends it; PUT honours If-Match). */
+    public String incidentSettingsTag() {
+        return io.oncallapprover.problem.Preconditions.tagOf("incident-settings", incidentSeverityId, incidentTypeId, incidentMode);
+    }
+
     /** The organization's severity of escalation incidents; null: {@code oncall.incidents.severity-id}. */
     @Column(name = "incident_severity_id")
     public String incidentSeverityId;

@@ -18,7 +18,14 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import io.oncallapprover.problem.Preconditions;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -131,39 +138,50 @@ public class IntegrationResource {
     @Path("/auto-approval")
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Set the auto-approval schedules (an empty list denies every request)")
-    public Uni<AutoApprovalView> setAutoApproval(
+    public Uni<RestResponse<AutoApprovalView>> setAutoApproval(
             @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Parameter(description = "Write only if the schedules are still those of this ETag (412 otherwise)")
+            @HeaderParam(Preconditions.IF_MATCH) String ifMatch,
             @Valid @NotNull AutoApprovalRequest body) {
-        return integrations.setAutoApprovalSchedules(orgId, body.scheduleIds(), Caller.of(identity))
-                .map(view -> new AutoApprovalView(view.autoApprovalScheduleIds(), view.autoApprovalScheduleIds().isEmpty(),
-                        view.updatedAt()));
+        return integrations.setAutoApprovalSchedules(orgId, body.scheduleIds(), Caller.of(identity), ifMatch)
+                .map(IntegrationResource::autoApprovalOf);
     }
 
     @GET
     @Path("/auto-approval")
-    @Operation(summary = "The auto-approval schedules")
-    public Uni<AutoApprovalView> autoApproval(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return integrations.readRequired(orgId)
-                .map(i -> new AutoApprovalView(i.autoApprovalSchedules(), i.autoApprovalScheduleIds.length == 0,
-                        i.updatedAt));
+    @Operation(summary = "The auto-approval schedules, with their ETag")
+    public Uni<RestResponse<AutoApprovalView>> autoApproval(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return integrations.readRequired(orgId).map(IntegrationResource::autoApprovalOf);
+    }
+
+    private static RestResponse<AutoApprovalView> autoApprovalOf(Integration i) {
+        return RestResponse.ResponseBuilder.ok(new AutoApprovalView(i.autoApprovalSchedules(), i.autoApprovalScheduleIds.length == 0,
+                i.updatedAt)).header(HttpHeaders.ETAG, i.autoApprovalTag()).build();
     }
 
     @PUT
     @Path("/incident-settings")
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Set the severity, incident type and mode of escalation incidents (ids checked against incident.io; null: the global default)")
-    public Uni<IncidentSettingsView> setIncidentSettings(
+    public Uni<RestResponse<IncidentSettingsView>> setIncidentSettings(
             @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Parameter(description = "Write only if the settings are still those of this ETag (412 otherwise)")
+            @HeaderParam(Preconditions.IF_MATCH) String ifMatch,
             @Valid @NotNull IncidentSettingsRequest body) {
-        return settings.set(orgId, body, Caller.of(identity));
+        return settings.set(orgId, body, Caller.of(identity), ifMatch).map(IntegrationResource::tagged);
     }
 
     @GET
     @Path("/incident-settings")
-    @Operation(summary = "The severity, incident type and mode escalation incidents are created with")
-    public Uni<IncidentSettingsView> showIncidentSettings(
+    @Operation(summary = "The severity, incident type and mode escalation incidents are created with, with their ETag")
+    public Uni<RestResponse<IncidentSettingsView>> showIncidentSettings(
             @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return settings.show(orgId);
+        return settings.show(orgId).map(IntegrationResource::tagged);
+    }
+
+    private static RestResponse<IncidentSettingsView> tagged(IncidentSettingsService.Tagged view) {
+        return RestResponse.ResponseBuilder.ok(view.view()).header(HttpHeaders.ETAG, view.tag()).build();
     }
 
     @PUT

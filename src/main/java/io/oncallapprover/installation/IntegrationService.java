@@ -252,6 +252,21 @@ public class IntegrationService {
         }
     }
 
+    /** A write that lost a race on the installation row's version. */
+    static boolean lostRace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleObjectStateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A lost race under If-Match is a failed precondition: the document changed after its tag was checked. */
+    static Throwable raced(Throwable failure, String ifMatch, String what) {
+        return ifMatch == null || ifMatch.isBlank() ? failure : io.oncallapprover.problem.Preconditions.failed(what, null);
+    }
+
     /** Removes the installation; false when there was none. */
     public Uni<Boolean> uninstall(String orgId, Caller caller) {
         return delete(orgId, caller)
@@ -282,7 +297,7 @@ public class IntegrationService {
      * Replaces the auto-approval schedules after checking, in one concurrent round, that incident.io
      * knows every id. An empty list is allowed: it makes auto-approval deny everything.
      */
-    public Uni<InstallationView> setAutoApprovalSchedules(String orgId, List<String> requested, Caller caller) {
+    public Uni<Integration> setAutoApprovalSchedules(String orgId, List<String> requested, Caller caller, String ifMatch) {
         List<String> ids = List.copyOf(new LinkedHashSet<>(requested));
         if (ids.size() > io.oncallapprover.common.Ids.MAX_SCHEDULES) {
             throw ApiException.unprocessable(ProblemCode.TOO_MANY_SCHEDULES,
@@ -306,20 +321,22 @@ public class IntegrationService {
                                 "incident.io does not know schedule(s): " + String.join(", ", unknown) + ".", errors);
                     }
                 })
-                .flatMap(ignored -> storeAutoApproval(orgId, ids, caller))
+                .flatMap(ignored -> storeAutoApproval(orgId, ids, caller, ifMatch))
+                .onFailure(IntegrationService::lostRace).transform(e -> raced(e, ifMatch, "auto-approval schedules"))
                 .invoke(() -> changed.fire(new OrgChanged(orgId)))
                 .invoke(view -> LOG.infof("auto-approval schedules of org %s set to %s", orgId, ids));
     }
 
     @WithTransaction
-    Uni<InstallationView> storeAutoApproval(String orgId, List<String> ids, Caller caller) {
+    Uni<Integration> storeAutoApproval(String orgId, List<String> ids, Caller caller, String ifMatch) {
         return require(orgId).flatMap(integration -> {
+            io.oncallapprover.problem.Preconditions.require(ifMatch, integration.autoApprovalTag(), "auto-approval schedules");
             String before = String.join(",", integration.autoApprovalScheduleIds);
             integration.autoApprovalScheduleIds = ids.toArray(String[]::new);
             integration.updatedAt = clock.instant();
             return audit.record(orgId, AuditAction.AUTO_APPROVAL_SCHEDULES_CHANGED, caller,
                     "[" + before + "] -> [" + String.join(",", ids) + "]")
-                    .replaceWith(InstallationView.of(integration));
+                    .replaceWith(integration);
         });
     }
 

@@ -3,6 +3,8 @@ package io.oncallapprover.oncall;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,17 +21,58 @@ import java.util.Set;
  * is never missed, as whoever takes over is asked for afresh at the handover. Past its staleness bound
  * it answers for nothing; a schedule {@linkplain #drop dropped} since (incident.io said it changed) is
  * not answered from it either.
+ * <p>
+ * Between the latest start of a schedule's current shifts (or the fetch, if later) and its horizon,
+ * every current shift covers every instant: the on-call set is the same one, computed once per list
+ * (checks over a thousand schedules then cost lookups, not a thousand computations).
  */
-public record ListedSchedules(Instant fetchedAt, Map<String, List<ScheduleEntry>> currentShifts, Set<String> dropped) {
+public final class ListedSchedules {
 
-    public ListedSchedules {
-        Objects.requireNonNull(fetchedAt, "fetchedAt");
-        currentShifts = Map.copyOf(currentShifts);
-        dropped = Set.copyOf(dropped);
+    private final Instant fetchedAt;
+    private final Map<String, List<ScheduleEntry>> currentShifts;
+    private final Set<String> dropped;
+    private final Map<String, Instant> horizons = new HashMap<>();
+    private final Map<String, Instant> stableFrom = new HashMap<>();
+    private final Map<String, OnCallSet> stableSets = new HashMap<>();
+
+    public ListedSchedules(Instant fetchedAt, Map<String, List<ScheduleEntry>> currentShifts, Set<String> dropped) {
+        this.fetchedAt = Objects.requireNonNull(fetchedAt, "fetchedAt");
+        this.currentShifts = Map.copyOf(currentShifts);
+        this.dropped = Set.copyOf(dropped);
+        this.currentShifts.forEach((id, shifts) -> {
+            Instant horizon = Instant.MAX;
+            Instant from = fetchedAt;
+            for (ScheduleEntry e : shifts) {
+                // An end before the fetch (incident.io's clock behind ours) is already past: it bounds nothing.
+                if (e.endAt().isAfter(fetchedAt) && e.endAt().isBefore(horizon)) {
+                    horizon = e.endAt();
+                }
+                if (e.startAt().isAfter(from)) {
+                    from = e.startAt();
+                }
+            }
+            horizons.put(id, horizon);
+            stableFrom.put(id, from);
+            if (from.isBefore(horizon)) {
+                stableSets.put(id, OnCallCalculator.onCallAt(id, shifts, from));
+            }
+        });
     }
 
     public ListedSchedules(Instant fetchedAt, Map<String, List<ScheduleEntry>> currentShifts) {
         this(fetchedAt, currentShifts, Set.of());
+    }
+
+    public Instant fetchedAt() {
+        return fetchedAt;
+    }
+
+    public Map<String, List<ScheduleEntry>> currentShifts() {
+        return currentShifts;
+    }
+
+    public Set<String> dropped() {
+        return dropped;
     }
 
     /** Whether incident.io listed this schedule. */
@@ -52,26 +95,32 @@ public record ListedSchedules(Instant fetchedAt, Map<String, List<ScheduleEntry>
             return false;
         }
         return at.isBefore(horizon(scheduleId)); // a schedule not listed has no horizon
-
     }
 
     /** {@link #answers} for each of {@code scheduleIds}. */
     public boolean answersAll(Collection<String> scheduleIds, Instant at, Instant now, Duration staleness) {
-        return scheduleIds.stream().allMatch(id -> answers(id, at, now, staleness));
+        for (String id : scheduleIds) {
+            if (!answers(id, at, now, staleness)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
-     * The earliest end, after the fetch, of the schedule's current shifts: until then its on-call set can
-     * only grow by a new start. (An end before the fetch, from a clock of incident.io's behind ours, is
-     * already past: such a shift covers no instant asked.)
+     * The earliest end, after the fetch, of the schedule's current shifts (none for a schedule not
+     * listed): until then its on-call set can only grow by a new start.
      */
     public Instant horizon(String scheduleId) {
-        return currentShifts.getOrDefault(scheduleId, List.of()).stream().map(ScheduleEntry::endAt)
-                .filter(end -> end.isAfter(fetchedAt)).min(Instant::compareTo).orElse(Instant.MAX);
+        return horizons.getOrDefault(scheduleId, Instant.MAX);
     }
 
     /** Who is on call for a listed schedule at {@code at}, computed as from its entries. */
     public OnCallSet onCallAt(String scheduleId, Instant at) {
+        OnCallSet stable = stableSets.get(scheduleId);
+        if (stable != null && !at.isBefore(stableFrom.get(scheduleId)) && at.isBefore(horizon(scheduleId))) {
+            return new OnCallSet(scheduleId, at, stable.shifts(), true);
+        }
         return OnCallCalculator.onCallAt(scheduleId, currentShifts.getOrDefault(scheduleId, List.of()), at);
     }
 
@@ -80,7 +129,7 @@ public record ListedSchedules(Instant fetchedAt, Map<String, List<ScheduleEntry>
         if (dropped.contains(scheduleId)) {
             return this;
         }
-        java.util.Set<String> more = new java.util.HashSet<>(dropped);
+        Set<String> more = new HashSet<>(dropped);
         more.add(scheduleId);
         return new ListedSchedules(fetchedAt, currentShifts, more);
     }

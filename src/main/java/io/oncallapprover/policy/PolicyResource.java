@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -56,9 +57,11 @@ public class PolicyResource {
     @APIResponse(responseCode = "200", ref = DOCUMENT)
     public Uni<Response> replace(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @HeaderParam(HttpHeaders.ACCEPT) String accept,
+            @Parameter(description = "Write only if the stored policy is still the one of this ETag (412 otherwise)")
+            @HeaderParam(io.oncallapprover.problem.Preconditions.IF_MATCH) String ifMatch,
             @RequestBody(ref = DOCUMENT) String body) {
         boolean yaml = contentType != null && contentType.toLowerCase().contains("yaml");
-        return policies.replace(orgId, body, yaml, Caller.of(identity)).map(stored -> respond(stored, accept));
+        return policies.replace(orgId, body, yaml, Caller.of(identity), ifMatch).map(stored -> respond(stored, accept));
     }
 
     @GET
@@ -74,8 +77,10 @@ public class PolicyResource {
     @DELETE
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Delete the stored routing rules: the organization is routed by default again")
-    public Uni<Void> delete(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
-        return policies.delete(orgId, Caller.of(identity)).replaceWithVoid();
+    public Uni<Void> delete(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+            @Parameter(description = "Delete only if the stored policy is still the one of this ETag (412 otherwise)")
+            @HeaderParam(io.oncallapprover.problem.Preconditions.IF_MATCH) String ifMatch) {
+        return policies.delete(orgId, Caller.of(identity), ifMatch).replaceWithVoid();
     }
 
     /** Says where the policy comes from: {@code stored}, or {@code default} (built-in default routing). */
@@ -94,7 +99,7 @@ public class PolicyResource {
         Response.ResponseBuilder response = Response.ok(body).type(yaml ? YAML : MediaType.APPLICATION_JSON)
                 .header(SOURCE_HEADER, stored == null ? "default" : "stored");
         if (stored != null) {
-            response.tag(Long.toString(stored.version)).header("Last-Modified-By", stored.updatedBy)
+            response.header(HttpHeaders.ETAG, io.oncallapprover.problem.Preconditions.tagOf(stored.version)).header("Last-Modified-By", stored.updatedBy)
                     .lastModified(java.util.Date.from(stored.updatedAt));
         }
         return response.build();

@@ -25,6 +25,7 @@ import io.oncallapprover.policy.AccessPolicy.EscalationApproval;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.FieldError;
 import io.oncallapprover.problem.ProblemCode;
+import io.oncallapprover.problem.Preconditions;
 import io.oncallapprover.security.Caller;
 import io.smallrye.mutiny.Uni;
 
@@ -58,15 +59,36 @@ public class PolicyService {
     }
 
     /** Deletes the stored policy, so the organization is routed by default again; false when none was stored. */
-    public Uni<Boolean> delete(String orgId, Caller caller) {
-        return remove(orgId, caller).invoke(() -> changed.fire(new OrgChanged(orgId)));
+    public Uni<Boolean> delete(String orgId, Caller caller, String ifMatch) {
+        return remove(orgId, caller, ifMatch).onFailure(PolicyService::lostRace).transform(e -> raced(e, ifMatch))
+                .invoke(() -> changed.fire(new OrgChanged(orgId)));
     }
 
     @WithTransaction
-    Uni<Boolean> remove(String orgId, Caller caller) {
-        return StoredPolicy.deleteById(orgId).call(deleted -> deleted
-                ? audit.record(orgId, AuditAction.POLICY_DELETED, caller, "back to default routing")
-                : Uni.createFrom().voidItem());
+    Uni<Boolean> remove(String orgId, Caller caller, String ifMatch) {
+        return StoredPolicy.<StoredPolicy> findById(orgId).flatMap(found -> {
+            Preconditions.require(ifMatch, found == null ? null : Preconditions.tagOf(found.version), "access policy");
+            if (found == null) {
+                return Uni.createFrom().item(false);
+            }
+            return found.delete().replaceWith(true)
+                    .call(() -> audit.record(orgId, AuditAction.POLICY_DELETED, caller, "back to default routing"));
+        });
+    }
+
+    /** A write that lost a race on the row's version. */
+    private static boolean lostRace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleObjectStateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A lost race under If-Match is a failed precondition: the policy changed after the tag was checked. */
+    private static Throwable raced(Throwable failure, String ifMatch) {
+        return ifMatch == null || ifMatch.isBlank() ? failure : Preconditions.failed("access policy", null);
     }
 
 
@@ -75,12 +97,13 @@ public class PolicyService {
      * rotations and layers of filtered steps) and stores it. The schedules are checked against the
      * account's schedule list (one call, whatever their number), after the installation's session has closed.
      */
-    public Uni<StoredPolicy> replace(String orgId, String body, boolean yaml, Caller caller) {
+    public Uni<StoredPolicy> replace(String orgId, String body, boolean yaml, Caller caller, String ifMatch) {
         AccessPolicy policy = parseRequest(body, yaml);
         return integrations.read(orgId)
                 .flatMap(integration -> integration.isEmpty() ? Uni.createFrom().voidItem()
                         : checkAgainstIncidentIo(orgId, policy, integration.get()))
-                .flatMap(ignored -> store(orgId, policy, caller))
+                .flatMap(ignored -> store(orgId, policy, caller, ifMatch))
+                .onFailure(PolicyService::lostRace).transform(e -> raced(e, ifMatch))
                 .invoke(() -> changed.fire(new OrgChanged(orgId)));
     }
 
@@ -136,8 +159,9 @@ public class PolicyService {
     }
 
     @WithTransaction
-    Uni<StoredPolicy> store(String orgId, AccessPolicy policy, Caller caller) {
+    Uni<StoredPolicy> store(String orgId, AccessPolicy policy, Caller caller, String ifMatch) {
         return StoredPolicy.<StoredPolicy> findById(orgId).flatMap(found -> {
+            Preconditions.require(ifMatch, found == null ? null : Preconditions.tagOf(found.version), "access policy");
             StoredPolicy stored = found != null ? found : new StoredPolicy();
             stored.orgId = orgId;
             stored.document = StoredRules.of(policy);

@@ -28,6 +28,8 @@ public enum ProblemCode {
     UNKNOWN_SCHEDULES("Unknown schedules"),
     /** More schedules chosen than the service takes ({@code Ids.MAX_SCHEDULES}); the detail names the limit. */
     TOO_MANY_SCHEDULES("Too many schedules"),
+    /** If-Match named no current tag of the document (412): nothing was written. */
+    PRECONDITION_FAILED("Precondition failed"),
     /** An events cursor older than the oldest kept event (410). */
     CURSOR_EXPIRED("Cursor expired"),
     /** A policy step names a rotation or layer that the schedules it considers do not have; errors[] names which. */

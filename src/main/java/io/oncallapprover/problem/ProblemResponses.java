@@ -26,6 +26,7 @@ import static io.oncallapprover.problem.ProblemCode.UNKNOWN_SCHEDULES;
 import static io.oncallapprover.problem.ProblemCode.TOO_MANY_SCHEDULES;
 import static io.oncallapprover.problem.ProblemCode.CURSOR_EXPIRED;
 import static io.oncallapprover.problem.ProblemCode.NOT_APPROVED;
+import static io.oncallapprover.problem.ProblemCode.PRECONDITION_FAILED;
 import static io.oncallapprover.problem.ProblemCode.UNSUPPORTED_MEDIA_TYPE;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_REJECTED;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_UNAVAILABLE;
@@ -119,12 +120,14 @@ public class ProblemResponses implements OASFilter {
             operation("PUT /integrations/incidentio/auto-approval",
                     answer(404, NOT_INSTALLED),
                     answer(409, CONFLICT),
+                    answer(412, PRECONDITION_FAILED),
                     answer(422, UNKNOWN_SCHEDULES, TOO_MANY_SCHEDULES),
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /integrations/incidentio/auto-approval", answer(404, NOT_FOUND, NOT_INSTALLED)),
             operation("PUT /integrations/incidentio/incident-settings",
                     answer(404, NOT_INSTALLED),
                     answer(409, CONFLICT),
+                    answer(412, PRECONDITION_FAILED),
                     answer(422, UNKNOWN_INCIDENT_SETTINGS),
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /integrations/incidentio/incident-settings", answer(404, NOT_FOUND, NOT_INSTALLED)),
@@ -141,10 +144,11 @@ public class ProblemResponses implements OASFilter {
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("PUT /access-policy",
                     answer(409, CONFLICT),
+                    answer(412, PRECONDITION_FAILED),
                     answer(422, UNKNOWN_SCHEDULES, UNKNOWN_ROTATIONS, UNKNOWN_ESCALATION_PATHS),
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /access-policy", answer(404, NOT_FOUND)),
-            operation("DELETE /access-policy", answer(409, CONFLICT)),
+            operation("DELETE /access-policy", answer(409, CONFLICT), answer(412, PRECONDITION_FAILED)),
             operation("POST /access-requests", answer(409, CONFLICT), answer(422, NO_MATCHING_RULE)),
             operation("GET /access-requests", answer(404, NOT_FOUND)),
             operation("GET /access-requests/{id}", answer(404, NOT_FOUND)),
