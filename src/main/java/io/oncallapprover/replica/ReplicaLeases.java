@@ -106,9 +106,29 @@ public class ReplicaLeases implements BudgetShare {
                 .invoke(claimed -> {
                     if (!stopping) {
                         share.claimed(claimed, begun);
+                        if (claimed < 1.0 / Math.max(1, live) - 1e-9) {
+                            soonAgain();
+                        }
                     }
                 });
     }
+
+    /**
+     * Below its fair share (a newcomer, while the others still hold theirs): claim again shortly rather
+     * than a whole heartbeat later, so the share is there as soon as the others have come down.
+     */
+    private void soonAgain() {
+        if (!catchingUp.compareAndSet(false, true)) {
+            return;
+        }
+        Uni.createFrom().voidItem().onItem().delayIt().by(CATCH_UP).chain(this::renew)
+                .onTermination().invoke(() -> catchingUp.set(false))
+                .subscribe().with(ignored -> {
+                }, failure -> LOG.debugf("lease renewal failed: %s", failure.getMessage()));
+    }
+
+    private static final Duration CATCH_UP = Duration.ofMillis(250);
+    private final java.util.concurrent.atomic.AtomicBoolean catchingUp = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Uni<Double> claim(SqlConnection conn, LocalShare share) {
         return conn.preparedQuery("select pg_advisory_xact_lock($1)").execute(Tuple.of(CLAIM_LOCK))

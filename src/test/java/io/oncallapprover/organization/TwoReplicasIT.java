@@ -50,6 +50,7 @@ class TwoReplicasIT {
 
     private static WireMockServer incidentIo;
     private static WireMock incidentIoClient;
+    private static IncidentIoStubs stubs;
     private static final List<Process> replicas = new ArrayList<>();
     private static String a;
     private static String b;
@@ -60,7 +61,7 @@ class TwoReplicasIT {
         incidentIo.start();
         WireMock client = new WireMock("127.0.0.1", incidentIo.port());
         incidentIoClient = client;
-        IncidentIoStubs stubs = new IncidentIoStubs(client);
+        stubs = new IncidentIoStubs(client);
         stubs.installable();
         stubs.scheduleExists(SCHEDULE);
         Instant now = Instant.now();
@@ -110,12 +111,16 @@ class TwoReplicasIT {
         assertThat(within(b, "NOT_INSTALLED")).isLessThan(Duration.ofSeconds(1));
     }
 
-    /** incident.io's schedule entries from now on: {@code email} on call for the next hours. */
+    /**
+     * incident.io from now on: {@code email} on call for the next hours, in the schedule's entries and in
+     * the account's schedule list (which the packaged service reads, as in production).
+     */
     private static void onCall(WireMock client, String email) {
         Instant now = Instant.now();
+        String shift = entry(now.minus(Duration.ofHours(6)), now.plus(Duration.ofHours(6)), "On call", email);
         client.register(get(urlPathEqualTo("/v2/schedule_entries")).willReturn(okJson(entriesBody(
-                List.of(), List.of(), List.of(entry(now.minus(Duration.ofHours(6)), now.plus(Duration.ofHours(6)), "On call",
-                        email)), null))));
+                List.of(), List.of(), List.of(shift), null))));
+        stubs.currentShifts(SCHEDULE, now, List.of(shift));
     }
 
     @Test
