@@ -192,6 +192,11 @@ run_cell() {
   curl -s -o /dev/null -m 60 -H "$AUTH" -H 'Content-Type: application/json' -X PUT "$(api "$org")/integrations/incidentio" \
     -d "{\"apiKey\": \"bench-key-$org\"}" || true
   sleep 1
+  # "One incident.io call", measured: the same list call by a plain client (curl, the median of three), with a key
+  # of its own so it is not counted for the organization. The simulator's delay is its floor; the rest is the
+  # simulator building and sending the list (hundreds of kB at 1,000 schedules).
+  echo "onecall=$(for _ in 1 2 3; do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer bench-key-onecall" \
+    "$SIM/v2/schedules?page_size=10000"; done | sort -n | sed -n 2p)" >> "$dir/meta.txt"
   sim_stats > "$dir/stats-reinstalled.json"
   echo "load_cold=$(loadavg)" >> "$dir/meta.txt"
   curl -s -o "$dir/cold-body.json" -w '%{http_code} %{time_total}\n' -m 60 -H "$AUTH" -H 'Content-Type: application/json' \

@@ -117,7 +117,10 @@ def cell(d):
         b = body(d, "cold") or {}
         # Since the organization was installed again (its cached schedules dropped), or, in older runs, since choosing.
         cold_base = stats(d, "reinstalled") or stats(d, "choose-after")
+        one = float(meta["onecall"]) * 1000 if meta.get("onecall") else None
         out["cold"] = {"status": status, "ms": ms, "ratio": round(ms / delay, 2) if ms else None,
+                       "oneCallMs": round(one, 1) if one else None,
+                       "ratioToCall": round(ms / one, 2) if ms and one else None,
                        "approved": b.get("approved"), "code": b.get("code") or b.get("title"),
                        "calls": key_requests(stats(d, "cold-after"), key) - key_requests(cold_base, key),
                        "byEndpoint": delta_endpoints(cold_base, stats(d, "cold-after"), key)}
@@ -232,8 +235,9 @@ def report(cells, delay, warmups):
         if not c["chooseOnly"]:
             print("| choose the %d schedules (PUT …/auto-approval) | %s |" % (c["n"], fmt_choose(c["choose"])))
             k = c["cold"]
-            print("| cold check (first check after the replica dropped the organization's schedules) | **%s** %s, approved %s, **%s ms = %s x** one call (%d ms); %d call(s) (%s) |"
-                  % (k["status"], k["code"], js(k["approved"]), k["ms"], k["ratio"], delay, k["calls"], fmt_endpoints(k["byEndpoint"])))
+            print("| cold check (first check after the replica dropped the organization's schedules) | **%s** %s, approved %s, **%s ms = %s x** one call as measured (%s ms; %s x the simulator's %d ms delay); %d call(s) (%s) |"
+                  % (k["status"], k["code"], js(k["approved"]), k["ms"], k.get("ratioToCall"), k.get("oneCallMs"), k["ratio"], delay,
+                     k["calls"], fmt_endpoints(k["byEndpoint"])))
             if c.get("other"):
                 k = c["other"]
                 print("| beside: first check on replica #1 (nothing of the organization there) | %s %s, approved %s, %s ms = %s x; "
@@ -273,10 +277,12 @@ def report(cells, delay, warmups):
     c200 = [c for c in cells if c["n"] == 200 and not c["chooseOnly"]]
     if c200:
         ok = all(c["cold"]["status"] == 200 and c["cold"]["approved"] is True and c["cold"]["code"] == "ON_CALL"
-                 and c["cold"]["ms"] <= 1.3 * delay for c in c200)
-        print("| a cold check over 200 schedules answers 200, approved, ON_CALL within 1.3 x one call (%.0f ms) | %s | %s |" % (
-            1.3 * delay, verdict(ok), "; ".join("%d replica(s): %s %s approved=%s, %s ms (%s x), %d call(s)%s" % (
-                c["replicas"], c["cold"]["status"], c["cold"]["code"], js(c["cold"]["approved"]), c["cold"]["ms"], c["cold"]["ratio"],
+                 and c["cold"]["ms"] <= 1.3 * (c["cold"].get("oneCallMs") or delay) for c in c200)
+        print("| a cold check over 200 schedules answers 200, approved, ON_CALL within 1.3 x one incident.io call (as measured;"
+              " else the simulator's %.0f ms) | %s | %s |" % (
+            delay, verdict(ok), "; ".join("%d replica(s): %s %s approved=%s, %s ms (%s x one call of %s ms), %d call(s)%s" % (
+                c["replicas"], c["cold"]["status"], c["cold"]["code"], js(c["cold"]["approved"]), c["cold"]["ms"],
+                c["cold"].get("ratioToCall") or c["cold"]["ratio"], c["cold"].get("oneCallMs") or delay,
                 c["cold"]["calls"], "" if not c.get("other") else " (beside, replica #1's first check: %s %s, %s ms, %d call(s))" % (
                     c["other"]["status"], c["other"]["code"], c["other"]["ms"], c["other"]["calls"]))
                 for c in c200)))
