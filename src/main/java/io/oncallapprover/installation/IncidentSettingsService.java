@@ -71,7 +71,8 @@ public class IncidentSettingsService {
                     }
                 })
                 .flatMap(ignored -> store(orgId, body, caller, ifMatch))
-                .onFailure(IntegrationService::lostRace).transform(e -> IntegrationService.raced(e, ifMatch, "incident settings"))
+                .onFailure(io.oncallapprover.problem.Preconditions::lostRace)
+                .transform(e -> io.oncallapprover.problem.Preconditions.raced(e, ifMatch, "incident settings"))
                 .invoke(view -> LOG.infof("incident settings of org %s set: severity %s, type %s, mode %s", orgId,
                         body.severityId(), body.incidentTypeId(), body.mode()));
     }

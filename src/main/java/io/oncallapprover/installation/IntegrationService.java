@@ -252,20 +252,6 @@ public class IntegrationService {
         }
     }
 
-    /** A write that lost a race on the installation row's version. */
-    static boolean lostRace(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleObjectStateException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** A lost race under If-Match is a failed precondition: the document changed after its tag was checked. */
-    static Throwable raced(Throwable failure, String ifMatch, String what) {
-        return ifMatch == null || ifMatch.isBlank() ? failure : io.oncallapprover.problem.Preconditions.failed(what, null);
-    }
 
     /** Removes the installation; false when there was none. */
     public Uni<Boolean> uninstall(String orgId, Caller caller) {
@@ -322,7 +308,8 @@ public class IntegrationService {
                     }
                 })
                 .flatMap(ignored -> storeAutoApproval(orgId, ids, caller, ifMatch))
-                .onFailure(IntegrationService::lostRace).transform(e -> raced(e, ifMatch, "auto-approval schedules"))
+                .onFailure(io.oncallapprover.problem.Preconditions::lostRace)
+                .transform(e -> io.oncallapprover.problem.Preconditions.raced(e, ifMatch, "auto-approval schedules"))
                 .invoke(() -> changed.fire(new OrgChanged(orgId)))
                 .invoke(view -> LOG.infof("auto-approval schedules of org %s set to %s", orgId, ids));
     }

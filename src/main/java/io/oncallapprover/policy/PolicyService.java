@@ -60,7 +60,8 @@ public class PolicyService {
 
     /** Deletes the stored policy, so the organization is routed by default again; false when none was stored. */
     public Uni<Boolean> delete(String orgId, Caller caller, String ifMatch) {
-        return remove(orgId, caller, ifMatch).onFailure(PolicyService::lostRace).transform(e -> raced(e, ifMatch))
+        return remove(orgId, caller, ifMatch)
+                .onFailure(Preconditions::lostRace).transform(e -> Preconditions.raced(e, ifMatch, "access policy"))
                 .invoke(() -> changed.fire(new OrgChanged(orgId)));
     }
 
@@ -76,20 +77,6 @@ public class PolicyService {
         });
     }
 
-    /** A write that lost a race on the row's version. */
-    private static boolean lostRace(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleObjectStateException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** A lost race under If-Match is a failed precondition: the policy changed after the tag was checked. */
-    private static Throwable raced(Throwable failure, String ifMatch) {
-        return ifMatch == null || ifMatch.isBlank() ? failure : Preconditions.failed("access policy", null);
-    }
 
 
     /**
@@ -103,7 +90,7 @@ public class PolicyService {
                 .flatMap(integration -> integration.isEmpty() ? Uni.createFrom().voidItem()
                         : checkAgainstIncidentIo(orgId, policy, integration.get()))
                 .flatMap(ignored -> store(orgId, policy, caller, ifMatch))
-                .onFailure(PolicyService::lostRace).transform(e -> raced(e, ifMatch))
+                .onFailure(Preconditions::lostRace).transform(e -> Preconditions.raced(e, ifMatch, "access policy"))
                 .invoke(() -> changed.fire(new OrgChanged(orgId)));
     }
 

@@ -68,4 +68,19 @@ public final class Preconditions {
                 + "; read it again, then write.", List.of(new FieldError(IF_MATCH, "does not name the current " + what)), null,
                 null);
     }
+
+    /** A write that lost a race on the row's version (another write committed first). */
+    public static boolean lostRace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleObjectStateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A lost race under If-Match is a failed precondition (the document changed after its tag was checked); else as it was. */
+    public static Throwable raced(Throwable failure, String ifMatch, String what) {
+        return ifMatch == null || ifMatch.isBlank() ? failure : failed(what, null);
+    }
 }
