@@ -23,12 +23,24 @@ public class AuditLog {
     @Inject
     Clock clock;
 
-    /** The organization's newest {@code limit} events, newest first. */
+    /** One page of the organization's events, newest first, and the cursor of the next page (null at the end). */
+    public record Page(java.util.List<AuditEvent> events, String next) {
+    }
+
+    /** A page of the trail as {@code query} filters it (one row more than the limit tells whether more follow). */
     @io.quarkus.hibernate.reactive.panache.common.WithSession
     @io.oncallapprover.common.DatabaseDeadline
-    public Uni<java.util.List<AuditEvent>> recent(String orgId, int limit) {
-        return AuditEvent.<AuditEvent> find("orgId", io.quarkus.panache.common.Sort.descending("occurredAt", "id"), orgId)
-                .page(io.quarkus.panache.common.Page.ofSize(limit)).list();
+    public Uni<Page> page(String orgId, AuditQuery query) {
+        java.util.Map<String, Object> parameters = AuditQuery.parameters();
+        String where = query.where(parameters, orgId);
+        return AuditEvent.<AuditEvent> find(where, io.quarkus.panache.common.Sort.descending("occurredAt", "id"), parameters)
+                .range(0, query.limit()).list()
+                .map(rows -> {
+                    boolean more = rows.size() > query.limit();
+                    java.util.List<AuditEvent> page = more ? rows.subList(0, query.limit()) : rows;
+                    AuditEvent last = more ? page.get(page.size() - 1) : null;
+                    return new Page(page, last == null ? null : new AuditQuery.Cursor(last.occurredAt, last.id).encode());
+                });
     }
 
     public Uni<AuditEvent> record(String orgId, AuditAction action, Caller caller, String detail) {

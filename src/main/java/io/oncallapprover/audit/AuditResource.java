@@ -36,20 +36,35 @@ public class AuditResource {
 
     @RegisterForReflection
     public record AuditEventView(long id, String action, String subject, @Schema(nullable = true) String detail,
-            Instant occurredAt) {
+            Instant occurredAt, @Schema(nullable = true) String requestId) {
     }
 
     @RegisterForReflection
-    public record AuditEventsView(List<AuditEventView> events) {
+    public record AuditEventsView(List<AuditEventView> events,
+            @Schema(nullable = true, description = "The cursor of the next (older) page, as 'cursor'; null on the last page")
+            String next) {
     }
 
     @GET
-    @Operation(summary = "Audited changes of the organization, newest first")
+    @Operation(summary = "Audited changes of the organization, newest first, a page at a time")
     public Uni<AuditEventsView> list(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @Parameter(description = "How many events, 1 to 500 (default 100)", schema = @Schema(type = SchemaType.INTEGER,
-                    minimum = "1", maximum = "500")) @QueryParam("limit") String limit) {
-        return audit.recent(orgId, QueryParameters.integer("limit", limit, 100, 1, 500))
-                .map(events -> new AuditEventsView(events.stream()
-                        .map(e -> new AuditEventView(e.id, e.action, e.subject, e.detail, e.occurredAt)).toList()));
+                    minimum = "1", maximum = "500")) @QueryParam("limit") String limit,
+            @Parameter(description = "The 'next' of the previous page") @QueryParam("cursor") String cursor,
+            @Parameter(description = "Only the trail of this access request") @QueryParam("requestId")
+            @Pattern(regexp = Ids.REQUEST_ID, message = Ids.REQUEST_ID_MESSAGE) String requestId,
+            @Parameter(description = "Only events of this action, e.g. POLICY_CHANGED") @QueryParam("action") String action,
+            @Parameter(description = "Only events at or after this instant (ISO-8601)") @QueryParam("since") String since,
+            @Parameter(description = "Only events before this instant (ISO-8601)") @QueryParam("until") String until) {
+        AuditQuery query = new AuditQuery(java.util.Optional.ofNullable(requestId).filter(r -> !r.isEmpty()),
+                QueryParameters.oneOf("action", action, AuditAction.class), QueryParameters.instant("since", since),
+                QueryParameters.instant("until", until),
+                cursor == null || cursor.isEmpty() ? java.util.Optional.empty()
+                        : java.util.Optional.of(AuditQuery.Cursor.decode(cursor).orElseThrow(() -> io.oncallapprover.problem.ApiException
+                                .invalid("cursor", "is not a cursor this service gave (use the 'next' of a page)"))),
+                QueryParameters.integer("limit", limit, 100, 1, 500));
+        return audit.page(orgId, query).map(page -> new AuditEventsView(page.events().stream()
+                .map(e -> new AuditEventView(e.id, e.action, e.subject, e.detail, e.occurredAt, e.requestId)).toList(),
+                page.next()));
     }
 }
