@@ -53,9 +53,7 @@ public final class ListedSchedules {
             }
             horizons.put(id, horizon);
             stableFrom.put(id, from);
-            if (from.isBefore(horizon)) {
-                stableSets.put(id, OnCallCalculator.onCallAt(id, shifts, from));
-            }
+            stableSets.put(id, OnCallCalculator.onCallAt(id, shifts, from)); // used only within [from, horizon)
         });
     }
 
@@ -65,14 +63,6 @@ public final class ListedSchedules {
 
     public Instant fetchedAt() {
         return fetchedAt;
-    }
-
-    public Map<String, List<ScheduleEntry>> currentShifts() {
-        return currentShifts;
-    }
-
-    public Set<String> dropped() {
-        return dropped;
     }
 
     /** Whether incident.io listed this schedule. */

@@ -80,4 +80,21 @@ class ListedSchedulesTest {
         assertThat(listing.shifts().onCallAt("E", T).shifts()).isEmpty();
         assertThat(listing.schedules()).containsKeys("S", "E");
     }
+
+    @Test
+    void theSetComputedOncePerListIsTheSetOfItsInstantAndNotOutsideItsRange() {
+        // Bob's shift starts after the fetch (incident.io answered a moment later, or its clock is ahead of ours).
+        Instant bobFrom = T.plusMillis(400);
+        ListedSchedules list = new ListedSchedules(T, Map.of("S", List.of(shift("ada@example.com", T.minusSeconds(60), T.plusSeconds(5)),
+                shift("bob@example.com", bobFrom, T.plusSeconds(3600)))));
+        assertThat(list.fetchedAt()).isEqualTo(T);
+        assertThat(list.onCallAt("S", T).emails()).as("before Bob's start").containsExactly("ada@example.com");
+        assertThat(list.onCallAt("S", bobFrom.minusNanos(1)).emails()).containsExactly("ada@example.com");
+        assertThat(list.onCallAt("S", bobFrom).emails()).containsExactly("ada@example.com", "bob@example.com");
+        assertThat(list.onCallAt("S", T.plusSeconds(4)).at()).isEqualTo(T.plusSeconds(4));
+        assertThat(list.onCallAt("S", T.plusSeconds(5)).emails()).as("Ada's shift is over").containsExactly("bob@example.com");
+        assertThat(list.onCallAt("S", T.minusSeconds(1)).emails()).as("before the fetch").containsExactly("ada@example.com");
+        assertThat(list.onCallAt("M", T).shifts()).as("a schedule not listed").isEmpty();
+        assertThat(list.onCallAt("M", T).known()).isTrue();
+    }
 }
