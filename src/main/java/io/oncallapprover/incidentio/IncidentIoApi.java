@@ -27,7 +27,6 @@ import io.oncallapprover.incidentio.IncidentIoDtos.IdentityResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.IncidentTypesResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.SeveritiesResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleEntriesPage;
-import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleResponse;
 import io.oncallapprover.incidentio.IncidentIoDtos.SchedulesPage;
 import io.smallrye.mutiny.Uni;
 
@@ -50,10 +49,6 @@ public interface IncidentIoApi {
     @Path("/v2/schedules")
     Uni<SchedulesPage> schedules(@HeaderParam("Authorization") String authorization,
             @QueryParam("page_size") int pageSize, @QueryParam("after") String after);
-
-    @GET
-    @Path("/v2/schedules/{id}")
-    Uni<ScheduleResponse> schedule(@HeaderParam("Authorization") String authorization, @PathParam("id") String id);
 
     @GET
     @Path("/v2/schedule_entries")

@@ -118,19 +118,6 @@ public class IncidentIoClient {
                 });
     }
 
-    /** One schedule, or empty when incident.io does not know the id. */
-    public Uni<Optional<Schedule>> schedule(ApiKey key, String scheduleId) {
-        return call(key, "schedule", true, () -> api.schedule(bearer(key), scheduleId))
-                .map(r -> {
-                    if (r == null || r.schedule() == null || r.schedule().id() == null) {
-                        throw malformed("schedule", "no schedule in the answer");
-                    }
-                    return Optional.of(r.schedule());
-                })
-                .onFailure(e -> e instanceof IncidentIoException ie && ie.kind() == Kind.NOT_FOUND)
-                .recoverWithItem(Optional.empty());
-    }
-
     /**
      * The {@code final} entries of a schedule overlapping {@code [from, to]}, all pages: the cursor
      * moves into {@code entry_window_start} while {@code entry_window_end} stays fixed. A cursor

@@ -42,7 +42,7 @@ public final class IncidentIoDtos {
     }
 
     /**
-     * A schedule, from the list or {@code GET /v2/schedules/{id}}: its {@code config} (rotations and
+     * A schedule of the list ({@code GET /v2/schedules}): its {@code config} (rotations and
      * layers) and its {@code current_shifts}, the entries of its final rota that cover the instant
      * incident.io answered (the same shape as {@code schedule_entries}' entries). Both are optional.
      */
@@ -77,11 +77,6 @@ public final class IncidentIoDtos {
     public record SchedulesPage(
             List<Schedule> schedules,
             @JsonProperty("pagination_meta") PaginationMeta paginationMeta) {
-    }
-
-    @RegisterForReflection
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ScheduleResponse(Schedule schedule) {
     }
 
     @RegisterForReflection

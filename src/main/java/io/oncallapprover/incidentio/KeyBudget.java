@@ -79,11 +79,6 @@ final class KeyBudget {
         this.nanos = nanos;
     }
 
-    /** {@link #run(boolean, long, Supplier, java.util.function.LongFunction)}; an interactive call never waits for a token. */
-    <T> Uni<T> run(boolean interactive, Supplier<Uni<T>> call, java.util.function.LongFunction<Uni<Void>> delay) {
-        return run(interactive, interactive ? Long.MIN_VALUE : Long.MAX_VALUE, call, delay);
-    }
-
     /**
      * Runs {@code call} with a slot and a token. Every call waits for a token via {@code delay} when
      * the token comes by {@code latestStartNanos} (on the {@code nanos} clock; an interactive caller's

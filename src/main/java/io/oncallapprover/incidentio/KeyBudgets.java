@@ -47,18 +47,10 @@ public class KeyBudgets {
     private final Map<String, KeyBudget> escalationBudgets = new ConcurrentHashMap<>();
 
     /**
-     * Runs {@code call} within the budget of {@code key}; an escalation call takes a token of the
-     * escalation budget first, then of the general one, so waiting for the scarcer one holds no slot
-     * of the other.
-     */
-    public <T> Uni<T> run(ApiKey key, String operation, Priority priority, Supplier<Uni<T>> call) {
-        return run(key, operation, priority, priority == Priority.INTERACTIVE ? Long.MIN_VALUE : Long.MAX_VALUE, call);
-    }
-
-    /**
-     * As {@link #run(ApiKey, String, Priority, Supplier)}, waiting for a token only while it comes by
+     * Runs {@code call} within the budget of {@code key}, waiting for a token only while it comes by
      * {@code latestStartNanos} ({@link System#nanoTime()}; {@link Long#MAX_VALUE}: no bound,
-     * {@link Long#MIN_VALUE}: no wait).
+     * {@link Long#MIN_VALUE}: no wait). An escalation call takes a token of the escalation budget first,
+     * then of the general one, so waiting for the scarcer one holds no slot of the other.
      */
     public <T> Uni<T> run(ApiKey key, String operation, Priority priority, long latestStartNanos, Supplier<Uni<T>> call) {
         if (!config.enabled()) {

@@ -76,7 +76,7 @@ class EscalationBudgetTest {
     }
 
     private String run(KeyBudgets b, ApiKey key, String operation) {
-        return b.run(key, operation, Priority.INTERACTIVE, () -> Uni.createFrom().item(() -> "ok" + calls.incrementAndGet()))
+        return b.run(key, operation, Priority.INTERACTIVE, Long.MIN_VALUE, () -> Uni.createFrom().item(() -> "ok" + calls.incrementAndGet()))
                 .await().indefinitely();
     }
 

@@ -75,9 +75,9 @@ class KeyBudgetTest {
     @Test
     void anInteractiveCallFailsAtOnceWhenTheRateIsSpentWithTheWaitItWouldNeed() {
         KeyBudget budget = new KeyBudget(2, 1.0, 8, 64, nanos::get);
-        assertThat(budget.run(true, this::quickCall, delay).await().indefinitely()).isEqualTo("ok1");
-        assertThat(budget.run(true, this::quickCall, delay).await().indefinitely()).isEqualTo("ok2");
-        assertThatThrownBy(() -> budget.run(true, this::quickCall, delay).await().indefinitely())
+        assertThat(budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely()).isEqualTo("ok1");
+        assertThat(budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely()).isEqualTo("ok2");
+        assertThatThrownBy(() -> budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely())
                 .isInstanceOfSatisfying(KeyBudget.Refused.class, e -> {
                     assertThat(e.refusal.bulkheadFull()).isFalse();
                     assertThat(e.refusal.waitNanos()).isEqualTo(1_000_000_000L);
@@ -92,8 +92,8 @@ class KeyBudgetTest {
     @Test
     void backgroundWorkWaitsForATokenInsteadOfFailing() {
         KeyBudget budget = new KeyBudget(1, 1.0, 8, 64, nanos::get);
-        budget.run(false, this::quickCall, delay).await().indefinitely();
-        CompletableFuture<String> waiting = budget.run(false, this::quickCall, delay).subscribe().asCompletionStage();
+        budget.run(false, Long.MAX_VALUE, this::quickCall, delay).await().indefinitely();
+        CompletableFuture<String> waiting = budget.run(false, Long.MAX_VALUE, this::quickCall, delay).subscribe().asCompletionStage();
         assertThat(delays).containsExactly(1_000_000_000L);
         assertThat(waiting).isNotDone();
         assertThat(budget.inFlight()).as("no slot is held while waiting for a token").isZero();
@@ -105,14 +105,14 @@ class KeyBudgetTest {
     @Test
     void theBulkheadLetsMaxConcurrentCallsGoAndServesWaitersInOrder() {
         KeyBudget budget = new KeyBudget(100, 100.0, 2, 1, nanos::get);
-        var a = budget.run(true, this::call, delay).subscribe().asCompletionStage();
-        var b = budget.run(true, this::call, delay).subscribe().asCompletionStage();
-        var c = budget.run(true, this::call, delay).subscribe().asCompletionStage();
+        var a = budget.run(true, Long.MIN_VALUE, this::call, delay).subscribe().asCompletionStage();
+        var b = budget.run(true, Long.MIN_VALUE, this::call, delay).subscribe().asCompletionStage();
+        var c = budget.run(true, Long.MIN_VALUE, this::call, delay).subscribe().asCompletionStage();
         assertThat(calls).as("two in flight, the third waits").hasValue(2);
-        assertThatThrownBy(() -> budget.run(true, this::call, delay).await().indefinitely())
+        assertThatThrownBy(() -> budget.run(true, Long.MIN_VALUE, this::call, delay).await().indefinitely())
                 .as("the waiting line (1) is full").isInstanceOfSatisfying(KeyBudget.Refused.class,
                         e -> assertThat(e.refusal.bulkheadFull()).isTrue());
-        var background = budget.run(false, this::call, delay).subscribe().asCompletionStage();
+        var background = budget.run(false, Long.MAX_VALUE, this::call, delay).subscribe().asCompletionStage();
         assertThat(budget.waiting()).as("background work may always wait").isEqualTo(2);
         parked.get(0).complete("a");
         assertThat(a.join()).isEqualTo("a");
@@ -130,20 +130,20 @@ class KeyBudgetTest {
     @Test
     void aCallerGivingUpFreesItsSlotOrItsPlaceInLine() {
         KeyBudget budget = new KeyBudget(100, 100.0, 1, 4, nanos::get);
-        var running = budget.run(true, this::call, delay).subscribe().asCompletionStage();
-        var waiting = budget.run(true, this::call, delay).subscribe().asCompletionStage();
+        var running = budget.run(true, Long.MIN_VALUE, this::call, delay).subscribe().asCompletionStage();
+        var waiting = budget.run(true, Long.MIN_VALUE, this::call, delay).subscribe().asCompletionStage();
         waiting.cancel(true);
         assertThat(budget.waiting()).isZero();
         running.cancel(true);
         assertThat(budget.inFlight()).isZero();
-        assertThat(budget.run(true, this::quickCall, delay).await().indefinitely()).startsWith("ok");
+        assertThat(budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely()).startsWith("ok");
         assertThat(budget.inFlight()).isZero();
     }
 
     @Test
     void aFailedCallGivesItsSlotBack() {
         KeyBudget budget = new KeyBudget(100, 100.0, 1, 4, nanos::get);
-        assertThatThrownBy(() -> budget.run(true, () -> Uni.createFrom().<String> failure(new IllegalStateException("x")), delay)
+        assertThatThrownBy(() -> budget.run(true, Long.MIN_VALUE, () -> Uni.createFrom().<String> failure(new IllegalStateException("x")), delay)
                 .await().indefinitely()).isInstanceOf(IllegalStateException.class);
         assertThat(budget.inFlight()).isZero();
     }
@@ -151,7 +151,7 @@ class KeyBudgetTest {
     @Test
     void anInteractiveCallWaitsForItsTokenWhenItComesWithinTheCallersDeadline() {
         KeyBudget budget = new KeyBudget(1, 2.0, 8, 64, nanos::get);
-        budget.run(true, this::quickCall, delay).await().indefinitely();
+        budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely();
         long deadline = nanos.get() + 600_000_000L; // the token comes in 0.5 s: within
         CompletableFuture<String> waiting = budget.run(true, deadline, this::quickCall, delay).subscribe().asCompletionStage();
         assertThat(delays).containsExactly(500_000_000L);
@@ -165,7 +165,7 @@ class KeyBudgetTest {
     @Test
     void anInteractiveCallWhoseTokenComesAfterItsDeadlineFailsAtOnce() {
         KeyBudget budget = new KeyBudget(1, 2.0, 8, 64, nanos::get);
-        budget.run(true, this::quickCall, delay).await().indefinitely();
+        budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely();
         long deadline = nanos.get() + 499_999_999L; // one nanosecond short of the next token
         assertThatThrownBy(() -> budget.run(true, deadline, this::quickCall, delay).await().indefinitely())
                 .isInstanceOfSatisfying(KeyBudget.Refused.class, e -> assertThat(e.refusal.waitNanos()).isEqualTo(500_000_000L));
@@ -177,11 +177,11 @@ class KeyBudgetTest {
     @Test
     void aWaitThatOutlastsTheDeadlineAfterAnotherCallerTookTheTokenFailsThen() {
         KeyBudget budget = new KeyBudget(1, 2.0, 8, 64, nanos::get);
-        budget.run(true, this::quickCall, delay).await().indefinitely();
+        budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely();
         long deadline = nanos.get() + 700_000_000L;
         CompletableFuture<String> waiting = budget.run(true, deadline, this::quickCall, delay).subscribe().asCompletionStage();
         nanos.addAndGet(500_000_000L);
-        budget.run(true, this::quickCall, delay).await().indefinitely(); // someone else takes the token first
+        budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely(); // someone else takes the token first
         parkedDelays.get(0).complete(null);
         assertThat(waiting).as("the next token would come after the deadline").isCompletedExceptionally();
         assertThat(calls).hasValue(2);
@@ -193,9 +193,9 @@ class KeyBudgetTest {
         KeyBudget budget = new KeyBudget(10, 10.0, share::get, 1.0, 8, 64, nanos::get);
         assertThat(budget.tokens()).as("half of a bucket of 10").isEqualTo(5.0);
         for (int i = 0; i < 5; i++) {
-            budget.run(true, this::quickCall, delay).await().indefinitely();
+            budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely();
         }
-        assertThatThrownBy(() -> budget.run(true, this::quickCall, delay).await().indefinitely())
+        assertThatThrownBy(() -> budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely())
                 .isInstanceOfSatisfying(KeyBudget.Refused.class, e -> assertThat(e.refusal.waitNanos())
                         .as("half the rate: 5 a second").isEqualTo(200_000_000L));
         share.set(1.0);
@@ -206,11 +206,11 @@ class KeyBudgetTest {
         assertThat(budget.tokens()).as("a smaller share drops what is above it at once").isEqualTo(2.5);
         share.set(0.0);
         assertThat(budget.tokens()).isEqualTo(0.0);
-        assertThatThrownBy(() -> budget.run(true, this::quickCall, delay).await().indefinitely())
+        assertThatThrownBy(() -> budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely())
                 .as("no share, no call").isInstanceOf(KeyBudget.Refused.class);
         nanos.addAndGet(60_000_000_000L);
         assertThat(budget.tokens()).as("nothing refills without a share").isEqualTo(0.0);
-        CompletableFuture<String> background = budget.run(false, this::quickCall, delay).subscribe().asCompletionStage();
+        CompletableFuture<String> background = budget.run(false, Long.MAX_VALUE, this::quickCall, delay).subscribe().asCompletionStage();
         assertThat(background).as("background work waits for a share").isNotDone();
         share.set(0.1);
         parkedDelays.get(parkedDelays.size() - 1).complete(null);
@@ -224,7 +224,7 @@ class KeyBudgetTest {
     void aSmallShareStillLetsOneCallGo() {
         KeyBudget budget = new KeyBudget(5, 1.0, () -> 0.1, 1.0, 8, 64, nanos::get);
         assertThat(budget.tokens()).as("a tenth of 5 is below one call: one token").isEqualTo(1.0);
-        assertThat(budget.run(true, this::quickCall, delay).await().indefinitely()).isEqualTo("ok1");
+        assertThat(budget.run(true, Long.MIN_VALUE, this::quickCall, delay).await().indefinitely()).isEqualTo("ok1");
     }
 
     @Test

@@ -163,30 +163,23 @@ public final class IncidentIoStubs {
                 .map(layer -> "{\"id\": " + q(layer) + ", \"name\": \"Layer " + layer + "\"}").collect(Collectors.joining(",")));
     }
 
-    /** {@code GET /v2/schedules/{id}} answering a schedule whose configuration has these {@link #rotation}s. */
+    /** A schedule of the account's list whose configuration has these {@link #rotation}s. */
     public void scheduleWithRotations(String id, String... rotations) {
-        String body = schedule(id, "Schedule " + id, "UTC", rotations);
-        wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(okJson("{\"schedule\": " + body + "}")));
-        listSchedule(id, body);
+        listSchedule(id, schedule(id, "Schedule " + id, "UTC", rotations));
     }
 
-    /** The schedules exist: each answers {@code GET /v2/schedules/{id}} and is in the account's list. */
+    /** The schedules exist: they are in the account's list. */
     public void scheduleExists(String... ids) {
         for (String id : ids) {
-            String body = schedule(id, "Schedule " + id, "UTC");
-            wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(okJson("{\"schedule\": " + body + "}")));
-            listed.put(id, body);
+            listed.put(id, schedule(id, "Schedule " + id, "UTC"));
         }
         relist();
     }
 
-    /** The schedule does not exist: a 404 for it, and it is not in the account's list. */
+    /** The schedule does not exist: it is not in the account's list. */
     public void scheduleMissing(String id) {
         listed.remove(id);
         relist();
-        wiremock.register(get(urlEqualTo("/v2/schedules/" + id)).willReturn(aResponse().withStatus(404)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"type\": \"not_found\", \"status\": 404, \"request_id\": \"req-404\", \"errors\": [{\"code\": \"not_found\", \"message\": \"Not found\"}]}")));
     }
 
     /** An entry of {@code schedule_entries.final}; {@code email} null leaves it out, {@code name} null leaves out the user. */
