@@ -306,21 +306,13 @@ public class AccessRequestService {
     @WithTransaction
     public Uni<AccessRequest> revoke(String orgId, String id, AccessRequestDtos.EndRequest body, Caller caller) {
         Instant now = clock.instant();
-        return AccessRequest.update("status = ?1, grantExpiresAt = ?2, endedReason = ?3, endedBy = ?4, endedComment = ?5,"
-                + " updatedAt = ?2, version = version + 1 where id = ?6 and orgId = ?7 and status = ?8 and grantExpiresAt > ?2",
-                Status.EXPIRED, now, REVOKED, body.by(), body.comment(), id, orgId, Status.APPROVED)
-                .flatMap(updated -> require(orgId, id).flatMap(request -> {
-                    if (updated == 0) {
-                        Status status = request.statusAt(now);
-                        throw new ApiException(409, ProblemCode.NOT_APPROVED, "The request is " + status
-                                + "; only an active grant can be revoked.", List.of(), null,
-                                java.util.Map.of("requestStatus", status.name()));
-                    }
-                    return audit.record(orgId, id, AuditAction.GRANT_REVOKED, caller.subject(),
-                            body.by() + " revoked the grant" + (body.comment() == null ? "" : ": " + body.comment()))
-                            .call(() -> events.record(request, RequestEventType.GRANT_ENDED, java.util.Map.of("endedReason", REVOKED)))
-                            .replaceWith(request);
-                }));
+        return endEarly(orgId, id, now, AccessRequest.update("status = ?1, grantExpiresAt = ?2, endedReason = ?3, endedBy = ?4,"
+                + " endedComment = ?5, updatedAt = ?2, version = version + 1"
+                + " where id = ?6 and orgId = ?7 and status = ?8 and grantExpiresAt > ?2",
+                Status.EXPIRED, now, REVOKED, body.by(), body.comment(), id, orgId, Status.APPROVED),
+                ProblemCode.NOT_APPROVED, "only an active grant can be revoked", AuditAction.GRANT_REVOKED, caller,
+                body.by() + " revoked the grant" + (body.comment() == null ? "" : ": " + body.comment()),
+                request -> events.record(request, RequestEventType.GRANT_ENDED, java.util.Map.of("endedReason", REVOKED)));
     }
 
     /**
@@ -331,23 +323,36 @@ public class AccessRequestService {
     @WithTransaction
     public Uni<AccessRequest> withdraw(String orgId, String id, AccessRequestDtos.EndRequest body, Caller caller) {
         Instant now = clock.instant();
-        return AccessRequest.update("status = ?1, endedReason = ?2, endedBy = ?3, endedComment = ?4, updatedAt = ?5,"
-                + " version = version + 1 where id = ?6 and orgId = ?7 and status = ?8"
+        return endEarly(orgId, id, now, AccessRequest.update("status = ?1, endedReason = ?2, endedBy = ?3, endedComment = ?4,"
+                + " updatedAt = ?5, version = version + 1 where id = ?6 and orgId = ?7 and status = ?8"
                 + " and (pendingExpiresAt is null or pendingExpiresAt > ?5)",
-                Status.WITHDRAWN, WITHDRAWN, body.by(), body.comment(), now, id, orgId, Status.PENDING)
-                .flatMap(updated -> require(orgId, id).flatMap(request -> {
-                    if (updated == 0) {
-                        Status status = request.statusAt(now);
-                        throw new ApiException(409, ProblemCode.NOT_PENDING, "The request is " + status
-                                + "; only a pending request can be withdrawn.", List.of(), null,
-                                java.util.Map.of("requestStatus", status.name()));
-                    }
-                    return audit.record(orgId, id, AuditAction.REQUEST_WITHDRAWN, caller.subject(),
-                            body.by() + " withdrew the request" + (body.comment() == null ? "" : ": " + body.comment()))
-                            .call(() -> events.record(request, RequestEventType.WITHDRAWN))
-                            .call(() -> followUp.decided(request, now)) // the page says so and stops
-                            .replaceWith(request);
-                }));
+                Status.WITHDRAWN, WITHDRAWN, body.by(), body.comment(), now, id, orgId, Status.PENDING),
+                ProblemCode.NOT_PENDING, "only a pending request can be withdrawn", AuditAction.REQUEST_WITHDRAWN, caller,
+                body.by() + " withdrew the request" + (body.comment() == null ? "" : ": " + body.comment()),
+                request -> events.record(request, RequestEventType.WITHDRAWN)
+                        .call(() -> followUp.decided(request, now))); // the page says so and stops
+    }
+
+    /**
+     * Ends a request early through a conditional {@code update}, which decides any race: when it changed
+     * no row the request was not in the state it needs, and the caller gets 409 {@code refusal} with the
+     * status now; otherwise the change is audited and {@code then} follows, in the same transaction.
+     */
+    private Uni<AccessRequest> endEarly(String orgId, String id, Instant now, Uni<Integer> update, ProblemCode refusal,
+            String needs, AuditAction action, Caller caller, String detail,
+            java.util.function.Function<AccessRequest, Uni<?>> then) {
+        return update.flatMap(updated -> require(orgId, id).flatMap(request -> {
+            if (updated == 0) {
+                Status status = request.statusAt(now);
+                throw conflict(refusal, "The request is " + status + "; " + needs + ".", status);
+            }
+            return audit.record(orgId, id, action, caller.subject(), detail).call(() -> then.apply(request)).replaceWith(request);
+        }));
+    }
+
+    /** A 409 that says the request's status now ({@code requestStatus}). */
+    private static ApiException conflict(ProblemCode code, String detail, Status status) {
+        return new ApiException(409, code, detail, List.of(), null, java.util.Map.of("requestStatus", status.name()));
     }
 
     /** {@code endedReason} of a revoked grant. */
@@ -382,13 +387,10 @@ public class AccessRequestService {
 
     private static ApiException alreadyDecided(AccessRequest request, Status status) {
         if (request.status == Status.PENDING) { // lapsed while pending: nobody decided it
-            return new ApiException(409, ProblemCode.NOT_PENDING,
-                    "The request lapsed at " + request.pendingExpiresAt + " without a decision; make a new one.", List.of(),
-                    null, java.util.Map.of("requestStatus", status.name()));
+            return conflict(ProblemCode.NOT_PENDING,
+                    "The request lapsed at " + request.pendingExpiresAt + " without a decision; make a new one.", status);
         }
-        return new ApiException(409, ProblemCode.ALREADY_DECIDED,
-                "The request is already " + status + "; the first decision stands.", List.of(), null,
-                java.util.Map.of("requestStatus", status.name()));
+        return conflict(ProblemCode.ALREADY_DECIDED, "The request is already " + status + "; the first decision stands.", status);
     }
 
     public static boolean concurrentWrite(Throwable failure) {
