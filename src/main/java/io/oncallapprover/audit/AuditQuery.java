@@ -1,9 +1,7 @@
 package io.oncallapprover.audit;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,52 +21,35 @@ public record AuditQuery(Optional<String> requestId, Optional<AuditAction> actio
         private static final String PREFIX = "au1:";
 
         public String encode() {
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString((PREFIX + occurredAt + "|" + id).getBytes(StandardCharsets.UTF_8));
+            return io.oncallapprover.common.OpaqueCursor.encode(PREFIX, occurredAt, id);
         }
 
         /** The cursor, or empty when {@code raw} is not one this service made. */
         public static Optional<Cursor> decode(String raw) {
-            try {
-                String text = new String(Base64.getUrlDecoder().decode(raw.trim()), StandardCharsets.UTF_8);
-                int bar = text.indexOf('|');
-                if (!text.startsWith(PREFIX) || bar < 0) {
+            return io.oncallapprover.common.OpaqueCursor.decode(PREFIX, raw, 2).flatMap(parts -> {
+                try {
+                    return Optional.of(new Cursor(Instant.parse(parts.get(0)), Long.parseLong(parts.get(1))));
+                } catch (RuntimeException e) {
                     return Optional.empty();
                 }
-                return Optional.of(new Cursor(Instant.parse(text.substring(PREFIX.length(), bar)),
-                        Long.parseLong(text.substring(bar + 1))));
-            } catch (RuntimeException e) {
-                return Optional.empty();
-            }
+            });
         }
     }
 
-    /** The HQL condition (after {@code from AuditEvent where}) and its named parameters. */
+    /** The HQL condition (after {@code from AuditEvent where}); its named parameters go into {@code parameters}. */
     String where(Map<String, Object> parameters, String orgId) {
         List<String> where = new ArrayList<>();
-        where.add("orgId = :org");
-        parameters.put("org", orgId);
-        requestId.ifPresent(r -> {
-            where.add("requestId = :request");
-            parameters.put("request", r);
-        });
-        action.ifPresent(a -> {
-            where.add("action = :action");
-            parameters.put("action", a.name());
-        });
-        since.ifPresent(t -> {
-            where.add("occurredAt >= :since");
-            parameters.put("since", t);
-        });
-        until.ifPresent(t -> {
-            where.add("occurredAt < :until");
-            parameters.put("until", t);
-        });
-        after.ifPresent(c -> {
-            where.add("(occurredAt < :cursorAt or (occurredAt = :cursorAt and id < :cursorId))");
-            parameters.put("cursorAt", c.occurredAt());
-            parameters.put("cursorId", c.id());
-        });
+        java.util.function.BiConsumer<String, Map<String, Object>> and = (clause, values) -> {
+            where.add(clause);
+            parameters.putAll(values);
+        };
+        and.accept("orgId = :org", Map.of("org", orgId));
+        requestId.ifPresent(r -> and.accept("requestId = :request", Map.of("request", r)));
+        action.ifPresent(a -> and.accept("action = :action", Map.of("action", a.name())));
+        since.ifPresent(t -> and.accept("occurredAt >= :since", Map.of("since", t)));
+        until.ifPresent(t -> and.accept("occurredAt < :until", Map.of("until", t)));
+        after.ifPresent(c -> and.accept("(occurredAt < :cursorAt or (occurredAt = :cursorAt and id < :cursorId))",
+                Map.of("cursorAt", c.occurredAt(), "cursorId", c.id())));
         return String.join(" and ", where);
     }
 

@@ -1,8 +1,6 @@
 package io.oncallapprover.events;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,6 +12,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.oncallapprover.common.OpaqueCursor;
 import io.oncallapprover.problem.ApiException;
 import io.oncallapprover.problem.ProblemCode;
 import io.oncallapprover.request.RequestEventType;
@@ -90,22 +89,18 @@ public class EventFeed {
     }
 
     static String encode(long seq) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString((CURSOR_PREFIX + seq).getBytes(StandardCharsets.US_ASCII));
+        return OpaqueCursor.encode(CURSOR_PREFIX, seq);
     }
 
     static long decode(String cursor) {
-        try {
-            String raw = new String(Base64.getUrlDecoder().decode(cursor.trim()), StandardCharsets.US_ASCII);
-            if (raw.startsWith(CURSOR_PREFIX)) {
-                long seq = Long.parseLong(raw.substring(CURSOR_PREFIX.length()));
-                if (seq >= 0) {
-                    return seq;
-                }
+        return OpaqueCursor.decode(CURSOR_PREFIX, cursor, 1).flatMap(parts -> {
+            try {
+                long seq = Long.parseLong(parts.get(0));
+                return seq >= 0 ? Optional.of(seq) : Optional.<Long> empty();
+            } catch (NumberFormatException e) {
+                return Optional.<Long> empty();
             }
-        } catch (IllegalArgumentException e) {
-            // reported below
-        }
-        throw ApiException.invalid("after", "is not a cursor this service gave (use the 'next' of a page)");
+        }).orElseThrow(() -> ApiException.invalid("after", "is not a cursor this service gave (use the 'next' of a page)"));
     }
 
     /** Forgets events older than the retention, remembering per organization up to where. */

@@ -1,9 +1,7 @@
 package io.oncallapprover.request;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,23 +24,19 @@ public record AccessRequestFilter(Optional<Status> status, Optional<String> requ
     public record Cursor(Instant createdAt, String id) {
 
         public String encode() {
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString((createdAt + "|" + id).getBytes(StandardCharsets.UTF_8));
+            return io.oncallapprover.common.OpaqueCursor.encode("", createdAt, id);
         }
 
         /** The cursor, or empty when {@code raw} is not one this service made. */
         public static Optional<Cursor> decode(String raw) {
-            try {
-                String text = new String(Base64.getUrlDecoder().decode(raw), StandardCharsets.UTF_8);
-                int bar = text.indexOf('|');
-                String id = text.substring(bar + 1);
-                if (bar < 0 || !id.matches(io.oncallapprover.common.Ids.REQUEST_ID)) {
+            return io.oncallapprover.common.OpaqueCursor.decode("", raw, 2).flatMap(parts -> {
+                try {
+                    return parts.get(1).matches(io.oncallapprover.common.Ids.REQUEST_ID)
+                            ? Optional.of(new Cursor(Instant.parse(parts.get(0)), parts.get(1))) : Optional.empty();
+                } catch (java.time.format.DateTimeParseException e) {
                     return Optional.empty();
                 }
-                return Optional.of(new Cursor(Instant.parse(text.substring(0, bar)), id));
-            } catch (RuntimeException e) {
-                return Optional.empty();
-            }
+            });
         }
     }
 
