@@ -226,7 +226,10 @@ public class EscalationService implements DecisionFollowUp {
         if (request.pageKind == PageKind.ESCALATION) {
             return cancelEscalations(request, at);
         }
-        return request.incidentState == IncidentState.NONE ? Uni.createFrom().voidItem()
+        // Only an incident made or being made can show it: after a FAILED creation there is nothing to edit,
+        // and the task would wait for an incident forever.
+        boolean incident = request.incidentState == IncidentState.PENDING || request.incidentState == IncidentState.CREATED;
+        return !incident ? Uni.createFrom().voidItem()
                 : OutboxTask.pending(request.orgId, request.id, OutboxTask.Kind.UPDATE_INCIDENT, at).persist().replaceWithVoid();
     }
 

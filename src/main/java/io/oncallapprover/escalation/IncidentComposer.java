@@ -87,7 +87,7 @@ public final class IncidentComposer {
     /** The summary after the request was withdrawn: nobody needs to decide any more. The status is never touched. */
     public static EditIncidentRequest withdrawn(Escalation e, String by, Instant at, String comment, boolean notifyChannel) {
         StringBuilder summary = new StringBuilder(summary(e)).append("\n\n");
-        summary.append("Withdrawn by ").append(by == null ? "the requester's side" : by).append(" at ").append(at)
+        summary.append("Withdrawn by ").append(by).append(" at ").append(at)
                 .append(": nobody needs to decide any more.");
         if (comment != null && !comment.isBlank()) {
             summary.append("\nComment, as written:\n").append(quote(comment));

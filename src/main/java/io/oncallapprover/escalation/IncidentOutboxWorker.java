@@ -566,7 +566,9 @@ public class IncidentOutboxWorker {
 
     /** The request's event, in the current transaction. */
     private Uni<Void> requestEvent(String requestId, RequestEventType type) {
-        return AccessRequest.<AccessRequest> findById(requestId).flatMap(request -> events.record(request, type));
+        Instant now = clock.instant(); // the page changed, not the request's row
+        return AccessRequest.<AccessRequest> findById(requestId)
+                .flatMap(request -> events.record(request, type, java.util.Map.of(), now));
     }
 
     /** Exponential back-off with jitter, at least what incident.io asked for. */

@@ -37,9 +37,6 @@ public class EventFeed {
     Pool pool;
 
     @Inject
-    ObjectMapper json;
-
-    @Inject
     EventsConfig config;
 
     @Inject
@@ -71,6 +68,10 @@ public class EventFeed {
                                 + " out 'after'.", List.of(new io.oncallapprover.problem.FieldError("after",
                                         "is older than the oldest kept event")), null, null);
                     }
+                    if (after.isPresent() && after.get() > lastSeq) {
+                        // Past every event written: a cursor this service never gave; following it would skip events.
+                        throw ApiException.invalid("after", "is not a cursor this service gave (use the 'next' of a page)");
+                    }
                     long from = after.orElse(pruned);
                     long returned = row.getLong("n");
                     Long lastReturned = row.getLong("last_returned");
@@ -80,9 +81,17 @@ public class EventFeed {
                 });
     }
 
+    /**
+     * Events as they were stored, read leniently (unknown fields ignored, no input checks): a stored event
+     * that today's strict reading of request bodies would refuse must not stop the feed at it.
+     */
+    private static final ObjectMapper STORED = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
     private List<EventViews.RequestEvent> parse(String events) {
         try {
-            return List.of(json.readValue(events, EventViews.RequestEvent[].class));
+            return List.of(STORED.readValue(events, EventViews.RequestEvent[].class));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a stored event cannot be read: " + e.getOriginalMessage(), e);
         }
@@ -113,14 +122,18 @@ public class EventFeed {
         }).replaceWithVoid();
     }
 
-    /** Deletes the events past the retention; answers how many. */
+    /**
+     * Deletes the events past the retention; answers how many. Per organization, by sequence: every event
+     * up to the newest one older than the retention, so a kept event is never behind a forgotten one.
+     */
     public Uni<Integer> forget() {
         return pool.withTransaction(conn -> conn.preparedQuery("""
-                with gone as (delete from request_event where occurred_at < $1 returning org_id, seq),
-                     upto as (select org_id, max(seq) as seq, count(*) as n from gone group by org_id),
-                     marked as (update org_event_counter c set pruned_through = greatest(c.pruned_through, upto.seq)
-                                from upto where c.org_id = upto.org_id returning upto.n)
-                select coalesce(sum(n), 0)::int as n from marked""")
+                with cut as (select org_id, max(seq) as upto from request_event where occurred_at < $1 group by org_id),
+                     gone as (delete from request_event e using cut where e.org_id = cut.org_id and e.seq <= cut.upto
+                              returning e.org_id),
+                     marked as (update org_event_counter c set pruned_through = greatest(c.pruned_through, cut.upto)
+                                from cut where c.org_id = cut.org_id)
+                select count(*)::int as n from gone""")
                 .execute(Tuple.of(clock.instant().minus(config.retention()).atOffset(java.time.ZoneOffset.UTC)))
                 .map(rows -> rows.iterator().next().getInteger("n")));
     }

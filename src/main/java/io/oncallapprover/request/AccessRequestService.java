@@ -291,10 +291,10 @@ public class AccessRequestService {
                                     caller.subject(), approver + (approve ? " approved" : " denied")
                                             + (body.comment() == null ? "" : ": " + body.comment())))
                             .chain(() -> require(orgId, id))
+                            .call(request -> followUp.decided(request, now))
                             .call(request -> approve
                                     ? events.record(request, RequestEventType.APPROVED, java.util.Map.of("approvedBy", "person"))
-                                    : events.record(request, RequestEventType.DENIED))
-                            .call(request -> followUp.decided(request, now));
+                                    : events.record(request, RequestEventType.DENIED));
                 });
     }
 
@@ -329,8 +329,8 @@ public class AccessRequestService {
                 Status.WITHDRAWN, WITHDRAWN, body.by(), body.comment(), now, id, orgId, Status.PENDING),
                 ProblemCode.NOT_PENDING, "only a pending request can be withdrawn", AuditAction.REQUEST_WITHDRAWN, caller,
                 body.by() + " withdrew the request" + (body.comment() == null ? "" : ": " + body.comment()),
-                request -> events.record(request, RequestEventType.WITHDRAWN)
-                        .call(() -> followUp.decided(request, now))); // the page says so and stops
+                request -> followUp.decided(request, now) // the page says so and stops
+                        .call(() -> events.record(request, RequestEventType.WITHDRAWN)));
     }
 
     /**
@@ -394,10 +394,10 @@ public class AccessRequestService {
     }
 
     public static boolean concurrentWrite(Throwable failure) {
+        if (io.oncallapprover.problem.Preconditions.lostRace(failure)) {
+            return true;
+        }
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleObjectStateException) {
-                return true;
-            }
             if (t instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
                 return true; // unique violation: the same outbox task or decision was written by the winner
             }

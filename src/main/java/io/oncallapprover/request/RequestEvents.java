@@ -40,9 +40,18 @@ public class RequestEvents {
         return record(request, type, Map.of());
     }
 
-    /** As {@link #record(AccessRequest, RequestEventType)}, with the type's own fields ({@code approvedBy}, {@code endedReason}). */
+    /**
+     * As {@link #record(AccessRequest, RequestEventType)}, with the type's own fields ({@code approvedBy},
+     * {@code endedReason}). The event happened when the change did ({@code updatedAt}, which every change
+     * sets). Call it last in the transaction: it takes the organization's counter row, held until the
+     * commit; and it flushes first, so the request's row is always locked before the counter.
+     */
     public Uni<Void> record(AccessRequest request, RequestEventType type, Map<String, String> fields) {
-        Instant now = clock.instant();
+        return record(request, type, fields, request.updatedAt != null ? request.updatedAt : clock.instant());
+    }
+
+    /** As {@link #record(AccessRequest, RequestEventType, Map)}, for a change made at {@code now} outside the request's row (its page). */
+    public Uni<Void> record(AccessRequest request, RequestEventType type, Map<String, String> fields, Instant now) {
         String id = UUID.randomUUID().toString();
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("id", id);
@@ -59,7 +68,7 @@ public class RequestEvents {
             throw new IllegalStateException("an event that cannot be written as JSON", e);
         }
         // The event is bound as text and cast: bound straight to jsonb, the client would store a JSON string.
-        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+        return Panache.getSession().call(session -> session.flush()).flatMap(session -> session.createNativeQuery("""
                 insert into org_event_counter (org_id, last_seq) values (:org, 1)
                 on conflict (org_id) do update set last_seq = org_event_counter.last_seq + 1
                 returning last_seq""", Long.class).setParameter("org", request.orgId).getSingleResult()
