@@ -79,11 +79,6 @@ public class IncidentIoClient {
                 });
     }
 
-    /** Every schedule of the account, with configuration and current shifts, following all pages; for a waiting caller. */
-    public Uni<List<Schedule>> allSchedules(ApiKey key) {
-        return allSchedules(key, Priority.INTERACTIVE);
-    }
-
     /** Every schedule of the account, following all pages ({@code oncall.incidentio.schedule-page-size} each). */
     public Uni<List<Schedule>> allSchedules(ApiKey key, Priority priority) {
         return schedulesFrom(key, priority, null, new ArrayList<>(), 1, new java.util.HashSet<>());

@@ -61,6 +61,16 @@ public final class ListedSchedules {
         this(fetchedAt, currentShifts, Set.of());
     }
 
+    /** {@code source} with other dropped schedules: what was computed of the shifts is shared, not done again. */
+    private ListedSchedules(ListedSchedules source, Set<String> dropped) {
+        this.fetchedAt = source.fetchedAt;
+        this.currentShifts = source.currentShifts;
+        this.dropped = Set.copyOf(dropped);
+        this.horizons.putAll(source.horizons);
+        this.stableFrom.putAll(source.stableFrom);
+        this.stableSets.putAll(source.stableSets);
+    }
+
     public Instant fetchedAt() {
         return fetchedAt;
     }
@@ -121,6 +131,6 @@ public final class ListedSchedules {
         }
         Set<String> more = new HashSet<>(dropped);
         more.add(scheduleId);
-        return new ListedSchedules(fetchedAt, currentShifts, more);
+        return new ListedSchedules(this, more);
     }
 }

@@ -82,8 +82,9 @@ public class ScheduleListCache {
     private final Map<SlotKey, Slot> slots = new ConcurrentHashMap<>();
 
     /**
-     * The organization's list: the one held when {@code enough} accepts it and it is fresh, else one
-     * fetched at or after {@code notBefore} (a fetch under way that was sent by then is joined).
+     * The organization's list: the one held when {@code enough} accepts it and it is fresh; else the fetch
+     * under way, joined (concurrent callers share one call, even when they arrive after it was sent), if
+     * {@code enough} accepts what it brings; else one fetched at or after {@code notBefore}.
      */
     public Uni<Listing> listing(String orgId, ApiKey key, Instant notBefore, Predicate<Listing> enough) {
         Instant now = clock.instant();
@@ -93,19 +94,21 @@ public class ScheduleListCache {
         if (held != null && held.shifts().freshAt(now, config.staleness()) && enough.test(held)) {
             return Uni.createFrom().item(held);
         }
-        return waitFor(fetch(slot, notBefore, Long.MIN_VALUE, Priority.INTERACTIVE));
+        return waitFor(fetch(slot, Instant.MIN, Long.MIN_VALUE, Priority.INTERACTIVE))
+                .flatMap(joined -> enough.test(joined) || !joined.shifts().fetchedAt().isBefore(notBefore)
+                        ? Uni.createFrom().item(joined)
+                        : waitFor(fetch(slot, notBefore, Long.MIN_VALUE, Priority.INTERACTIVE)));
     }
 
     /**
      * A list asked of incident.io after this call (admin writes validate against what incident.io holds
-     * now): never the one held, and a fetch under way only if it was sent after this call began.
+     * now): never the one held, and a fetch under way only if it was sent after this call began. It does
+     * not count as the organization asking: admin writes alone keep no list refreshed.
      */
     public Uni<Listing> fresh(String orgId, ApiKey key) {
         long called = System.nanoTime();
         Instant now = clock.instant();
-        Slot slot = slot(orgId, key, now);
-        slot.lastAsked = now;
-        return waitFor(fetch(slot, now, called, Priority.INTERACTIVE));
+        return waitFor(fetch(slot(orgId, key, Instant.EPOCH), now, called, Priority.INTERACTIVE));
     }
 
     /**
@@ -124,8 +127,9 @@ public class ScheduleListCache {
             slot.inFlight = started;
             slot.inFlightSentAt = sentAt;
             slot.inFlightStartedNanos = System.nanoTime();
-            client.allSchedules(slot.key, priority)
-                    .ifNoItem().after(config.deadline()).fail()
+            Uni<List<Schedule>> call = client.allSchedules(slot.key, priority);
+            // A caller waits at most its deadline; a refresh in the background may wait for the key's budget.
+            (priority == Priority.INTERACTIVE ? call.ifNoItem().after(config.deadline()).fail() : call)
                     .map(schedules -> listingOf(sentAt, schedules))
                     .subscribe().with(listing -> started.complete(install(slot, listing)), started::completeExceptionally);
             return started;
@@ -148,7 +152,8 @@ public class ScheduleListCache {
             }
             Listing held = slot.current;
             if (held == null || !held.shifts().fetchedAt().isAfter(sent)) {
-                slot.current = listing;
+                // Only the shifts are kept: the schedules' configuration serves the writes that fetched it.
+                slot.current = new Listing(listing.shifts(), Map.of());
             }
             return listing;
         }
@@ -197,6 +202,9 @@ public class ScheduleListCache {
         Instant now = clock.instant();
         Duration due = config.staleness().minus(config.refreshAhead());
         int started = 0;
+        // Lists nobody asked for in a while are forgotten (their keys and shifts with them).
+        slots.values().removeIf(slot -> !now.isBefore(slot.lastAsked.plus(config.refreshIdle()).plus(config.staleness()))
+                && (slot.inFlight == null || slot.inFlight.isDone()));
         for (Slot slot : slots.values()) {
             Listing held = slot.current;
             if (held == null || now.isBefore(held.shifts().fetchedAt().plus(due))

@@ -47,6 +47,11 @@ public final class LocalShare {
         validUntilNanos = begunNanos + ttlNanos - marginNanos;
     }
 
+    /** The last claim applied, whether or not the lease still holds. */
+    public synchronized double lastApplied() {
+        return share;
+    }
+
     /** The lease was given back (shutdown): nothing more is spent. */
     public synchronized void released() {
         share = 0.0;

@@ -73,11 +73,23 @@ public class ReplicaLeases implements BudgetShare {
             return Uni.createFrom().voidItem();
         }
         return renew().replaceWithVoid().onFailure().recoverWithItem(failure -> {
-            LOG.debugf("lease renewal failed (%s); spending at most the last share until the lease may lapse",
-                    failure.getMessage());
+            if (share() == 0) {
+                // Every call to incident.io waits or is refused, and readiness is down: say so, once a lease's life.
+                long now = System.nanoTime();
+                if (now - lastLostWarning > config.leaseTtl().toNanos()) {
+                    lastLostWarning = now;
+                    LOG.warnf("no lease on the incident.io budget (renewals fail: %s); this replica calls incident.io"
+                            + " no more until one succeeds", failure.getMessage());
+                }
+            } else {
+                LOG.debugf("lease renewal failed (%s); spending at most the last share until the lease may lapse",
+                        failure.getMessage());
+            }
             return null;
         });
     }
+
+    private volatile long lastLostWarning = System.nanoTime() - Duration.ofHours(1).toNanos();
 
     void stop(@Observes ShutdownEvent event) {
         giveBack();
@@ -85,10 +97,12 @@ public class ReplicaLeases implements BudgetShare {
 
     /** Spends nothing more and deletes the lease, so the others may take the share at their next renewal. */
     void giveBack() {
-        stopping = true;
         LocalShare current = local;
-        if (current != null) {
-            current.released();
+        synchronized (this) {
+            stopping = true;
+            if (current != null) {
+                current.released();
+            }
         }
         try {
             pool.preparedQuery("delete from replica_lease where replica_id = $1").execute(Tuple.of(replicaId))
@@ -100,18 +114,30 @@ public class ReplicaLeases implements BudgetShare {
 
     /** Renews the lease and claims this replica's share; the new claim applies as {@link LocalShare} says. */
     Uni<Double> renew() {
+        // One renewal at a time (heartbeat and catch-up), so a claim is never applied after a newer one;
+        // none once the lease was given back.
+        if (stopping || !renewing.compareAndSet(false, true)) {
+            return Uni.createFrom().item(() -> local.lastApplied());
+        }
         long begun = System.nanoTime();
         LocalShare share = local;
         return pool.withTransaction(conn -> claim(conn, share))
                 .invoke(claimed -> {
-                    if (!stopping) {
-                        share.claimed(claimed, begun);
-                        if (claimed < 1.0 / Math.max(1, live) - 1e-9) {
-                            soonAgain();
+                    synchronized (this) {
+                        if (!stopping) {
+                            share.claimed(claimed, begun);
                         }
+                    }
+                })
+                .onTermination().invoke(() -> renewing.set(false))
+                .invoke(claimed -> {
+                    if (!stopping && claimed < 1.0 / Math.max(1, live) - 1e-9) {
+                        soonAgain();
                     }
                 });
     }
+
+    private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Below its fair share (a newcomer, while the others still hold theirs): claim again shortly rather
@@ -141,6 +167,9 @@ public class ReplicaLeases implements BudgetShare {
                     live = others + 1;
                     double claim = ShareClaims.claim(others + 1, row.getDouble("claimed"));
                     share.aboutToClaim(claim);
+                    if (stopping) { // given back meanwhile: no lease to write again
+                        return Uni.createFrom().item(0.0);
+                    }
                     return conn.preparedQuery("""
                             insert into replica_lease (replica_id, claimed_share, started_at, renewed_at, expires_at)
                             values ($1, $2, now(), now(), clock_timestamp() + $3 * interval '1 millisecond')
