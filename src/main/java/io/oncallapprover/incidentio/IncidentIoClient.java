@@ -89,7 +89,7 @@ public class IncidentIoClient {
         if (page > config.maxPages()) {
             return Uni.createFrom().failure(malformed("schedules", "more than " + config.maxPages() + " pages"));
         }
-        return breaker.guard(key, "schedules", call(key, priority, "schedules", true, config.requestTimeout(),
+        return breaker.guard(key, "schedules", call(key, priority, "schedules", true, config.listTimeout(),
                 priority == Priority.INTERACTIVE ? config.readBudget() : null,
                 () -> api.schedules(bearer(key), config.schedulePageSize(), after)))
                 .flatMap(p -> {

@@ -54,6 +54,13 @@ public interface IncidentIoConfig {
     @WithDefault("10000")
     int schedulePageSize();
 
+    /**
+     * Deadline of one attempt of a schedule-list page: a page of thousands of schedules takes longer than
+     * one schedule's entries. Still below a check's deadline.
+     */
+    @WithDefault("2s")
+    Duration listTimeout();
+
     /** Safety bound on pages followed for one list; more means a malformed or looping answer. */
     @WithDefault("50")
     int maxPages();

@@ -90,6 +90,10 @@ class IncidentIoClientTest {
                 return 10000;
             }
 
+            public Duration listTimeout() {
+                return Duration.ofSeconds(2);
+            }
+
             public Duration requestTimeout() {
                 return Duration.ofSeconds(1);
             }

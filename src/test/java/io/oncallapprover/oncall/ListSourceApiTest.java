@@ -258,4 +258,18 @@ class ListSourceApiTest extends ApiTestBase {
                 .body("evidence", empty());
         assertThat(listCalls()).isZero();
     }
+
+    @Test
+    void aLargeAccountsListSlowerThanOneEntriesCallStillAnswers() {
+        installed();
+        account(1, i -> shiftOf("Ada", "ada@example.com"));
+        setAutoApproval(ORG, List.of(id(1))).statusCode(200);
+        entriesCache.invalidateAll().await().indefinitely();
+        // 1.5 s: longer than one schedule's entries may take (1 s), within a list page's deadline and a check's.
+        List<String> schedules = List.of(schedule(id(1), "Schedule 1", "UTC").replace("\"current_shifts\": []",
+                "\"current_shifts\": [" + shiftOf("Ada", "ada@example.com") + "]"));
+        wiremock.register(get(urlPathEqualTo("/v2/schedules")).atPriority(1).willReturn(okJson("{\"schedules\": ["
+                + String.join(",", schedules) + "], \"pagination_meta\": {\"page_size\": 10000}}").withFixedDelay(1500)));
+        autoCheck(ORG, "ada@example.com", null).statusCode(200).body("code", equalTo("ON_CALL"));
+    }
 }
