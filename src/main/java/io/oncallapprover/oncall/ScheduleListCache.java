@@ -112,6 +112,31 @@ public class ScheduleListCache {
     }
 
     /**
+     * Starts fetching the organization's list when a check will soon want it and none is held fresh or
+     * under way: a caller that has just read the key from the database gets the call going while it
+     * reads the rest (the policy), instead of one after the other. The caller then joins this fetch
+     * through {@link #listing}. It does not count as the organization asking (no refresh ahead on its
+     * own), and it is a no-op when on-call answers do not come from the list.
+     */
+    public void warm(String orgId, ApiKey key) {
+        if (config.source() != OnCallConfig.Source.LIST) {
+            return;
+        }
+        Instant now = clock.instant();
+        Slot slot = slot(orgId, key, Instant.EPOCH);
+        Listing held = slot.current;
+        if (held != null && held.shifts().freshAt(now, config.staleness())) {
+            return;
+        }
+        // Joins a fetch under way, else sends one; its failure is the joining caller's to report.
+        fetch(slot, Instant.MIN, Long.MIN_VALUE, Priority.INTERACTIVE).whenComplete((listing, failure) -> {
+            if (failure != null) {
+                LOG.debugf("warming a schedule list failed (%s); the check that wants it fetches again", failure.getMessage());
+            }
+        });
+    }
+
+    /**
      * Joins the fetch under way when it was sent at or after {@code notBefore} (and started, on the
      * monotonic clock, at or after {@code notBeforeNanos}), else sends one.
      */

@@ -114,6 +114,41 @@ class ListSourceApiTest extends ApiTestBase {
     }
 
     @Test
+    void aColdCheckAsksTheListAsSoonAsTheKeyIsReadAndMakesOneCall() {
+        installed();
+        account(200, i -> i == 200 ? shiftOf("Ada", "ada@example.com") : "");
+        setAutoApproval(ORG, java.util.stream.IntStream.rangeClosed(1, 200).mapToObj(ListSourceApiTest::id).toList())
+                .statusCode(200);
+        // Nothing of the organization held: neither its snapshot (settings, key) nor its list.
+        entriesCache.invalidateAll().await().indefinitely();
+        snapshots.invalidateAll();
+        wiremock.resetRequests();
+        autoCheck(ORG, "ada@example.com", null).statusCode(200).body("code", equalTo("ON_CALL"))
+                .body("evidence.scheduleId", contains(id(200)));
+        assertThat(listCalls()).as("the call started beside the policy read is the check's one call").isEqualTo(1);
+        autoCheck(ORG, "bob@example.com", null).statusCode(200).body("code", equalTo("NOT_ON_CALL"));
+        assertThat(listCalls()).as("then the held list answers").isEqualTo(1);
+    }
+
+    @Test
+    void aWebhookDeliveryForAnOrganizationNotHeldNeverAsksIncidentIo() {
+        installed();
+        account(3, i -> shiftOf("Ada", "ada@example.com"));
+        setAutoApproval(ORG, List.of(id(1), id(2), id(3))).statusCode(200);
+        given().contentType("application/json")
+                .body(java.util.Map.of("signingSecret", io.oncallapprover.testsupport.SignedDeliveries.SECRET))
+                .put(base(ORG) + "/integrations/incidentio/webhook").then().statusCode(200);
+        entriesCache.invalidateAll().await().indefinitely();
+        snapshots.invalidateAll();
+        wiremock.resetRequests();
+        // Unauthenticated callers (a forged delivery among them) read the snapshot without warming the list.
+        io.oncallapprover.testsupport.SignedDeliveries.deliver(ORG, "whsec_" + java.util.Base64.getEncoder()
+                .encodeToString(new byte[32]), "msg_forged", NOW, io.oncallapprover.testsupport.SignedDeliveries.shiftChange(id(1),
+                        List.of("mallory@example.com"), List.of("ada@example.com"))).statusCode(401);
+        assertThat(listCalls()).as("no incident.io call for a delivery").isZero();
+    }
+
+    @Test
     void fiveHundredSchedulesAreChosenInOneCallAndMoreThanTheLimitIs422NamingIt() {
         installed();
         account(1001, i -> "");

@@ -155,4 +155,66 @@ class ScheduleListCacheTest {
         check("S");
         assertThat(client.parked).as("asked again: fetched anew").hasSize(3);
     }
+
+    @Test
+    void aWarmedListIsTheOneTheCheckThatFollowsJoins() {
+        cache.warm("acme", KEY); // the snapshot read found the key
+        assertThat(client.parked).as("the call starts at once").hasSize(1);
+        clock.set(T.plusMillis(5)); // the policy read, then the check
+        var check = check("S");
+        assertThat(client.parked).as("the check joins it").hasSize(1);
+        client.parked.get(0).complete(adaOnCallIn("S"));
+        assertThat(check.join().shifts().onCallAt("S", T.plusMillis(5)).emails()).containsExactly("ada@example.com");
+        cache.warm("acme", KEY);
+        assertThat(client.parked).as("a fresh list held: warming asks nothing").hasSize(1);
+        clock.set(T.plusSeconds(11));
+        cache.warm("acme", KEY);
+        assertThat(client.parked).as("stale: warmed again").hasSize(2);
+    }
+
+    @Test
+    void warmingAloneKeepsNothingRefreshedAndAFailureIsNotKept() {
+        cache.warm("acme", KEY);
+        client.parked.get(0).fail(new IllegalStateException("incident.io down"));
+        var check = check("S");
+        assertThat(client.parked).as("the failed warm-up is not the check's answer: it asks again").hasSize(2);
+        client.parked.get(1).complete(adaOnCallIn("S"));
+        check.join();
+        cache.warm("other", KEY);
+        client.parked.get(2).complete(adaOnCallIn("S"));
+        clock.set(T.plusSeconds(8));
+        assertThat(cache.refreshAhead()).as("only the organization a check asked for is refreshed").isEqualTo(1);
+    }
+
+    @Test
+    void warmingDoesNothingWhenOnCallComesFromEntries() {
+        OnCallConfig list = cache.config;
+        cache.config = new OnCallConfig() {
+            public Duration staleness() {
+                return list.staleness();
+            }
+
+            public Duration deadline() {
+                return list.deadline();
+            }
+
+            public Duration refreshAhead() {
+                return list.refreshAhead();
+            }
+
+            public Duration refreshIdle() {
+                return list.refreshIdle();
+            }
+
+            public int maxSchedules() {
+                return list.maxSchedules();
+            }
+
+            public Source source() {
+                return Source.ENTRIES;
+            }
+        };
+        cache.warm("acme", KEY);
+        assertThat(client.parked).isEmpty();
+    }
 }
