@@ -35,7 +35,7 @@ class ArchitectureTest {
             "io.oncallapprover.escalation.IncidentComposer", "io.oncallapprover.escalation.EscalationPages",
             "io.oncallapprover.policy.PagedSchedule", "io.oncallapprover.common.Emails",
             "io.oncallapprover.replica.ShareClaims", "io.oncallapprover.replica.LocalShare",
-            "io.oncallapprover.oncall.ListedSchedules" };
+            "io.oncallapprover.oncall.ListedSchedules", "io.oncallapprover.delivery.DestinationRules" };
 
     private static final String[] FRAMEWORKS = { "io.quarkus..", "io.vertx..", "io.smallrye..", "org.hibernate..",
             "jakarta.ws.rs..", "jakarta.persistence..", "jakarta.enterprise..", "jakarta.inject..",
@@ -69,11 +69,15 @@ class ArchitectureTest {
     }
 
     @Test
-    void onlyTheClientTalksToIncidentIo() {
+    void onlyTheClientTalksToIncidentIoAndOnlyTheEventSenderToEventDestinations() {
         noClasses().that().resideOutsideOfPackage("io.oncallapprover.incidentio..")
+                .and().doNotHaveFullyQualifiedName("io.oncallapprover.delivery.EventSender")
                 .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
                         "are the incident.io API or an outbound HTTP client",
                         (com.tngtech.archunit.core.domain.JavaClass c) -> isOutboundHttp(c.getName())))
+                .check(classes);
+        noClasses().that().resideOutsideOfPackage("io.oncallapprover.incidentio..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.oncallapprover.incidentio.IncidentIoApi")
                 .check(classes);
     }
 

@@ -43,5 +43,8 @@ public enum AuditAction {
     ESCALATION_CANCELLED,
     ESCALATION_CANCEL_FAILED,
     /** incident.io reported an escalation of the request resolved or cancelled there. */
-    ESCALATION_RESOLVED
+    ESCALATION_RESOLVED,
+    /** An event destination was registered (its URL and types in the detail, never its secret). */
+    EVENT_DESTINATION_ADDED,
+    EVENT_DESTINATION_REMOVED
 }

@@ -32,6 +32,10 @@ public enum ProblemCode {
     PRECONDITION_FAILED("Precondition failed"),
     /** An events cursor older than the oldest kept event (410). */
     CURSOR_EXPIRED("Cursor expired"),
+    /** An event destination's URL is not https to a public address (nor a trusted host); errors[] names url. */
+    DESTINATION_NOT_ALLOWED("Event destination not allowed"),
+    /** The organization has as many event destinations as it may ({@code oncall.events.max-destinations}). */
+    TOO_MANY_DESTINATIONS("Too many event destinations"),
     /** A policy step names a rotation or layer that the schedules it considers do not have; errors[] names which. */
     UNKNOWN_ROTATIONS("Unknown rotations or layers"),
     /** A policy step pages an escalation path incident.io does not know; errors[] names which. */

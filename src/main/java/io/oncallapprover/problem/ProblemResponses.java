@@ -25,6 +25,8 @@ import static io.oncallapprover.problem.ProblemCode.UNKNOWN_ROTATIONS;
 import static io.oncallapprover.problem.ProblemCode.UNKNOWN_SCHEDULES;
 import static io.oncallapprover.problem.ProblemCode.TOO_MANY_SCHEDULES;
 import static io.oncallapprover.problem.ProblemCode.CURSOR_EXPIRED;
+import static io.oncallapprover.problem.ProblemCode.DESTINATION_NOT_ALLOWED;
+import static io.oncallapprover.problem.ProblemCode.TOO_MANY_DESTINATIONS;
 import static io.oncallapprover.problem.ProblemCode.NOT_APPROVED;
 import static io.oncallapprover.problem.ProblemCode.PRECONDITION_FAILED;
 import static io.oncallapprover.problem.ProblemCode.UNSUPPORTED_MEDIA_TYPE;
@@ -170,7 +172,11 @@ public class ProblemResponses implements OASFilter {
             operation("POST /approval-checks/auto", answer(503, UPSTREAM_UNAVAILABLE)),
             operation("POST /approval-checks/approver", answer(404, NOT_FOUND), answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /audit-events", answer(404, NOT_FOUND)),
-            operation("GET /events", answer(404, NOT_FOUND), answer(410, CURSOR_EXPIRED))));
+            operation("GET /events", answer(404, NOT_FOUND), answer(410, CURSOR_EXPIRED)),
+            operation("POST /event-destinations", answer(422, DESTINATION_NOT_ALLOWED, TOO_MANY_DESTINATIONS)),
+            operation("GET /event-destinations", answer(404, NOT_FOUND)),
+            operation("GET /event-destinations/{id}", answer(404, NOT_FOUND)),
+            operation("DELETE /event-destinations/{id}", answer(404, NOT_FOUND))));
 
     private static Map.Entry<String, List<Answer>> operation(String methodAndPath, Answer... answers) {
         return Map.entry(methodAndPath, List.of(answers));

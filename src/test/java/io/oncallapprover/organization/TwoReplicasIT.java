@@ -45,7 +45,8 @@ class TwoReplicasIT {
     private static final String ORG = "replicas";
     private static final String SCHEDULE = "01SCHEDREPLICAS00000000001";
     private static final String WEBHOOK_ORG = "replicas-webhook";
-    private static final String TOKEN = Tokens.token(List.of(ORG, WEBHOOK_ORG), Set.of("admin", "service"));
+    private static final String EVENTS_ORG = "replicas-events";
+    private static final String TOKEN = Tokens.token(List.of(ORG, WEBHOOK_ORG, EVENTS_ORG), Set.of("admin", "service"));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private static WireMockServer incidentIo;
@@ -170,6 +171,58 @@ class TwoReplicasIT {
                 .isLessThan(Duration.ofSeconds(10));
     }
 
+    /**
+     * A crash between the change and its delivery loses no event: a request is made through a replica while
+     * the destination refuses everything, that replica is killed with SIGKILL, and once the destination
+     * accepts again the others deliver each of the request's events, in order (repeats carry the same id).
+     */
+    @Test
+    void aReplicaKilledWithSigkillBetweenAChangeAndItsDeliveryLosesNoEvent() throws Exception {
+        try (io.oncallapprover.testsupport.EventReceiver receiver = new io.oncallapprover.testsupport.EventReceiver()) {
+            onCall(incidentIoClient, "ada@example.com");
+            assertThat(send(a, EVENTS_ORG, "PUT", "/integrations/incidentio", "{\"apiKey\": \"inc_replicas_0123456789abcdef\"}")
+                    .statusCode()).isEqualTo(200);
+            assertThat(send(a, EVENTS_ORG, "PUT", "/integrations/incidentio/auto-approval", "{\"scheduleIds\": [\"" + SCHEDULE
+                    + "\"]}").statusCode()).isEqualTo(200);
+            HttpResponse<String> registered = send(a, EVENTS_ORG, "POST", "/event-destinations",
+                    "{\"url\": \"" + receiver.url("/hooks") + "\"}");
+            assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+            receiver.failNext(Integer.MAX_VALUE);
+
+            String doomed = start("d");
+            Process d = replicas.get(replicas.size() - 1);
+            awaitReady(doomed);
+            HttpResponse<String> created = send(doomed, EVENTS_ORG, "POST", "/access-requests",
+                    "{\"requester\": \"ada@example.com\", \"reason\": \"deploy\", \"resource\": {\"type\": \"role\", \"service\": \"web\","
+                    + " \"name\": \"prod\"}}");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            String id = created.body().replaceAll("(?s).*?\"id\":\"([^\"]+)\".*", "$1");
+            Thread.sleep(1500); // replicas try (and fail) to deliver meanwhile; d may hold the destination's lease
+            d.destroyForcibly().waitFor();
+            receiver.failNext(0);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (receiver.accepted().size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            List<String> types = receiver.accepted().stream()
+                    .map(r -> typeOf(r.body())).toList();
+            assertThat(types).as("each event of the request, in order, once accepted").containsExactly("access_request.created",
+                    "access_request.approved");
+            assertThat(receiver.accepted()).allSatisfy(r -> assertThat(r.body()).contains(id));
+            assertThat(receiver.received().stream().filter(r -> r.answered() >= 300).count()).as("refused while failing")
+                    .isPositive();
+        }
+    }
+
+    private static String typeOf(String event) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(event).path("type").asText();
+        } catch (java.io.IOException e) {
+            throw new AssertionError("not JSON: " + event, e);
+        }
+    }
+
     /** Waits until {@code replica}'s share of the incident.io budget (its metric) is {@code expected}. */
     private static void awaitShare(String replica, double expected, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
@@ -248,6 +301,10 @@ class TwoReplicasIT {
                 // Cached entries answer for 5 minutes here, so only a dropped cache can change a check within the test.
                 "-Doncall.on-call.staleness=5m",
                 "-Doncall.jobs.refresh-ahead-every=off",
+                // Event destinations on this machine (the test's receiver); a killed replica's delivery lease lapses soon.
+                "-Doncall.events.trusted-hosts=127.0.0.1",
+                "-Doncall.events.delivery-timeout=2s",
+                "-Doncall.events.delivery-lease=10s",
                 "-jar", "target/quarkus-app/quarkus-run.jar");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         replicas.add(process);

@@ -47,6 +47,8 @@ class OpenApiContractTest extends ApiTestBase {
             "POST /access-requests/{id}/escalate", List.of("202"),
             "DELETE /integrations/incidentio", List.of("204"),
             "DELETE /access-policy", List.of("204"),
+            "POST /event-destinations", List.of("201"),
+            "DELETE /event-destinations/{id}", List.of("204"),
             "POST /webhooks/incidentio", List.of("200", "202"));
 
     private JsonNode document;

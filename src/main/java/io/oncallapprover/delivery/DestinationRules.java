@@ -1,0 +1,213 @@
+package io.oncallapprover.delivery;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where events may be sent (pure: no network, no framework). A destination is an {@code https} URL to a
+ * public address; the hosts an operator trusts ({@code oncall.events.trusted-hosts}) may also be reached over
+ * plain {@code http} and on private addresses. {@link #target} checks the URL as written; {@link #refusal}
+ * checks each address the host resolves to, at registration and again right before every delivery (the
+ * address connected to is the one checked, so a name that later resolves elsewhere gets nothing).
+ */
+public final class DestinationRules {
+
+    /** A URL accepted for delivery: where to connect and what to ask for. */
+    public record Target(boolean https, String host, int port, String pathAndQuery, boolean trusted) {
+    }
+
+    /** Why a URL or an address is refused (the text ends up in a 422 naming {@code url}). */
+    public static final class Refused extends RuntimeException {
+        public Refused(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    public static final int MAX_URL_LENGTH = 2048;
+
+    private DestinationRules() {
+    }
+
+    /**
+     * The URL, checked as written: absolute, {@code https} (or {@code http} to a trusted host), a host, no user
+     * information, no fragment. {@code trustedHosts} holds lower-case host names and IP literals.
+     */
+    public static Target target(String url, Set<String> trustedHosts) {
+        if (url == null || url.isBlank()) {
+            throw new Refused("is required");
+        }
+        if (url.length() > MAX_URL_LENGTH) {
+            throw new Refused("is longer than " + MAX_URL_LENGTH + " characters");
+        }
+        URI uri;
+        try {
+            uri = new URI(url.trim());
+        } catch (URISyntaxException e) {
+            throw new Refused("is not a URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!uri.isAbsolute() || !(scheme.equals("https") || scheme.equals("http"))) {
+            throw new Refused("must be an https URL");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new Refused("must not carry a user name or password");
+        }
+        if (uri.getRawFragment() != null) {
+            throw new Refused("must not have a fragment");
+        }
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) {
+            throw new Refused("must name a host");
+        }
+        host = host.toLowerCase(Locale.ROOT);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        boolean trusted = isTrusted(host, trustedHosts);
+        if (scheme.equals("http") && !trusted) {
+            throw new Refused("must be an https URL (plain http only to a trusted host)");
+        }
+        int port = uri.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : uri.getPort();
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        String pathAndQuery = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+        return new Target(scheme.equals("https"), host, port, pathAndQuery, trusted);
+    }
+
+    /** Whether {@code host} (a lower-case name or IP literal) is one the operator trusts. */
+    static boolean isTrusted(String host, Set<String> trustedHosts) {
+        if (trustedHosts.contains(host)) {
+            return true;
+        }
+        // An IP literal matches however it is written (::1 and 0:0:0:0:0:0:0:1 are one address).
+        Optional<InetAddress> literal = ipLiteral(host);
+        return literal.isPresent() && trustedHosts.stream().map(DestinationRules::ipLiteral)
+                .anyMatch(t -> t.isPresent() && t.get().equals(literal.get()));
+    }
+
+    /**
+     * Why events must not go to {@code address} of an untrusted host, or empty when it is public. Refused:
+     * loopback, unspecified, link-local (cloud metadata 169.254.169.254 among them), private (10/8, 172.16/12,
+     * 192.168/16, fc00::/7), shared (100.64/10), multicast, reserved and documentation ranges, and IPv6
+     * forms that carry one of those IPv4 addresses (mapped, compatible, 6to4, NAT64).
+     */
+    public static Optional<String> refusal(InetAddress address) {
+        if (address instanceof Inet4Address v4) {
+            return refusalV4(v4.getAddress());
+        }
+        byte[] b = address.getAddress();
+        if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
+            return Optional.of("is a loopback or unspecified address");
+        }
+        if (address.isLinkLocalAddress() || address.isSiteLocalAddress()) {
+            return Optional.of("is a link-local or site-local address");
+        }
+        if (address.isMulticastAddress()) {
+            return Optional.of("is a multicast address");
+        }
+        int first = b[0] & 0xff;
+        if ((first & 0xfe) == 0xfc) {
+            return Optional.of("is a private address (unique local, fc00::/7; cloud metadata among them)");
+        }
+        if (first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
+            return Optional.of("is a documentation address (2001:db8::/32)");
+        }
+        // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:ab:cd::).
+        if (allZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff || allZero(b, 0, 12)) {
+            return refusalV4(new byte[] { b[12], b[13], b[14], b[15] }).map(r -> "carries an IPv4 address that " + r.substring(3));
+        }
+        if (first == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b && allZero(b, 4, 12)) {
+            return refusalV4(new byte[] { b[12], b[13], b[14], b[15] }).map(r -> "carries an IPv4 address that " + r.substring(3));
+        }
+        if (first == 0x20 && (b[1] & 0xff) == 0x02) {
+            return refusalV4(new byte[] { b[2], b[3], b[4], b[5] }).map(r -> "carries an IPv4 address that " + r.substring(3));
+        }
+        if ((first & 0xe0) != 0x20) {
+            return Optional.of("is not a global unicast address");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> refusalV4(byte[] b) {
+        int a = b[0] & 0xff;
+        int s = b[1] & 0xff;
+        int t = b[2] & 0xff;
+        if (a == 127 || a == 0) {
+            return Optional.of("is a loopback or unspecified address");
+        }
+        if (a == 169 && s == 254) {
+            return Optional.of("is a link-local address (cloud metadata among them)");
+        }
+        if (a == 10 || a == 172 && (s & 0xf0) == 16 || a == 192 && s == 168) {
+            return Optional.of("is a private address");
+        }
+        if (a == 100 && (s & 0xc0) == 64) {
+            return Optional.of("is a shared (carrier-grade NAT) address");
+        }
+        if (a == 192 && s == 0 && (t == 0 || t == 2) || a == 198 && (s & 0xfe) == 18 || a == 198 && s == 51 && t == 100
+                || a == 203 && s == 0 && t == 113 || a == 192 && s == 88 && t == 99) {
+            return Optional.of("is a reserved, benchmarking or documentation address");
+        }
+        if (a >= 224) {
+            return Optional.of("is a multicast, reserved or broadcast address");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean allZero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The address an IP literal names (never a DNS lookup), or empty for a host name. */
+    public static Optional<InetAddress> ipLiteral(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+            byte[] octets = new byte[4];
+            String[] parts = h.split("\\.");
+            for (int i = 0; i < 4; i++) {
+                int octet = Integer.parseInt(parts[i]);
+                if (octet > 255) {
+                    return Optional.empty();
+                }
+                octets[i] = (byte) octet;
+            }
+            try {
+                return Optional.of(InetAddress.getByAddress(octets));
+            } catch (java.net.UnknownHostException e) {
+                return Optional.empty();
+            }
+        }
+        if (!h.contains(":")) {
+            return Optional.empty();
+        }
+        try {
+            // With a colon, getByName parses an IPv6 literal (or fails); it never resolves a name.
+            InetAddress parsed = InetAddress.getByName(h);
+            return Optional.of(parsed instanceof Inet6Address six && six.getScopeId() != 0
+                    ? InetAddress.getByAddress(six.getAddress()) : parsed);
+        } catch (java.net.UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * How long to wait before the next attempt at an event after {@code attempts} failures: doubling from
+     * {@code first}, at most {@code max}; {@code jitter} in [0, 1) takes up to a quarter off, so destinations
+     * that failed together are not retried together.
+     */
+    public static java.time.Duration backoff(int attempts, java.time.Duration first, java.time.Duration max, double jitter) {
+        int doublings = Math.max(0, Math.min(attempts - 1, 30));
+        long millis = Math.min(max.toMillis(), first.toMillis() << Math.min(doublings, 20));
+        return java.time.Duration.ofMillis(Math.max(1, millis - (long) (millis * 0.25 * jitter)));
+    }
+}

@@ -1,0 +1,148 @@
+package io.oncallapprover.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where events may be sent, without the network: URLs as written, and addresses against an independent
+ * reference model (the special-purpose blocks written out as CIDR ranges) over generated addresses.
+ */
+class DestinationRulesTest {
+
+    private static final Set<String> TRUSTED = Set.of("approvals.internal", "10.0.0.7", "::1");
+
+    /** Blocks no event may go to unless trusted (IANA special-purpose registry, the ones that matter here). */
+    private static final List<String> REFUSED_V4 = List.of("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+            "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+            "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3");
+
+    private static boolean inV4(long ip, String cidr) {
+        String[] parts = cidr.split("/");
+        long base = toLong(parts[0]);
+        int bits = Integer.parseInt(parts[1]);
+        long mask = bits == 0 ? 0 : (0xffffffffL << (32 - bits)) & 0xffffffffL;
+        return (ip & mask) == (base & mask);
+    }
+
+    private static long toLong(String dotted) {
+        long v = 0;
+        for (String p : dotted.split("\\.")) {
+            v = v << 8 | Integer.parseInt(p);
+        }
+        return v;
+    }
+
+    private static InetAddress v4(long ip) throws UnknownHostException {
+        return InetAddress.getByAddress(new byte[] { (byte) (ip >> 24), (byte) (ip >> 16), (byte) (ip >> 8), (byte) ip });
+    }
+
+    private static boolean modelRefusesV4(long ip) {
+        return REFUSED_V4.stream().anyMatch(c -> inV4(ip, c));
+    }
+
+    @Test
+    void generatedIpv4AddressesAreRefusedExactlyWhenTheReferenceModelSaysSo() throws Exception {
+        Random random = new Random(20261207);
+        int refused = 0;
+        for (int i = 0; i < 200_000; i++) {
+            long ip;
+            if (i % 2 == 0) { // near a block's edges, where off-by-one masks fail
+                String cidr = REFUSED_V4.get(random.nextInt(REFUSED_V4.size()));
+                long base = toLong(cidr.split("/")[0]);
+                long size = 1L << (32 - Integer.parseInt(cidr.split("/")[1]));
+                long[] edges = { base - 1, base, base + size - 1, base + size };
+                ip = (edges[random.nextInt(4)] + random.nextInt(3) - 1) & 0xffffffffL;
+            } else {
+                ip = random.nextLong() & 0xffffffffL;
+            }
+            boolean expected = modelRefusesV4(ip);
+            assertThat(DestinationRules.refusal(v4(ip)).isPresent()).as("%s", v4(ip).getHostAddress()).isEqualTo(expected);
+            // The same address carried in IPv6 (compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d, 6to4 2002:ab:cd::).
+            byte[] four = v4(ip).getAddress();
+            byte[] compat = new byte[16];
+            System.arraycopy(four, 0, compat, 12, 4);
+            byte[] nat64 = compat.clone();
+            nat64[1] = 0x64;
+            nat64[2] = (byte) 0xff;
+            nat64[3] = (byte) 0x9b;
+            byte[] sixToFour = new byte[16];
+            sixToFour[0] = 0x20;
+            sixToFour[1] = 0x02;
+            System.arraycopy(four, 0, sixToFour, 2, 4);
+            sixToFour[15] = 1;
+            if (ip > 1) { // ::0 and ::1 are IPv6's own unspecified and loopback
+                assertThat(DestinationRules.refusal(InetAddress.getByAddress(compat)).isPresent()).isEqualTo(expected);
+            }
+            assertThat(DestinationRules.refusal(InetAddress.getByAddress(nat64)).isPresent()).isEqualTo(expected);
+            assertThat(DestinationRules.refusal(InetAddress.getByAddress(sixToFour)).isPresent()).isEqualTo(expected);
+            refused += expected ? 1 : 0;
+        }
+        assertThat(refused).as("both outcomes generated").isBetween(10_000, 190_000);
+    }
+
+    @Test
+    void ipv6AddressesOutsideGlobalUnicastOrInPrivateRangesAreRefused() throws Exception {
+        for (String refused : List.of("::", "::1", "fe80::1", "fec0::1", "fc00::1", "fd00:ec2::254", "ff02::1", "2001:db8::1",
+                "::ffff:169.254.169.254", "::ffff:192.168.1.1", "64:ff9b::a00:1", "2002:c0a8:101::1", "100::1", "4000::1")) {
+            assertThat(DestinationRules.refusal(InetAddress.getByName(refused))).as(refused).isPresent();
+        }
+        for (String allowed : List.of("2606:4700:4700::1111", "2a00:1450:4001:81c::200e", "2002:5db8:d70e::1",
+                "64:ff9b::5db8:d70e", "::ffff:93.184.215.14")) {
+            assertThat(DestinationRules.refusal(InetAddress.getByName(allowed))).as(allowed).isEmpty();
+        }
+    }
+
+    @Test
+    void urlsAreHttpsWithAHostAndNoUserInformationExceptPlainHttpToATrustedHost() {
+        assertThat(DestinationRules.target("https://Approvals.Example.com/hooks?x=1", TRUSTED))
+                .isEqualTo(new DestinationRules.Target(true, "approvals.example.com", 443, "/hooks?x=1", false));
+        assertThat(DestinationRules.target("https://approvals.example.com", TRUSTED).pathAndQuery()).isEqualTo("/");
+        assertThat(DestinationRules.target("http://approvals.internal:8080/e", TRUSTED))
+                .isEqualTo(new DestinationRules.Target(false, "approvals.internal", 8080, "/e", true));
+        assertThat(DestinationRules.target("http://[0:0:0:0:0:0:0:1]:9/e", TRUSTED).trusted()).as("an IP literal however written")
+                .isTrue();
+        assertThat(DestinationRules.target("http://10.0.0.7/e", TRUSTED).trusted()).isTrue();
+        for (String refused : List.of("http://approvals.example.com/", "ftp://approvals.example.com/", "//approvals.example.com/",
+                "https:///path", "https://user@approvals.example.com/", "https://approvals.example.com/#frag", "", " ",
+                "https://exa mple.com/", "http://approvals.internal.evil.com/", "http://10.0.0.8/", "https://" + "a".repeat(2100))) {
+            assertThatThrownBy(() -> DestinationRules.target(refused, TRUSTED)).as(refused).isInstanceOf(DestinationRules.Refused.class);
+        }
+    }
+
+    @Test
+    void ipLiteralsAreParsedWithoutALookupAndNamesAreNotLiterals() {
+        assertThat(DestinationRules.ipLiteral("10.1.2.3")).isPresent();
+        assertThat(DestinationRules.ipLiteral("[::1]")).isPresent();
+        assertThat(DestinationRules.ipLiteral("999.1.1.1")).as("not an address, and never looked up").isEmpty();
+        assertThat(DestinationRules.ipLiteral("approvals.example.com")).isEmpty();
+        assertThat(DestinationRules.ipLiteral("1.2.3")).isEmpty();
+    }
+
+    @Test
+    void theBackOffDoublesFromTheFirstWaitUpToTheMostAndJitterOnlyShortensIt() {
+        Duration first = Duration.ofSeconds(1);
+        Duration max = Duration.ofMinutes(10);
+        assertThat(DestinationRules.backoff(1, first, max, 0)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(DestinationRules.backoff(2, first, max, 0)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(DestinationRules.backoff(4, first, max, 0)).isEqualTo(Duration.ofSeconds(8));
+        assertThat(DestinationRules.backoff(11, first, max, 0)).isEqualTo(max);
+        assertThat(DestinationRules.backoff(1_000, first, max, 0)).isEqualTo(max);
+        Random random = new Random(7);
+        for (int i = 0; i < 10_000; i++) {
+            int attempts = 1 + random.nextInt(40);
+            double jitter = random.nextDouble();
+            Duration plain = DestinationRules.backoff(attempts, first, max, 0);
+            Duration jittered = DestinationRules.backoff(attempts, first, max, jitter);
+            assertThat(jittered).isLessThanOrEqualTo(plain).isGreaterThanOrEqualTo(plain.multipliedBy(3).dividedBy(4));
+        }
+    }
+}
