@@ -112,6 +112,46 @@ class DevFakeWalkthroughTest extends ApiTestBase {
                 .body("status", equalTo("DENIED")).body("escalations.state", contains("CANCELLED"));
     }
 
+    @jakarta.inject.Inject
+    io.oncallapprover.delivery.EventDelivery delivery;
+
+    /**
+     * Step 14: a destination on this machine, the README's receiver (dev/EventReceiver.java) started with the secret
+     * shown once, Ada's new grant revoked: the receiver verifies and prints created, approved and grant_ended.
+     */
+    private void eventsStepOfTheReadme() throws Throwable {
+        given().delete("/api/v1/orgs/acme/access-policy").then().statusCode(204);
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String secret = given().contentType("application/json").body(java.util.Map.of("url", "http://localhost:" + port + "/events"))
+                .post("/api/v1/orgs/acme/event-destinations").then().statusCode(201).extract().path("secret");
+        Process receiver = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "dev/EventReceiver.java", Integer.toString(port), secret).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(receiver.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            org.assertj.core.api.Assertions.assertThat(out.readLine()).startsWith("receiving events on");
+            String ada = given().contentType("application/json").body(java.util.Map.of("requester", "ada.lovelace@example.com",
+                    "resource", java.util.Map.of("type", "role", "service", "web", "name", "deploy"), "reason", "One more deploy"))
+                    .post("/api/v1/orgs/acme/access-requests").then().statusCode(201).body("status", equalTo("APPROVED"))
+                    .extract().path("id");
+            given().get("/api/v1/orgs/acme/events?type=access_request.approved").then().statusCode(200)
+                    .body("events.requestId", org.hamcrest.Matchers.hasItem(ada));
+            given().contentType("application/json").body(java.util.Map.of("by", "backend@example.com", "comment", "deploy done"))
+                    .post("/api/v1/orgs/acme/access-requests/" + ada + "/revoke").then().statusCode(200);
+            org.assertj.core.api.Assertions.assertThat(io.quarkus.vertx.VertxContextSupport.<Integer> subscribeAndAwait(
+                    () -> delivery.deliverDue())).isEqualTo(3);
+            org.assertj.core.api.Assertions.assertThat(List.of(out.readLine(), out.readLine(), out.readLine())).containsExactly(
+                    "verified access_request.created request=" + ada + " status=APPROVED",
+                    "verified access_request.approved request=" + ada + " status=APPROVED",
+                    "verified access_request.grant_ended request=" + ada + " status=EXPIRED endedReason=REVOKED");
+        } finally {
+            receiver.destroy();
+        }
+    }
+
     @Test
     void theReadmeWalkthroughGivesTheAnswersItPromises() throws Throwable {
         install("acme", "inc_dev_fake_key_0001").statusCode(200)
@@ -141,6 +181,7 @@ class DevFakeWalkthroughTest extends ApiTestBase {
 
         webhookStepsOfTheReadme();
         pagingWithoutAnIncidentStepOfTheReadme();
+        eventsStepOfTheReadme();
 
         install("acme", "invalid-key-for-the-demo").statusCode(422).body("code", equalTo("INVALID_API_KEY"));
         install("acme", "readonly-key-for-the-demo").statusCode(422).body("code", equalTo("MISSING_ROLES"));
