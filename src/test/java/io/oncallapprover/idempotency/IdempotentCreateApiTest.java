@@ -171,9 +171,9 @@ class IdempotentCreateApiTest extends KeyedApiTestBase {
         String fingerprint = Fingerprint.of("POST", base(ORG) + "/access-requests", json.valueToTree(
                 new CreateAccessRequest("bob@example.com", new ResourceRef("role", "postgres", "prod"), "deploy", null)));
         // What a replica leaves when it dies between its claim and its write's commit: the claim alone.
-        count("""
+        changed("""
                 insert into idempotency_key (org_id, idempotency_key, fingerprint, state, lease_token, locked_until, created_at)
-                values ($1, $2, $3, 'IN_PROGRESS', 'dead-replica', $4, $5) returning 1""", ORG, key, fingerprint,
+                values ($1, $2, $3, 'IN_PROGRESS', 'dead-replica', $4, $5)""", ORG, key, fingerprint,
                 java.time.OffsetDateTime.ofInstant(NOW.plus(config.lease()), java.time.ZoneOffset.UTC),
                 java.time.OffsetDateTime.ofInstant(NOW, java.time.ZoneOffset.UTC));
 
@@ -198,9 +198,24 @@ class IdempotentCreateApiTest extends KeyedApiTestBase {
     }
 
     @Test
-    void theRetentionIsConfigured() {
+    void theFiveWritesDocumentTheHeaderTheReplayAndTheReuse() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode paths = json.readTree(given().queryParam("format", "json").get("/q/openapi")
+                .asString()).path("paths");
+        Map<String, String> writes = Map.of("/access-requests", "201", "/access-requests/{id}/decisions", "201",
+                "/access-requests/{id}/escalate", "202", "/access-requests/{id}/revoke", "200",
+                "/access-requests/{id}/withdraw", "200");
+        writes.forEach((path, success) -> {
+            com.fasterxml.jackson.databind.JsonNode post = paths.path("/api/v1/orgs/{orgId}" + path).path("post");
+            List<String> headers = new java.util.ArrayList<>();
+            post.path("parameters").forEach(p -> headers.add(p.path("in").asText() + " " + p.path("name").asText()));
+            assertThat(headers).as(path).contains("header Idempotency-Key");
+            assertThat(post.path("responses").path(success).path("headers").has("Idempotent-Replayed")).as(path).isTrue();
+            assertThat(post.path("responses").path("422").path("content").path("application/problem+json").path("examples")
+                    .has("IDEMPOTENCY_KEY_REUSED")).as(path).isTrue();
+            assertThat(post.path("responses").path("409").path("headers").has("Retry-After")).as(path).isTrue();
+        });
+        assertThat(config.retention()).as("oncall.idempotency.retention").isEqualTo(Duration.ofHours(24));
         assertThat(config.lease()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.repeatWait()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(Map.of("retention", config.retention())).containsEntry("retention", Duration.ofHours(24));
     }
 }

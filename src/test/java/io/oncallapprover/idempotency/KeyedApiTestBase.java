@@ -90,6 +90,11 @@ abstract class KeyedApiTestBase extends ApiTestBase {
         return pool.preparedQuery(sql).execute(Tuple.from(parameters)).await().indefinitely().iterator().next().getLong(0);
     }
 
+    /** Rows a statement changed. */
+    int changed(String sql, Object... parameters) {
+        return pool.preparedQuery(sql).execute(Tuple.from(parameters)).await().indefinitely().rowCount();
+    }
+
     long requests() {
         return count("select count(*) from access_request");
     }
