@@ -44,7 +44,8 @@ public class Idempotency {
 
     /** The OpenAPI description of the request header. */
     public static final String KEY_DOC = "Makes the write safe to retry (IETF httpapi Idempotency-Key): a repeat with the"
-            + " same key and the same request within 24 h gets the first answer again (Idempotent-Replayed: true) and"
+            + " same key and the same request within oncall.idempotency.retention (24 h) gets the first answer again"
+            + " (Idempotent-Replayed: true) and"
             + " changes nothing; the key on another request is 422 IDEMPOTENCY_KEY_REUSED; a repeat while the first"
             + " runs waits for it, briefly, else 409 CONFLICT with Retry-After. Keys are per organization.";
 

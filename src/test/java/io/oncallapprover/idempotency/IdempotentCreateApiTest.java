@@ -168,14 +168,7 @@ class IdempotentCreateApiTest extends KeyedApiTestBase {
     void aKeyLeftRunningByADeadReplicaWaitsForItsLeaseThenIsTakenOver() {
         String key = UUID.randomUUID().toString();
         Map<String, Object> body = requestBody("bob@example.com", "postgres");
-        String fingerprint = Fingerprint.of("POST", base(ORG) + "/access-requests", json.valueToTree(
-                new CreateAccessRequest("bob@example.com", new ResourceRef("role", "postgres", "prod"), "deploy", null)));
-        // What a replica leaves when it dies between its claim and its write's commit: the claim alone.
-        changed("""
-                insert into idempotency_key (org_id, idempotency_key, fingerprint, state, lease_token, locked_until, created_at)
-                values ($1, $2, $3, 'IN_PROGRESS', 'dead-replica', $4, $5)""", ORG, key, fingerprint,
-                java.time.OffsetDateTime.ofInstant(NOW.plus(config.lease()), java.time.ZoneOffset.UTC),
-                java.time.OffsetDateTime.ofInstant(NOW, java.time.ZoneOffset.UTC));
+        claimedElsewhere(key, body);
 
         long started = System.nanoTime();
         Response waiting = create(key, body);
@@ -195,6 +188,40 @@ class IdempotentCreateApiTest extends KeyedApiTestBase {
         assertThat(taken.header("Idempotent-Replayed")).isNull();
         assertThat(create(key, body).header("Idempotent-Replayed")).isEqualTo("true");
         assertThat(requests()).isEqualTo(1);
+    }
+
+    @Test
+    void aRepeatThatWaitsRunsTheWriteItselfWhenTheFirstGivesTheKeyBack() throws Exception {
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> body = requestBody("bob@example.com", "postgres");
+        claimedElsewhere(key, body);
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            long started = System.nanoTime();
+            var waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> create(key, body), thread);
+            Thread.sleep(400);
+            // The first attempt failed (a 5xx) and gave the key back: the waiting repeat takes it and runs the write.
+            changed("delete from idempotency_key where idempotency_key = $1", key);
+            Response ran = waiting.get();
+            assertThat(ran.statusCode()).as(ran.asString()).isEqualTo(201);
+            assertThat(ran.header("Idempotent-Replayed")).isNull();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("it waited").isGreaterThan(Duration.ofMillis(350));
+        } finally {
+            thread.shutdownNow();
+        }
+        assertThat(requests()).isEqualTo(1);
+        assertThat(create(key, body).header("Idempotent-Replayed")).isEqualTo("true");
+    }
+
+    /** What a replica leaves while its write runs, or when it dies before its write commits: the claim alone. */
+    private void claimedElsewhere(String key, Map<String, Object> body) {
+        String fingerprint = Fingerprint.of("POST", base(ORG) + "/access-requests", json.valueToTree(new CreateAccessRequest(
+                (String) body.get("requester"), new ResourceRef("role", "postgres", "prod"), "deploy", null)));
+        changed("""
+                insert into idempotency_key (org_id, idempotency_key, fingerprint, state, lease_token, locked_until, created_at)
+                values ($1, $2, $3, 'IN_PROGRESS', 'elsewhere', $4, $5)""", ORG, key, fingerprint,
+                java.time.OffsetDateTime.ofInstant(NOW.plus(config.lease()), java.time.ZoneOffset.UTC),
+                java.time.OffsetDateTime.ofInstant(NOW, java.time.ZoneOffset.UTC));
     }
 
     @Test
