@@ -204,7 +204,8 @@ public class Idempotency {
     /** Gives the key back; if even that fails (database away), its lease lapses. */
     private Uni<Void> release(Claim claim) {
         return store.release(claim).onFailure().recoverWithItem(failure -> {
-            LOG.debugf("an idempotency key of org %s will be free when its lease lapses: %s", claim.orgId(), failure.getMessage());
+            LOG.debugf("an idempotency key of org %s will be free when its lease lapses: %s", claim.orgId(),
+                    failure.getMessage());
             return false;
         }).replaceWithVoid();
     }

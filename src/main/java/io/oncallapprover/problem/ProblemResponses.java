@@ -51,6 +51,7 @@ import org.eclipse.microprofile.openapi.models.Operation;
 import org.eclipse.microprofile.openapi.models.examples.Example;
 import org.eclipse.microprofile.openapi.models.headers.Header;
 import org.eclipse.microprofile.openapi.models.media.Schema;
+import org.eclipse.microprofile.openapi.models.parameters.Parameter;
 import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 
@@ -254,7 +255,7 @@ public class ProblemResponses implements OASFilter {
 
     private static boolean takesIdempotencyKey(Operation operation) {
         return operation.getParameters() != null && operation.getParameters().stream()
-                .anyMatch(p -> "Idempotency-Key".equals(p.getName()) && p.getIn() == org.eclipse.microprofile.openapi.models.parameters.Parameter.In.HEADER);
+                .anyMatch(p -> "Idempotency-Key".equals(p.getName()) && p.getIn() == Parameter.In.HEADER);
     }
 
     private static Header header(String description, Schema.SchemaType type) {
