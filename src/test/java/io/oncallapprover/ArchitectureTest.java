@@ -21,7 +21,7 @@ class ArchitectureTest {
 
     /**
      * The plain-Java decision cores: on-call computation, policy evaluation and rotation checks,
-     * approval rules, incident composition.
+     * approval rules, incident composition, the rules of idempotency keys.
      */
     private static final String[] PURE_CORES = {
             "io.oncallapprover.oncall.OnCallCalculator", "io.oncallapprover.oncall.OnCallSet",
@@ -35,7 +35,9 @@ class ArchitectureTest {
             "io.oncallapprover.escalation.IncidentComposer", "io.oncallapprover.escalation.EscalationPages",
             "io.oncallapprover.policy.PagedSchedule", "io.oncallapprover.common.Emails",
             "io.oncallapprover.replica.ShareClaims", "io.oncallapprover.replica.LocalShare",
-            "io.oncallapprover.oncall.ListedSchedules", "io.oncallapprover.delivery.DestinationRules" };
+            "io.oncallapprover.oncall.ListedSchedules", "io.oncallapprover.delivery.DestinationRules",
+            "io.oncallapprover.idempotency.IdempotencyRules", "io.oncallapprover.idempotency.IdempotencyKey",
+            "io.oncallapprover.idempotency.Fingerprint" };
 
     private static final String[] FRAMEWORKS = { "io.quarkus..", "io.vertx..", "io.smallrye..", "org.hibernate..",
             "jakarta.ws.rs..", "jakarta.persistence..", "jakarta.enterprise..", "jakarta.inject..",

@@ -15,6 +15,7 @@ import io.oncallapprover.approval.DecisionTable;
 import io.oncallapprover.approval.DecisionTable.EscalationPlan;
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
+import io.oncallapprover.idempotency.KeyedWrite;
 import io.oncallapprover.installation.IntegrationService;
 import io.oncallapprover.policy.PolicyEvaluator;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
@@ -69,10 +70,10 @@ public class EscalationService implements DecisionFollowUp {
      * page names exactly the schedules of the escalation steps eligible under both the request's
      * frozen rules and the policy in force now. Calling it again (or concurrently) changes nothing
      * and answers the same, except after the page FAILED: then the same task (same idempotency key)
-     * is armed again.
+     * is armed again. Under an Idempotency-Key, its answer is kept in the transaction of the escalation.
      */
-    public Uni<AccessRequest> escalate(String orgId, String id, Caller caller) {
-        return escalateNow(orgId, id, caller).onFailure(AccessRequestService::concurrentWrite).recoverWithUni(() ->
+    public Uni<AccessRequest> escalate(String orgId, String id, Caller caller, KeyedWrite<AccessRequest> keyed) {
+        return escalateNow(orgId, id, caller, keyed).onFailure(AccessRequestService::concurrentWrite).recoverWithUni(() ->
         // Lost a race with a concurrent escalation of the same request: that one did the work.
         requests.require(orgId, id).invoke(request -> {
             if (request.pageKind == null && request.incidentState != IncidentState.PENDING
@@ -83,7 +84,7 @@ public class EscalationService implements DecisionFollowUp {
     }
 
     @WithTransaction
-    Uni<AccessRequest> escalateNow(String orgId, String id, Caller caller) {
+    Uni<AccessRequest> escalateNow(String orgId, String id, Caller caller, KeyedWrite<AccessRequest> keyed) {
         return requests.require(orgId, id).flatMap(request -> (request.pageKind == PageKind.ESCALATION
                 ? PageEscalation.of(request.id) : Uni.createFrom().item(List.<PageEscalation> of())).flatMap(escalations -> {
             if (request.incidentState == IncidentState.PENDING || request.incidentState == IncidentState.CREATED
@@ -138,7 +139,7 @@ public class EscalationService implements DecisionFollowUp {
                 .replaceWith(request);
                 });
             });
-        }));
+        })).call(keyed::settle);
     }
 
     /** Pages through incident.io escalations: one row and one CREATE_ESCALATION task per target. */

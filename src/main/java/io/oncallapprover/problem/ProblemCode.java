@@ -60,7 +60,9 @@ public enum ProblemCode {
     NO_SCHEDULES("No approver schedules"),
     SELF_APPROVAL_NOT_ALLOWED("Self-approval not allowed"),
     /** A webhook delivery that could not be verified (signature, timestamp, no secret set): 401, nothing stored. */
-    WEBHOOK_UNVERIFIED("Webhook delivery not verified");
+    WEBHOOK_UNVERIFIED("Webhook delivery not verified"),
+    /** An Idempotency-Key sent again with another request (body, method or path) within its retention (422). */
+    IDEMPOTENCY_KEY_REUSED("Idempotency key reused");
 
     private static final String TYPE_PREFIX = "urn:oncall-approver:problem:";
 

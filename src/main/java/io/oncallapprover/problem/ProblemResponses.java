@@ -5,6 +5,7 @@ import static io.oncallapprover.problem.ProblemCode.CONFLICT;
 import static io.oncallapprover.problem.ProblemCode.CUSTOM_FIELD_UNUSABLE;
 import static io.oncallapprover.problem.ProblemCode.DATABASE_UNAVAILABLE;
 import static io.oncallapprover.problem.ProblemCode.FORBIDDEN;
+import static io.oncallapprover.problem.ProblemCode.IDEMPOTENCY_KEY_REUSED;
 import static io.oncallapprover.problem.ProblemCode.INTERNAL_ERROR;
 import static io.oncallapprover.problem.ProblemCode.INVALID_API_KEY;
 import static io.oncallapprover.problem.ProblemCode.MALFORMED_BODY;
@@ -52,6 +53,7 @@ import org.eclipse.microprofile.openapi.models.Operation;
 import org.eclipse.microprofile.openapi.models.examples.Example;
 import org.eclipse.microprofile.openapi.models.headers.Header;
 import org.eclipse.microprofile.openapi.models.media.Schema;
+import org.eclipse.microprofile.openapi.models.parameters.Parameter;
 import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 
@@ -151,24 +153,27 @@ public class ProblemResponses implements OASFilter {
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /access-policy", answer(404, NOT_FOUND)),
             operation("DELETE /access-policy", answer(409, CONFLICT), answer(412, PRECONDITION_FAILED)),
-            operation("POST /access-requests", answer(409, CONFLICT), answer(422, NO_MATCHING_RULE)),
+            operation("POST /access-requests", answer(409, CONFLICT), answer(422, NO_MATCHING_RULE, IDEMPOTENCY_KEY_REUSED)),
             operation("GET /access-requests", answer(404, NOT_FOUND)),
             operation("GET /access-requests/{id}", answer(404, NOT_FOUND)),
             operation("POST /access-requests/{id}/escalate",
                     answer(404, NOT_FOUND, NOT_INSTALLED),
                     answer(409, NOT_PENDING, CONFLICT),
-                    answer(422, REASON_REQUIRED, NO_MATCHING_RULE)),
+                    answer(422, REASON_REQUIRED, NO_MATCHING_RULE, IDEMPOTENCY_KEY_REUSED)),
             operation("POST /access-requests/{id}/decisions",
                     answer(403, NOT_ON_CALL, SELF_APPROVAL_NOT_ALLOWED, REASON_REQUIRED, NO_MATCHING_RULE, NO_SCHEDULES),
                     answer(404, NOT_FOUND, NOT_INSTALLED),
                     answer(409, ALREADY_DECIDED, NOT_PENDING, CONFLICT),
+                    answer(422, IDEMPOTENCY_KEY_REUSED),
                     answer(503, UPSTREAM_UNAVAILABLE)),
             operation("POST /access-requests/{id}/revoke",
                     answer(404, NOT_FOUND),
-                    answer(409, NOT_APPROVED, CONFLICT)),
+                    answer(409, NOT_APPROVED, CONFLICT),
+                    answer(422, IDEMPOTENCY_KEY_REUSED)),
             operation("POST /access-requests/{id}/withdraw",
                     answer(404, NOT_FOUND),
-                    answer(409, NOT_PENDING, CONFLICT)),
+                    answer(409, NOT_PENDING, CONFLICT),
+                    answer(422, IDEMPOTENCY_KEY_REUSED)),
             operation("POST /approval-checks/auto", answer(503, UPSTREAM_UNAVAILABLE)),
             operation("POST /approval-checks/approver", answer(404, NOT_FOUND), answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /audit-events", answer(404, NOT_FOUND)),
@@ -244,11 +249,19 @@ public class ProblemResponses implements OASFilter {
                             .schema(OASFactory.createSchema().ref(PROBLEM)).examples(examples)));
             if (status == 503) {
                 response.addHeader("Retry-After", header("Seconds to wait before retrying", Schema.SchemaType.INTEGER));
+            } else if (status == 409 && takesIdempotencyKey(operation)) {
+                response.addHeader("Retry-After", header("With CONFLICT for a request whose Idempotency-Key is in use by one"
+                        + " still running: seconds to wait before retrying", Schema.SchemaType.INTEGER).required(false));
             } else if (status == 401) {
                 response.addHeader("WWW-Authenticate", header("Bearer", Schema.SchemaType.STRING));
             }
             responses.addAPIResponse(Integer.toString(status), response);
         });
+    }
+
+    private static boolean takesIdempotencyKey(Operation operation) {
+        return operation.getParameters() != null && operation.getParameters().stream()
+                .anyMatch(p -> "Idempotency-Key".equals(p.getName()) && p.getIn() == Parameter.In.HEADER);
     }
 
     private static Header header(String description, Schema.SchemaType type) {

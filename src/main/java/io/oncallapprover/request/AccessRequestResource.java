@@ -23,19 +23,26 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.HeaderParam;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.jboss.resteasy.reactive.ResponseStatus;
-import org.jboss.resteasy.reactive.RestResponse;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.oncallapprover.common.Ids;
+import io.oncallapprover.idempotency.Answer;
+import io.oncallapprover.idempotency.Idempotency;
+import io.oncallapprover.idempotency.Idempotency.KeyedRequest;
+import io.oncallapprover.idempotency.IdempotencyKey;
 import io.oncallapprover.request.AccessRequestDtos.AccessRequestView;
 import io.oncallapprover.request.AccessRequestDtos.CreateAccessRequest;
 import io.oncallapprover.request.AccessRequestDtos.DecisionRequest;
@@ -44,7 +51,10 @@ import io.oncallapprover.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
-/** Access requests: create (auto-approval evaluated at once), read, decide. Escalation: {@code escalation.EscalationResource}. */
+/**
+ * Access requests: create (auto-approval evaluated at once), read, decide, revoke, withdraw. Escalation:
+ * {@code escalation.EscalationResource}. The writes take an {@code Idempotency-Key} ({@code idempotency.Idempotency}).
+ */
 @Path("/api/v1/orgs/{orgId}/access-requests")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -59,25 +69,34 @@ public class AccessRequestResource {
     AccessRequestService requests;
 
     @Inject
+    EarlyEndService endings;
+
+    @Inject
     AccessRequestViews views;
+
+    @Inject
+    Idempotency idempotency;
 
     @Inject
     SecurityIdentity identity;
 
     @POST
-    @ResponseStatus(201)
     @Operation(summary = "Create an access request; auto-approval is evaluated at once")
     @APIResponse(responseCode = "201", description = "Created; Location names the new request",
-            headers = @Header(name = HttpHeaders.LOCATION, required = true, schema = @Schema(type = SchemaType.STRING)),
+            headers = { @Header(name = HttpHeaders.LOCATION, required = true, schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = Idempotency.REPLAYED, description = Idempotency.REPLAYED_DOC,
+                    schema = @Schema(type = SchemaType.STRING, enumeration = "true")) },
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
-    public Uni<RestResponse<AccessRequestView>> create(
+    public Uni<Response> create(
             @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
-            @Valid @NotNull CreateAccessRequest body) {
-        return requests.create(orgId, body, Caller.of(identity))
-                .flatMap(views::of)
-                .map(view -> RestResponse.ResponseBuilder
-                        .<AccessRequestView> created(URI.create("/api/v1/orgs/" + orgId + "/access-requests/" + view.id()))
-                        .entity(view).build());
+            @Parameter(in = ParameterIn.HEADER, name = Idempotency.HEADER, description = Idempotency.KEY_DOC,
+                    schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = IdempotencyKey.PATTERN))
+            @HeaderParam(Idempotency.HEADER) String idempotencyKey,
+            @Valid @NotNull CreateAccessRequest body, @Context UriInfo uri) {
+        return idempotency.<AccessRequest> run(new KeyedRequest(orgId, idempotencyKey, "POST", uri.getPath(), body),
+                keyed -> requests.create(orgId, body, Caller.of(identity), keyed),
+                request -> views.of(request).map(view -> Answer.created(
+                        URI.create("/api/v1/orgs/" + orgId + "/access-requests/" + view.id()), view)));
     }
 
     @GET
@@ -126,14 +145,20 @@ public class AccessRequestResource {
 
     @POST
     @Path("/{id}/decisions")
-    @ResponseStatus(201)
     @Operation(summary = "Approve or deny, as someone on call now for the request's approver schedules")
     @APIResponse(responseCode = "201", description = "Decided: the request as it is now",
+            headers = @Header(name = Idempotency.REPLAYED, description = Idempotency.REPLAYED_DOC,
+                    schema = @Schema(type = SchemaType.STRING, enumeration = "true")),
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
-    public Uni<AccessRequestView> decide(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+    public Uni<Response> decide(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
-            @Valid @NotNull DecisionRequest body) {
-        return requests.decide(orgId, id, body, Caller.of(identity)).flatMap(views::of);
+            @Parameter(in = ParameterIn.HEADER, name = Idempotency.HEADER, description = Idempotency.KEY_DOC,
+                    schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = IdempotencyKey.PATTERN))
+            @HeaderParam(Idempotency.HEADER) String idempotencyKey,
+            @Valid @NotNull DecisionRequest body, @Context UriInfo uri) {
+        return idempotency.<AccessRequest> run(new KeyedRequest(orgId, idempotencyKey, "POST", uri.getPath(), body),
+                keyed -> requests.decide(orgId, id, body, Caller.of(identity), keyed),
+                request -> views.of(request).map(view -> Answer.of(201, view)));
     }
 
     @POST
@@ -141,21 +166,35 @@ public class AccessRequestResource {
     @RolesAllowed({ Roles.ADMIN, Roles.SERVICE })
     @Operation(summary = "End an active grant now (the approval backend removes the access)")
     @APIResponse(responseCode = "200", description = "Revoked: the request as it is now (EXPIRED, endedReason REVOKED)",
+            headers = @Header(name = Idempotency.REPLAYED, description = Idempotency.REPLAYED_DOC,
+                    schema = @Schema(type = SchemaType.STRING, enumeration = "true")),
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
-    public Uni<AccessRequestView> revoke(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+    public Uni<Response> revoke(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
-            @Valid @NotNull AccessRequestDtos.EndRequest body) {
-        return requests.revoke(orgId, id, body, Caller.of(identity)).flatMap(views::of);
+            @Parameter(in = ParameterIn.HEADER, name = Idempotency.HEADER, description = Idempotency.KEY_DOC,
+                    schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = IdempotencyKey.PATTERN))
+            @HeaderParam(Idempotency.HEADER) String idempotencyKey,
+            @Valid @NotNull AccessRequestDtos.EndRequest body, @Context UriInfo uri) {
+        return idempotency.<AccessRequest> run(new KeyedRequest(orgId, idempotencyKey, "POST", uri.getPath(), body),
+                keyed -> endings.revoke(orgId, id, body, Caller.of(identity), keyed),
+                request -> views.of(request).map(view -> Answer.of(200, view)));
     }
 
     @POST
     @Path("/{id}/withdraw")
     @Operation(summary = "Give up a pending request: its page stops")
     @APIResponse(responseCode = "200", description = "Withdrawn: the request as it is now (WITHDRAWN)",
+            headers = @Header(name = Idempotency.REPLAYED, description = Idempotency.REPLAYED_DOC,
+                    schema = @Schema(type = SchemaType.STRING, enumeration = "true")),
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessRequestView.class)))
-    public Uni<AccessRequestView> withdraw(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
+    public Uni<Response> withdraw(@PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId,
             @PathParam("id") @Pattern(regexp = REQUEST_ID, message = REQUEST_ID_MESSAGE) String id,
-            @Valid @NotNull AccessRequestDtos.EndRequest body) {
-        return requests.withdraw(orgId, id, body, Caller.of(identity)).flatMap(views::of);
+            @Parameter(in = ParameterIn.HEADER, name = Idempotency.HEADER, description = Idempotency.KEY_DOC,
+                    schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = IdempotencyKey.PATTERN))
+            @HeaderParam(Idempotency.HEADER) String idempotencyKey,
+            @Valid @NotNull AccessRequestDtos.EndRequest body, @Context UriInfo uri) {
+        return idempotency.<AccessRequest> run(new KeyedRequest(orgId, idempotencyKey, "POST", uri.getPath(), body),
+                keyed -> endings.withdraw(orgId, id, body, Caller.of(identity), keyed),
+                request -> views.of(request).map(view -> Answer.of(200, view)));
     }
 }

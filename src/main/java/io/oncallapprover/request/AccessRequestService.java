@@ -23,6 +23,7 @@ import io.oncallapprover.approval.CheckCode;
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
 import io.oncallapprover.common.ApiKey;
+import io.oncallapprover.idempotency.KeyedWrite;
 import io.oncallapprover.organization.OrgSnapshot;
 import io.oncallapprover.organization.OrgSnapshots;
 import io.oncallapprover.common.Emails;
@@ -75,7 +76,6 @@ public class AccessRequestService {
     @Inject
     io.oncallapprover.approval.OnCallCheck onCallCheck;
 
-
     @Inject
     Clock clock;
 
@@ -96,7 +96,8 @@ public class AccessRequestService {
         return new RequestedResource(r.resourceType, r.resourceService, r.resourceName);
     }
 
-    public Uni<AccessRequest> create(String orgId, CreateAccessRequest body, Caller caller) {
+    /** Creates a request; under an Idempotency-Key, its answer is kept in the transaction that creates it. */
+    public Uni<AccessRequest> create(String orgId, CreateAccessRequest body, Caller caller, KeyedWrite<AccessRequest> keyed) {
         String requester = Emails.normalize(body.requester());
         RequestedResource resource = new RequestedResource(body.resource().type(), body.resource().service(),
                 body.resource().name());
@@ -109,13 +110,13 @@ public class AccessRequestService {
                         List.of(new FieldError("resource", "is not covered by any enabled rule for this requester")));
             }
             return autoApproval.evaluate(org, requester, body.reason(), routing)
-                    .flatMap(evaluation -> persistNew(orgId, requester, body, routing, evaluation, caller));
+                    .flatMap(evaluation -> persistNew(orgId, requester, body, routing, evaluation, caller, keyed));
         });
     }
 
     @WithTransaction
     Uni<AccessRequest> persistNew(String orgId, String requester, CreateAccessRequest body, Routing routing,
-            AutoApprovalService.Evaluation evaluation, Caller caller) {
+            AutoApprovalService.Evaluation evaluation, Caller caller, KeyedWrite<AccessRequest> keyed) {
         RequestedResource resource = new RequestedResource(body.resource().type(), body.resource().service(),
                 body.resource().name());
         AccessRequest request = newRequest(orgId, requester, body, routing, evaluation.decision(), caller);
@@ -130,7 +131,8 @@ public class AccessRequestService {
                 .call(() -> events.record(request, RequestEventType.CREATED))
                 .call(() -> evaluation.decision().approved()
                         ? events.record(request, RequestEventType.APPROVED, java.util.Map.of("approvedBy", "auto"))
-                        : Uni.createFrom().voidItem());
+                        : Uni.createFrom().voidItem())
+                .call(keyed::settle);
     }
 
     private AccessRequest newRequest(String orgId, String requester, CreateAccessRequest body, Routing routing,
@@ -199,7 +201,8 @@ public class AccessRequestService {
      * Records the decision of an approver who is on call now (PRODUCT §3.6). The database decides the
      * race: only the update that still finds the request PENDING wins; the other gets 409.
      */
-    public Uni<AccessRequest> decide(String orgId, String id, DecisionRequest body, Caller caller) {
+    public Uni<AccessRequest> decide(String orgId, String id, DecisionRequest body, Caller caller,
+            KeyedWrite<AccessRequest> keyed) {
         String approver = Emails.normalize(body.approver());
         return load(orgId, id).flatMap(loaded -> {
             AccessRequest request = loaded.request();
@@ -211,8 +214,8 @@ public class AccessRequestService {
                 throw ApiException.notInstalled(orgId);
             }
             return approverCheck.forRequest(orgId, loaded.key().get(), approver, loaded.pending())
-                    .flatMap(check -> check.allowed() ? record(orgId, request.id, body, approver, check, caller)
-                            : refuse(orgId, request.id, approver, check, caller));
+                    .flatMap(check -> check.allowed() ? record(orgId, request.id, body, approver, check, caller, keyed)
+                            : refuse(orgId, request.id, approver, check, caller, keyed));
         });
     }
 
@@ -253,12 +256,12 @@ public class AccessRequestService {
     }
 
     private Uni<AccessRequest> record(String orgId, String id, DecisionRequest body, String approver, ApproverDecision check,
-            Caller caller) {
+            Caller caller, KeyedWrite<AccessRequest> keyed) {
         Instant now = clock.instant();
         boolean approve = body.decision() == AccessDecision.Kind.APPROVE;
         Status status = approve ? Status.APPROVED : Status.DENIED;
         Instant grantExpiresAt = approve ? now.plus(AutoApprovalService.GRANT) : null;
-        return writeDecision(orgId, id, body, approver, check, caller, now, approve, status, grantExpiresAt)
+        return writeDecision(orgId, id, body, approver, check, caller, now, approve, status, grantExpiresAt, keyed)
                 .onFailure(AccessRequestService::concurrentWrite)
                 .recoverWithUni(() -> require(orgId, id).map(current -> {
                     throw alreadyDecided(current, current.statusAt(clock.instant()));
@@ -267,7 +270,7 @@ public class AccessRequestService {
 
     @WithTransaction
     Uni<AccessRequest> writeDecision(String orgId, String id, DecisionRequest body, String approver, ApproverDecision check,
-            Caller caller, Instant now, boolean approve, Status status, Instant grantExpiresAt) {
+            Caller caller, Instant now, boolean approve, Status status, Instant grantExpiresAt, KeyedWrite<AccessRequest> keyed) {
         return AccessRequest.update(
                 "status = ?1, grantExpiresAt = ?2, updatedAt = ?3, version = version + 1 where id = ?4 and status = ?5"
                         + " and (pendingExpiresAt is null or pendingExpiresAt > ?3)",
@@ -294,95 +297,39 @@ public class AccessRequestService {
                             .call(request -> followUp.decided(request, now))
                             .call(request -> approve
                                     ? events.record(request, RequestEventType.APPROVED, java.util.Map.of("approvedBy", "person"))
-                                    : events.record(request, RequestEventType.DENIED));
+                                    : events.record(request, RequestEventType.DENIED))
+                            .call(keyed::settle);
                 });
-    }
-
-    /**
-     * Ends an active grant now: {@code EXPIRED}, {@code endedReason} {@code REVOKED}, audited, and a
-     * {@code grant_ended} event. The database decides a race (a shift change, the grant's end, another
-     * revoke): only the update that still finds the grant active wins; otherwise 409 {@code NOT_APPROVED}.
-     */
-    @WithTransaction
-    public Uni<AccessRequest> revoke(String orgId, String id, AccessRequestDtos.EndRequest body, Caller caller) {
-        Instant now = clock.instant();
-        return endEarly(orgId, id, now, AccessRequest.update("status = ?1, grantExpiresAt = ?2, endedReason = ?3, endedBy = ?4,"
-                + " endedComment = ?5, updatedAt = ?2, version = version + 1"
-                + " where id = ?6 and orgId = ?7 and status = ?8 and grantExpiresAt > ?2",
-                Status.EXPIRED, now, REVOKED, body.by(), body.comment(), id, orgId, Status.APPROVED),
-                ProblemCode.NOT_APPROVED, "only an active grant can be revoked", AuditAction.GRANT_REVOKED, caller,
-                body.by() + " revoked the grant" + (body.comment() == null ? "" : ": " + body.comment()),
-                request -> events.record(request, RequestEventType.GRANT_ENDED, java.util.Map.of("endedReason", REVOKED)));
-    }
-
-    /**
-     * Gives up a pending request: {@code WITHDRAWN}, audited, a {@code withdrawn} event, and its page
-     * stops (escalations cancelled, the incident's summary edited to say so; never resolved). Only a
-     * request still pending can be withdrawn; otherwise 409 {@code NOT_PENDING}.
-     */
-    @WithTransaction
-    public Uni<AccessRequest> withdraw(String orgId, String id, AccessRequestDtos.EndRequest body, Caller caller) {
-        Instant now = clock.instant();
-        return endEarly(orgId, id, now, AccessRequest.update("status = ?1, endedReason = ?2, endedBy = ?3, endedComment = ?4,"
-                + " updatedAt = ?5, version = version + 1 where id = ?6 and orgId = ?7 and status = ?8"
-                + " and (pendingExpiresAt is null or pendingExpiresAt > ?5)",
-                Status.WITHDRAWN, WITHDRAWN, body.by(), body.comment(), now, id, orgId, Status.PENDING),
-                ProblemCode.NOT_PENDING, "only a pending request can be withdrawn", AuditAction.REQUEST_WITHDRAWN, caller,
-                body.by() + " withdrew the request" + (body.comment() == null ? "" : ": " + body.comment()),
-                request -> followUp.decided(request, now) // the page says so and stops
-                        .call(() -> events.record(request, RequestEventType.WITHDRAWN)));
-    }
-
-    /**
-     * Ends a request early through a conditional {@code update}, which decides any race: when it changed
-     * no row the request was not in the state it needs, and the caller gets 409 {@code refusal} with the
-     * status now; otherwise the change is audited and {@code then} follows, in the same transaction.
-     */
-    private Uni<AccessRequest> endEarly(String orgId, String id, Instant now, Uni<Integer> update, ProblemCode refusal,
-            String needs, AuditAction action, Caller caller, String detail,
-            java.util.function.Function<AccessRequest, Uni<?>> then) {
-        return update.flatMap(updated -> require(orgId, id).flatMap(request -> {
-            if (updated == 0) {
-                Status status = request.statusAt(now);
-                throw conflict(refusal, "The request is " + status + "; " + needs + ".", status);
-            }
-            return audit.record(orgId, id, action, caller.subject(), detail).call(() -> then.apply(request)).replaceWith(request);
-        }));
     }
 
     /** A 409 that says the request's status now ({@code requestStatus}). */
-    private static ApiException conflict(ProblemCode code, String detail, Status status) {
+    static ApiException conflict(ProblemCode code, String detail, Status status) {
         return new ApiException(409, code, detail, List.of(), null, java.util.Map.of("requestStatus", status.name()));
     }
 
-    /** {@code endedReason} of a revoked grant. */
-    public static final String REVOKED = "REVOKED";
-
-    /** {@code endedReason} of a withdrawn request. */
-    public static final String WITHDRAWN = "WITHDRAWN";
-
-    private Uni<AccessRequest> refuse(String orgId, String id, String approver, ApproverDecision check, Caller caller) {
-        return auditRefusal(orgId, id, approver, check, caller)
-                .map(ignored -> {
-                    java.util.Map<String, Object> extensions = new java.util.HashMap<>(java.util.Map.of("allowed", false,
-                            "explanation", check.explanation(), "evidence", check.evidence(),
-                            "checkedAt", check.checkedAt().toString()));
-                    if (check.rule() != null) {
-                        extensions.put("rule", check.rule());
-                    }
-                    if (!check.unknownSchedules().isEmpty()) {
-                        extensions.put("unknownSchedules", check.unknownSchedules());
-                    }
-                    throw new ApiException(403, check.code().problemCode(), check.explanation(),
-                            List.of(new FieldError("approver", check.explanation())), null, extensions);
-                });
+    /** A refused decision: audited, and under a key the refusal is kept in that same transaction. */
+    private Uni<AccessRequest> refuse(String orgId, String id, String approver, ApproverDecision check, Caller caller,
+            KeyedWrite<AccessRequest> keyed) {
+        java.util.Map<String, Object> extensions = new java.util.HashMap<>(java.util.Map.of("allowed", false,
+                "explanation", check.explanation(), "evidence", check.evidence(), "checkedAt", check.checkedAt().toString()));
+        if (check.rule() != null) {
+            extensions.put("rule", check.rule());
+        }
+        if (!check.unknownSchedules().isEmpty()) {
+            extensions.put("unknownSchedules", check.unknownSchedules());
+        }
+        ApiException refusal = new ApiException(403, check.code().problemCode(), check.explanation(),
+                List.of(new FieldError("approver", check.explanation())), null, extensions);
+        return auditRefusal(orgId, id, approver, check, caller, keyed, refusal).map(ignored -> {
+            throw refusal;
+        });
     }
 
     @WithTransaction
-    Uni<io.oncallapprover.audit.AuditEvent> auditRefusal(String orgId, String id, String approver, ApproverDecision check,
-            Caller caller) {
+    Uni<Void> auditRefusal(String orgId, String id, String approver, ApproverDecision check, Caller caller,
+            KeyedWrite<AccessRequest> keyed, ApiException refusal) {
         return audit.record(orgId, id, AuditAction.DECISION_REFUSED, caller.subject(),
-                approver + ": " + check.code() + " (" + check.explanation() + ")");
+                approver + ": " + check.code() + " (" + check.explanation() + ")").chain(() -> keyed.refuse(refusal));
     }
 
     private static ApiException alreadyDecided(AccessRequest request, Status status) {
@@ -408,7 +355,4 @@ public class AccessRequestService {
         }
         return false;
     }
-
-
-
 }

@@ -95,7 +95,7 @@ class OpenApiContractTest extends ApiTestBase {
         });
         JsonNode decide = operations.get("POST /access-requests/{id}/decisions");
         assertThat(statuses(decide, s -> !s.startsWith("2"))).containsExactly("400", "401", "403", "404", "409", "413", "415",
-                "500", "503");
+                "422", "500", "503");
         assertThat(decide.path("responses").path("409").path("content").path(Problem.MEDIA_TYPE).path("examples").has(
                 "ALREADY_DECIDED")).isTrue();
         assertThat(operations.get("POST /access-requests/{id}/escalate").path("responses").has("422")).isTrue();

@@ -95,6 +95,7 @@ public abstract class ApiTestBase {
         pool.query("delete from request_event").execute().await().indefinitely();
         pool.query("delete from org_event_counter").execute().await().indefinitely();
         pool.query("delete from event_destination").execute().await().indefinitely();
+        pool.query("delete from idempotency_key").execute().await().indefinitely();
         // The deletes are announced to the snapshots too, but asynchronously: forget them now.
         snapshots.invalidateAll();
         budgets.reset();
