@@ -1,7 +1,6 @@
 package io.oncallapprover.delivery;
 
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -52,7 +51,7 @@ public final class DestinationRules {
             throw new Refused("is not a URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!uri.isAbsolute() || !(scheme.equals("https") || scheme.equals("http"))) {
+        if (!(scheme.equals("https") || scheme.equals("http"))) {
             throw new Refused("must be an https URL");
         }
         if (uri.getRawUserInfo() != null) {
@@ -62,11 +61,11 @@ public final class DestinationRules {
             throw new Refused("must not have a fragment");
         }
         String host = uri.getHost();
-        if (host == null || host.isEmpty()) {
+        if (host == null) {
             throw new Refused("must name a host");
         }
         host = host.toLowerCase(Locale.ROOT);
-        if (host.startsWith("[") && host.endsWith("]")) {
+        if (host.startsWith("[")) { // an IPv6 literal, whose brackets URI keeps
             host = host.substring(1, host.length() - 1);
         }
         boolean trusted = isTrusted(host, trustedHosts);
@@ -74,7 +73,7 @@ public final class DestinationRules {
             throw new Refused("must be an https URL (plain http only to a trusted host)");
         }
         int port = uri.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : uri.getPort();
-        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        String path = uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         String pathAndQuery = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
         return new Target(scheme.equals("https"), host, port, pathAndQuery, trusted);
     }
@@ -93,8 +92,9 @@ public final class DestinationRules {
     /**
      * Why events must not go to {@code address} of an untrusted host, or empty when it is public. Refused:
      * loopback, unspecified, link-local (cloud metadata 169.254.169.254 among them), private (10/8, 172.16/12,
-     * 192.168/16, fc00::/7), shared (100.64/10), multicast, reserved and documentation ranges, and IPv6
-     * forms that carry one of those IPv4 addresses (mapped, compatible, 6to4, NAT64).
+     * 192.168/16, fc00::/7), shared (100.64/10), multicast, reserved and documentation ranges, any IPv6 address
+     * outside global unicast (2000::/3), and IPv6 forms that carry one of those IPv4 addresses (mapped,
+     * compatible, 6to4, NAT64).
      */
     public static Optional<String> refusal(InetAddress address) {
         if (address instanceof Inet4Address v4) {
@@ -104,33 +104,44 @@ public final class DestinationRules {
         if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
             return Optional.of("is a loopback or unspecified address");
         }
-        if (address.isLinkLocalAddress() || address.isSiteLocalAddress()) {
-            return Optional.of("is a link-local or site-local address");
+        // IPv4 inside IPv6 is judged as that IPv4 address: compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and
+        // 6to4 (2002:abcd:efgh::). (Java hands an IPv4-mapped ::ffff:a.b.c.d over as an Inet4Address already.)
+        if (prefixed(b, COMPATIBLE, 12) || prefixed(b, NAT64, 12)) {
+            return carried(b[12], b[13], b[14], b[15]);
         }
-        if (address.isMulticastAddress()) {
-            return Optional.of("is a multicast address");
+        if (prefixed(b, SIX_TO_FOUR, 2)) {
+            return carried(b[2], b[3], b[4], b[5]);
+        }
+        if (prefixed(b, DOCUMENTATION, 4)) {
+            return Optional.of("is a documentation address (2001:db8::/32)");
         }
         int first = b[0] & 0xff;
+        if (first == 0xfe && (b[1] & 0xc0) == 0x80) {
+            return Optional.of("is a link-local address (fe80::/10)");
+        }
         if ((first & 0xfe) == 0xfc) {
             return Optional.of("is a private address (unique local, fc00::/7; cloud metadata among them)");
         }
-        if (first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
-            return Optional.of("is a documentation address (2001:db8::/32)");
-        }
-        // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:ab:cd::).
-        if (allZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff || allZero(b, 0, 12)) {
-            return refusalV4(new byte[] { b[12], b[13], b[14], b[15] }).map(r -> "carries an IPv4 address that " + r.substring(3));
-        }
-        if (first == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b && allZero(b, 4, 12)) {
-            return refusalV4(new byte[] { b[12], b[13], b[14], b[15] }).map(r -> "carries an IPv4 address that " + r.substring(3));
-        }
-        if (first == 0x20 && (b[1] & 0xff) == 0x02) {
-            return refusalV4(new byte[] { b[2], b[3], b[4], b[5] }).map(r -> "carries an IPv4 address that " + r.substring(3));
+        if (first == 0xff) {
+            return Optional.of("is a multicast address");
         }
         if ((first & 0xe0) != 0x20) {
-            return Optional.of("is not a global unicast address");
+            return Optional.of("is not a global unicast address (2000::/3)");
         }
         return Optional.empty();
+    }
+
+    private static final byte[] COMPATIBLE = new byte[12];
+    private static final byte[] NAT64 = { 0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+    private static final byte[] SIX_TO_FOUR = { 0x20, 0x02 };
+    private static final byte[] DOCUMENTATION = { 0x20, 0x01, 0x0d, (byte) 0xb8 };
+
+    private static boolean prefixed(byte[] address, byte[] prefix, int length) {
+        return java.util.Arrays.equals(address, 0, length, prefix, 0, length);
+    }
+
+    private static Optional<String> carried(byte a, byte b, byte c, byte d) {
+        return refusalV4(new byte[] { a, b, c, d }).map(why -> "carries an IPv4 address that " + why);
     }
 
     private static Optional<String> refusalV4(byte[] b) {
@@ -159,18 +170,9 @@ public final class DestinationRules {
         return Optional.empty();
     }
 
-    private static boolean allZero(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** The address an IP literal names (never a DNS lookup), or empty for a host name. */
     public static Optional<InetAddress> ipLiteral(String host) {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        String h = host;
         if (h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
             byte[] octets = new byte[4];
             String[] parts = h.split("\\.");
@@ -191,10 +193,8 @@ public final class DestinationRules {
             return Optional.empty();
         }
         try {
-            // With a colon, getByName parses an IPv6 literal (or fails); it never resolves a name.
-            InetAddress parsed = InetAddress.getByName(h);
-            return Optional.of(parsed instanceof Inet6Address six && six.getScopeId() != 0
-                    ? InetAddress.getByAddress(six.getAddress()) : parsed);
+            // With a colon, getByName parses an IPv6 literal, brackets or not (or fails); it never resolves a name.
+            return Optional.of(InetAddress.getByName(h));
         } catch (java.net.UnknownHostException e) {
             return Optional.empty();
         }

@@ -145,4 +145,80 @@ class DestinationRulesTest {
             assertThat(jittered).isLessThanOrEqualTo(plain).isGreaterThanOrEqualTo(plain.multipliedBy(3).dividedBy(4));
         }
     }
+
+    @Test
+    void eachRefusalSaysWhichKindOfAddressItIs() throws Exception {
+        java.util.Map<String, String> reasons = new java.util.LinkedHashMap<>();
+        reasons.put("::1", "is a loopback or unspecified address");
+        reasons.put("::", "is a loopback or unspecified address");
+        reasons.put("127.0.0.1", "is a loopback or unspecified address");
+        reasons.put("0.1.2.3", "is a loopback or unspecified address");
+        reasons.put("169.254.169.254", "is a link-local address (cloud metadata among them)");
+        reasons.put("10.0.0.1", "is a private address");
+        reasons.put("172.31.255.255", "is a private address");
+        reasons.put("192.168.1.1", "is a private address");
+        reasons.put("100.127.0.1", "is a shared (carrier-grade NAT) address");
+        reasons.put("192.0.0.8", "is a reserved, benchmarking or documentation address");
+        reasons.put("192.0.2.1", "is a reserved, benchmarking or documentation address");
+        reasons.put("198.19.0.1", "is a reserved, benchmarking or documentation address");
+        reasons.put("198.51.100.7", "is a reserved, benchmarking or documentation address");
+        reasons.put("203.0.113.9", "is a reserved, benchmarking or documentation address");
+        reasons.put("192.88.99.1", "is a reserved, benchmarking or documentation address");
+        reasons.put("224.0.0.1", "is a multicast, reserved or broadcast address");
+        reasons.put("255.255.255.255", "is a multicast, reserved or broadcast address");
+        reasons.put("::a00:1", "carries an IPv4 address that is a private address");
+        reasons.put("64:ff9b::a9fe:a9fe", "carries an IPv4 address that is a link-local address (cloud metadata among them)");
+        reasons.put("2002:7f00:1::", "carries an IPv4 address that is a loopback or unspecified address");
+        reasons.put("2001:db8:1::1", "is a documentation address (2001:db8::/32)");
+        reasons.put("fe80::1", "is a link-local address (fe80::/10)");
+        reasons.put("febf::1", "is a link-local address (fe80::/10)");
+        reasons.put("fd00:ec2::254", "is a private address (unique local, fc00::/7; cloud metadata among them)");
+        reasons.put("fc00::1", "is a private address (unique local, fc00::/7; cloud metadata among them)");
+        reasons.put("ff02::1", "is a multicast address");
+        reasons.put("fec0::1", "is not a global unicast address (2000::/3)");
+        reasons.put("4000::1", "is not a global unicast address (2000::/3)");
+        reasons.put("1fff::1", "is not a global unicast address (2000::/3)");
+        reasons.put("64:ff9b:1::a00:1", "is not a global unicast address (2000::/3)"); // local-use NAT64: not the well-known prefix
+        reasons.put("0:64:ff9b::a00:1", "is not a global unicast address (2000::/3)");
+        for (var reason : reasons.entrySet()) {
+            assertThat(DestinationRules.refusal(InetAddress.getByName(reason.getKey()))).as(reason.getKey())
+                    .contains(reason.getValue());
+        }
+        for (String allowed : List.of("2000::1", "3fff:ffff::1", "fec0::1".replace("fec0", "2a01"), "2001:db9::1", "2003:a00:1::",
+                "2a80::1", "2081::1", "192.0.1.1", "192.0.3.1", "198.17.255.255", "198.20.0.0", "198.51.99.1", "198.51.101.1",
+                "203.0.112.1", "203.0.114.1", "192.88.98.1", "192.88.100.1", "193.0.0.1", "199.51.100.1", "192.1.2.1",
+                "172.15.255.255", "172.32.0.1", "100.63.255.255", "100.128.0.1",
+                "169.253.255.255", "11.0.0.1", "223.255.255.255", "1.0.0.1")) {
+            assertThat(DestinationRules.refusal(InetAddress.getByName(allowed))).as(allowed).isEmpty();
+        }
+    }
+
+    @Test
+    void theUrlsEdgesAreWhereTheyShouldBe() {
+        String base = "https://approvals.example.com/";
+        assertThat(DestinationRules.target(base + "a".repeat(DestinationRules.MAX_URL_LENGTH - base.length()), TRUSTED)).isNotNull();
+        assertThatThrownBy(() -> DestinationRules.target(base + "a".repeat(DestinationRules.MAX_URL_LENGTH - base.length() + 1),
+                TRUSTED)).isInstanceOf(DestinationRules.Refused.class).hasMessageContaining("longer than 2048");
+        assertThatThrownBy(() -> DestinationRules.target(null, TRUSTED)).hasMessage("is required");
+        assertThatThrownBy(() -> DestinationRules.target("   ", TRUSTED)).hasMessage("is required");
+        assertThatThrownBy(() -> DestinationRules.target("https://approvals.example.com/#", TRUSTED)).hasMessageContaining("fragment");
+        assertThatThrownBy(() -> DestinationRules.target("https:/relative/path", TRUSTED)).hasMessageContaining("host");
+        assertThatThrownBy(() -> DestinationRules.target("mailto:ops@example.com", TRUSTED)).hasMessageContaining("https");
+        assertThatThrownBy(() -> DestinationRules.target("http://approvals.example.com/", TRUSTED)).hasMessageContaining("trusted");
+        assertThat(DestinationRules.target("http://approvals.internal", TRUSTED))
+                .isEqualTo(new DestinationRules.Target(false, "approvals.internal", 80, "/", true));
+        assertThat(DestinationRules.target("HTTPS://approvals.example.com:8443?x=1&y=%20", TRUSTED))
+                .isEqualTo(new DestinationRules.Target(true, "approvals.example.com", 8443, "/?x=1&y=%20", false));
+        assertThat(DestinationRules.target("https://[2606:4700::1111]/e", TRUSTED).host()).isEqualTo("2606:4700::1111");
+        assertThat(DestinationRules.target("https://APPROVALS.internal/e", TRUSTED).trusted()).as("host names ignore case").isTrue();
+    }
+
+    @Test
+    void ipv4LiteralsHaveFourOctetsOfAtMost255() {
+        assertThat(DestinationRules.ipLiteral("255.255.255.255")).isPresent();
+        assertThat(DestinationRules.ipLiteral("256.1.1.1")).isEmpty();
+        assertThat(DestinationRules.ipLiteral("1.1.1.256")).isEmpty();
+        assertThat(DestinationRules.ipLiteral("[fe80::1]")).isPresent();
+        assertThat(DestinationRules.ipLiteral("fe80::zz")).isEmpty();
+    }
 }
