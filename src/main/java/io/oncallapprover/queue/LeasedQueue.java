@@ -49,37 +49,46 @@ public final class LeasedQueue<T> {
 
     /** Claims the due rows and works them one by one; answers how many were claimed. */
     public Uni<Integer> drainOnce() {
+        String owner = UUID.randomUUID().toString();
+        return claim(owner, true)
+                .flatMap(claimed -> claimed.isEmpty() ? Uni.createFrom().item(0)
+                        : Multi.createFrom().iterable(claimed)
+                                .onItem().transformToUniAndConcatenate(row -> work(row, owner))
+                                .collect().asList()
+                                .map(done -> claimed.size())
+                                .onTermination().invoke(() -> {
+                                    if (!stopping) {
+                                        held.remove(owner);
+                                    }
+                                }));
+    }
+
+    /** Claims the due rows now and works none (tests play a worker that dies after claiming); not given back at stop. */
+    public Uni<List<T>> claimOnly() {
+        return claim(UUID.randomUUID().toString(), false);
+    }
+
+    private Uni<List<T>> claim(String owner, boolean hold) {
         return Uni.createFrom().deferred(() -> {
             inFlight.incrementAndGet(); // before the check: either the claim sees the stop, or the stop waits for it
             if (stopping) {
                 inFlight.decrementAndGet();
-                return Uni.createFrom().item(0);
+                return Uni.createFrom().item(List.<T> of());
             }
-            String owner = UUID.randomUUID().toString();
             Instant now = clock.instant();
             return handler.claim(pool, owner, now, now.plus(handler.lease()), handler.batch())
                     .onItemOrFailure().invoke((claimed, failure) -> {
-                        if (claimed != null && !claimed.isEmpty()) {
+                        if (hold && claimed != null && !claimed.isEmpty()) {
                             held.add(owner); // before the claim stops counting as in flight
                         }
                         inFlight.decrementAndGet();
                     })
-                    .onCancellation().invoke(inFlight::decrementAndGet)
-                    .flatMap(claimed -> claimed.isEmpty() ? Uni.createFrom().item(0)
-                            : Multi.createFrom().iterable(claimed)
-                                    .onItem().transformToUniAndConcatenate(row -> attempt(row, owner))
-                                    .collect().asList()
-                                    .map(done -> claimed.size())
-                                    .onTermination().invoke(() -> {
-                                        if (!stopping) {
-                                            held.remove(owner);
-                                        }
-                                    }));
+                    .onCancellation().invoke(inFlight::decrementAndGet);
         });
     }
 
-    /** Counts, calls and records one claimed row; never fails (a failure to record lets the lease lapse). */
-    private Uni<Void> attempt(T row, String owner) {
+    /** Counts, calls and records one row claimed under {@code owner}; never fails (a failure to record lets the lease lapse). */
+    public Uni<Void> work(T row, String owner) {
         return Uni.createFrom().deferred(() -> {
             inFlight.incrementAndGet();
             if (stopping) {

@@ -34,7 +34,7 @@ public interface QueueHandler<T> {
      */
     Uni<List<T>> claim(SqlClient db, String owner, Instant now, Instant leaseUntil, int limit);
 
-    /** Counts one attempt and renews the lease to {@code leaseUntil}, fenced; the attempt's number, or null if the lease was lost. */
+    /** Counts one attempt and renews the lease to {@code leaseUntil}, fenced; its number, or null if the lease was lost. */
     Uni<Integer> countAttempt(SqlClient db, T row, String owner, Instant leaseUntil);
 
     /** The work; it holds no database connection of the queue's. Its answer is the outcome to record. */
