@@ -111,7 +111,8 @@ final class WebhookDeliveryRows implements QueueHandler<WebhookDeliveryRows.Deli
     private Uni<Boolean> finish(SqlClient db, Delivery row, String owner, String status, String outcome, Instant now,
             Instant retryAt) {
         return db.preparedQuery("update webhook_delivery set status = $1, outcome = $2, locked_until = null, lease_token = null,"
-                + " processed_at = case when $1 = 'PENDING' then null else $3 end, next_attempt_at = coalesce($4, next_attempt_at)"
+                + " processed_at = case when $1 = 'PENDING' then null else $3 end,"
+                + " next_attempt_at = coalesce($4, next_attempt_at)"
                 + " where org_id = $5 and webhook_id = $6 and lease_token = $7")
                 .execute(Tuple.from(List.of(status, outcome.length() > 2000 ? outcome.substring(0, 2000) : outcome, utc(now),
                         retryAt == null ? utc(now) : utc(retryAt), row.orgId(), row.webhookId(), owner)))
