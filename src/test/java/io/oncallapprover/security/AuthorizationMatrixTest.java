@@ -87,6 +87,10 @@ class AuthorizationMatrixTest extends ApiTestBase {
             Map.entry("POST " + API + "/access-requests/{id}/withdraw", new Route(Access.SERVICE,
                     "{\"by\": \"bot@example.com\"}")),
             Map.entry("GET " + API + "/events", new Route(Access.READ, null)),
+            Map.entry("POST " + API + "/event-destinations", new Route(Access.ADMIN, "{\"url\": \"https://203.0.113.10/hook\"}")),
+            Map.entry("GET " + API + "/event-destinations", new Route(Access.ADMIN, null)),
+            Map.entry("GET " + API + "/event-destinations/{id}", new Route(Access.ADMIN, null)),
+            Map.entry("DELETE " + API + "/event-destinations/{id}", new Route(Access.ADMIN, null)),
             Map.entry("POST " + API + "/approval-checks/approver", new Route(Access.SERVICE,
                     "{\"approver\": \"grace@example.com\", \"scheduleIds\": [\"01SCHED\"]}")));
 
