@@ -3,14 +3,15 @@ package io.oncallapprover.escalation;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.oncallapprover.installation.IncidentSettings;
+import io.oncallapprover.queue.LeasedQueue;
+import io.oncallapprover.queue.LeasedQueues;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.UUID;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -33,15 +34,14 @@ import io.oncallapprover.request.AccessRequest;
 import io.oncallapprover.request.RequestEventType;
 import io.oncallapprover.request.MatchedRules;
 import io.oncallapprover.request.PageEscalation;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
  * Drains the incident outbox. Tasks are claimed under {@code FOR UPDATE SKIP LOCKED} with a lease,
  * so replicas never work on the same task at once and a crashed worker's task is taken again after
- * the lease. incident.io is called outside any transaction; the result is written in one.
+ * the lease (a {@link LeasedQueue}; the table's SQL and what giving up means are {@link OutboxTaskRows}).
+ * incident.io is called outside any transaction; the result is written in one.
  * Edits wait until the request's incident exists. Failures back off exponentially with jitter
  * (honouring Retry-After) until {@code oncall.incidents.max-attempts}, then the task is FAILED and
  * the request shows it.
@@ -84,10 +84,20 @@ public class IncidentOutboxWorker {
 
     /** A task taken by this worker under a lease; {@code leaseToken} fences every write about it. */
     record Claimed(long id, String orgId, String requestId, OutboxTask.Kind kind, Long pageEscalationId, String leaseToken) {
+        @Override
+        public String toString() {
+            return id + " (" + kind + " of request " + requestId + ")";
+        }
     }
 
-    /** A claimed task about to be sent: its lease renewed, the attempt counted. */
-    record Attempt(Claimed task, int attempts) {
+    @Inject
+    LeasedQueues queues;
+
+    /** The outbox as a leased queue: claim, attempt counted before the call, back-off, give-up, release at shutdown. */
+    private LeasedQueue<Claimed> queue;
+    @PostConstruct
+    void makeQueue() {
+        queue = queues.of(new OutboxTaskRows(config, clock, audit, events, meters, this::process));
     }
 
     @Scheduled(every = "${oncall.jobs.outbox-poll-every:2s}", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -95,164 +105,41 @@ public class IncidentOutboxWorker {
         return drainOnce().replaceWithVoid();
     }
 
-    /** Set on shutdown: no more claims, no more sends; what is claimed and unsent is released. */
-    private volatile boolean stopping;
-
-    /** Lease tokens of batches this worker is working on now. */
-    private final java.util.Set<String> activeLeases = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
     /** Claims due tasks and works them one by one; returns how many were claimed. */
     public Uni<Integer> drainOnce() {
-        if (stopping) {
-            return Uni.createFrom().item(0);
-        }
-        Instant now = clock.instant();
-        // A claim in flight counts: a shutdown waits for it, then releases what it claimed.
-        inFlight.incrementAndGet();
-        return claim(now)
-                .onItemOrFailure().invoke((claimed, failure) -> {
-                    if (claimed != null && !claimed.isEmpty()) {
-                        activeLeases.add(claimed.get(0).leaseToken()); // before the claim stops counting
-                    }
-                    inFlight.decrementAndGet();
-                })
-                .onCancellation().invoke(inFlight::decrementAndGet)
-                .flatMap(tasks -> {
-            if (tasks.isEmpty()) {
-                return Uni.createFrom().item(0);
-            }
-            String token = tasks.get(0).leaseToken();
-            return Multi.createFrom().iterable(tasks)
-                    .onItem().transformToUniAndConcatenate(this::attempt)
-                    .collect().asList()
-                    .map(done -> tasks.size())
-                    // Kept while stopping, so stopForShutdown releases what this batch left unsent.
-                    .onTermination().invoke(() -> {
-                        if (!stopping) {
-                            activeLeases.remove(token);
-                        }
-                    });
-        });
+        return queue.drainOnce();
     }
 
-    /**
-     * On a normal shutdown (SIGTERM): stop claiming and sending, let the call in flight finish, then
-     * hand back the leases of what was claimed but not sent, so another replica sends it at once
-     * instead of after the lease. A rolling restart delays no page by a lease period.
-     */
-    void onShutdown(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
-        stopForShutdown(config.shutdownWait());
-    }
-
-    /** Stops the worker and releases its leases; waits at most {@code wait} for the task in flight. */
+    /** Stops, waits at most {@code wait} for the task in flight, gives back the leases (tests; at shutdown: LeasedQueues). */
     public void stopForShutdown(Duration wait) {
-        stopping = true;
-        long until = System.nanoTime() + wait.toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < until) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        List<String> tokens = List.copyOf(activeLeases);
-        if (tokens.isEmpty()) {
-            return;
-        }
-        try {
-            int released = pool.preparedQuery("update outbox_task set locked_until = null, lease_token = null"
-                    + " where lease_token = any($1) and status = 'PENDING'")
-                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(tokens.toArray(String[]::new)))
-                    .await().atMost(Duration.ofSeconds(5)).rowCount();
-            LOG.infof("outbox worker stopped: released %d claimed task(s) for other replicas", released);
-        } catch (RuntimeException e) {
-            LOG.warnf("outbox worker stopped without releasing its leases (they lapse after %d s): %s",
-                    config.lease().toSeconds(), e.getMessage());
-        }
+        queue.stop(wait);
     }
 
     /** Resumes after {@link #stopForShutdown} (tests). */
     public void resume() {
-        stopping = false;
+        queue.resume();
     }
 
-    /** Calls to incident.io in flight now. */
-    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-
-    @Inject
-    io.vertx.mutiny.sqlclient.Pool pool;
-
-    @WithTransaction
-    Uni<List<Claimed>> claim(Instant now) {
-        String token = UUID.randomUUID().toString();
-        return Panache.getSession().flatMap(session -> session.createNativeQuery(
-                "select t.id from outbox_task t where t.status = 'PENDING' and t.next_attempt_at <= ?1"
-                        + " and (t.locked_until is null or t.locked_until <= ?1)"
-                        + " and (t.kind in ('CREATE_INCIDENT', 'CREATE_ESCALATION')"
-                        + " or t.kind = 'UPDATE_INCIDENT' and exists (select 1 from access_request r"
-                        + " where r.id = t.request_id and r.incident_id is not null)"
-                        // a cancel waits until its escalation's creation is settled (made, failed or not sent)
-                        + " or t.kind = 'CANCEL_ESCALATION' and exists (select 1 from page_escalation e"
-                        + " where e.id = t.page_escalation_id and e.state <> 'PENDING'))"
-                        + " order by t.id limit ?2 for update of t skip locked", Long.class)
-                .setParameter(1, now.atOffset(ZoneOffset.UTC))
-                .setParameter(2, config.batchSize())
-                .getResultList())
-                .flatMap(ids -> ids.isEmpty() ? Uni.createFrom().item(List.<Claimed> of())
-                        : OutboxTask.<OutboxTask> list("id in ?1 order by id", ids).map(tasks -> tasks.stream().map(task -> {
-                            task.lockedUntil = now.plus(config.lease());
-                            task.leaseToken = token;
-                            task.updatedAt = now;
-                            return new Claimed(task.id, task.orgId, task.requestId, task.kind, task.pageEscalationId, token);
-                        }).toList()));
+    /** Tests: claims the due tasks at the clock's now and works none (a worker that dies after claiming). */
+    Uni<List<Claimed>> claim() {
+        return queue.claimOnly();
     }
 
-    /**
-     * Works one claimed task. Its lease is renewed right before the call, so no task of a batch is
-     * sent under a lease about to lapse, and the attempt is counted then: a crash after claiming
-     * spends no attempt. A task whose lease was lost (taken over, or re-armed) is left alone.
-     */
+    /** Tests: works one task under the lease it was claimed with (a worker that comes back late). */
     Uni<Void> attempt(Claimed task) {
-        return Uni.createFrom().deferred(() -> {
-            // In flight from before the "stopping?" check, begin included (stopForShutdown sets
-            // stopping before it looks at inFlight): either this attempt sees the stop, or the stop
-            // waits for this attempt. A lease is never handed back while its task is being sent.
-            inFlight.incrementAndGet();
-            if (stopping) {
-                inFlight.decrementAndGet();
-                return Uni.createFrom().voidItem(); // left claimed; released by stopForShutdown
-            }
-            return begin(task).flatMap(attempt -> attempt == null ? Uni.createFrom().voidItem() : process(attempt))
-                    .onTermination().invoke(inFlight::decrementAndGet);
-        });
-    }
-
-    @WithTransaction
-    Uni<Attempt> begin(Claimed task) {
-        Instant now = clock.instant();
-        return OutboxTask.<OutboxTask> findById(task.id()).map(row -> {
-            if (!holds(row, task)) {
-                LOG.infof("outbox task %d: lease lost before sending; leaving it to its holder", task.id());
-                return null;
-            }
-            row.attempts++;
-            row.lockedUntil = now.plus(config.lease());
-            row.updatedAt = now;
-            return new Attempt(task, row.attempts);
-        });
+        return queue.work(task, task.leaseToken());
     }
 
     /** Whether the row is still this worker's to finish: pending, under this worker's lease. */
-    private static boolean holds(OutboxTask row, Claimed task) {
+    static boolean holds(OutboxTask row, Claimed task) {
         return row != null && row.status == OutboxTask.Status.PENDING && task.leaseToken().equals(row.leaseToken);
     }
 
     record Work(AccessRequest request, Integration integration, AccessDecision decision, PageEscalation escalation) {
     }
 
-    Uni<Void> process(Attempt attempt) {
-        Claimed task = attempt.task();
+    /** The call of one task; its failure is recorded by the queue ({@link OutboxTaskRows#failed}). */
+    Uni<Void> process(Claimed task) {
         return loadWork(task)
                 .flatMap(work -> {
                     if (work.integration() == null) {
@@ -265,8 +152,7 @@ public class IncidentOutboxWorker {
                         case CREATE_ESCALATION -> createEscalation(task, work);
                         case CANCEL_ESCALATION -> cancelEscalation(task, work);
                     };
-                })
-                .onFailure().recoverWithUni(failure -> failed(attempt, failure));
+                });
     }
 
     @WithSession
@@ -420,7 +306,7 @@ public class IncidentOutboxWorker {
                 boolean createdNow = task.kind() == OutboxTask.Kind.CREATE_ESCALATION && state == PageEscalation.State.CREATED;
                 return audit.record(task.orgId(), task.requestId(), createdNow ? AuditAction.ESCALATION_CREATED
                         : AuditAction.ESCALATION_CANCELLED, "system", detail)
-                        .call(() -> createdNow ? requestEvent(task.requestId(), RequestEventType.PAGE_CREATED)
+                        .call(() -> createdNow ? OutboxTaskRows.requestEvent(events, clock, task.requestId(), RequestEventType.PAGE_CREATED)
                                 : Uni.createFrom().voidItem());
             }).replaceWithVoid();
         });
@@ -506,82 +392,5 @@ public class IncidentOutboxWorker {
         row.lastError = null;
         row.updatedAt = now;
         return true;
-    }
-
-    private Uni<Void> failed(Attempt attempt, Throwable failure) {
-        Claimed task = attempt.task();
-        Instant now = clock.instant();
-        String error = failure instanceof IncidentIoException || failure instanceof NobodyToPage ? failure.getMessage()
-                : failure.getClass().getSimpleName() + ": " + failure.getMessage();
-        boolean givingUp = attempt.attempts() >= config.maxAttempts();
-        meters.counter("incident.outbox.attempts", "kind", task.kind().name(), "outcome", givingUp ? "failed" : "retry").increment();
-        LOG.warnf("outbox task %d (%s of request %s) attempt %d failed%s: %s", task.id(), task.kind(), task.requestId(),
-                attempt.attempts(), givingUp ? ", giving up" : "", error);
-        return recordFailure(attempt, failure, error, givingUp, now).onFailure().invoke(e -> LOG.errorf(e, "could not record the failure of outbox task %d", task.id()))
-                .onFailure().recoverWithNull().replaceWithVoid();
-    }
-
-    @WithTransaction
-    Uni<Void> recordFailure(Attempt attempt, Throwable failure, String error, boolean givingUp, Instant now) {
-        Claimed task = attempt.task();
-        return OutboxTask.<OutboxTask> findById(task.id()).flatMap(row -> {
-            if (!holds(row, task)) {
-                LOG.warnf("outbox task %d failed, but its lease was lost; its holder records it", task.id());
-                return Uni.createFrom().voidItem();
-            }
-            row.lastError = truncate(error);
-            row.lockedUntil = null;
-            row.leaseToken = null;
-            row.updatedAt = now;
-            if (!givingUp) {
-                row.nextAttemptAt = now.plus(delay(attempt.attempts(), failure));
-                return Uni.createFrom().voidItem();
-            }
-            row.status = OutboxTask.Status.FAILED;
-            if (task.pageEscalationId() != null) {
-                boolean creating = task.kind() == OutboxTask.Kind.CREATE_ESCALATION;
-                return PageEscalation.<PageEscalation> findById(task.pageEscalationId()).invoke(escalation -> {
-                    escalation.state = creating ? PageEscalation.State.FAILED : PageEscalation.State.CANCEL_FAILED;
-                    escalation.error = truncate(error);
-                    escalation.updatedAt = now;
-                }).call(() -> audit.record(task.orgId(), task.requestId(), creating ? AuditAction.ESCALATION_CREATE_FAILED
-                        : AuditAction.ESCALATION_CANCEL_FAILED, "system", "gave up after " + attempt.attempts() + " attempts: " + error))
-                        .call(() -> creating ? requestEvent(task.requestId(), RequestEventType.PAGE_FAILED) : Uni.createFrom().voidItem())
-                        .replaceWithVoid();
-            }
-            boolean create = task.kind() == OutboxTask.Kind.CREATE_INCIDENT;
-            Uni<Void> markRequest = !create ? Uni.createFrom().voidItem()
-                    : AccessRequest.<AccessRequest> findById(task.requestId()).invoke(request -> {
-                        request.incidentState = AccessRequest.IncidentState.FAILED;
-                        request.incidentError = truncate(error);
-                        request.updatedAt = now;
-                    }).replaceWithVoid();
-            return markRequest.call(() -> audit.record(task.orgId(), task.requestId(),
-                    create ? AuditAction.INCIDENT_CREATE_FAILED : AuditAction.INCIDENT_UPDATE_FAILED, "system",
-                    "gave up after " + attempt.attempts() + " attempts: " + error))
-                    .call(() -> create ? requestEvent(task.requestId(), RequestEventType.PAGE_FAILED) : Uni.createFrom().voidItem())
-                    .replaceWithVoid();
-        });
-    }
-
-    /** The request's event, in the current transaction. */
-    private Uni<Void> requestEvent(String requestId, RequestEventType type) {
-        Instant now = clock.instant(); // the page changed, not the request's row
-        return AccessRequest.<AccessRequest> findById(requestId)
-                .flatMap(request -> events.record(request, type, java.util.Map.of(), now));
-    }
-
-    /** Exponential back-off with jitter, at least what incident.io asked for. */
-    Duration delay(int attempts, Throwable failure) {
-        Duration wait = io.oncallapprover.common.Backoff.jittered(config.backoff(), attempts, config.maxBackoff());
-        if (failure instanceof IncidentIoException e && e.retryAfter().isPresent() && e.retryAfter().get().compareTo(wait) > 0) {
-            wait = e.retryAfter().get();
-        }
-        return wait;
-    }
-
-
-    private static String truncate(String s) {
-        return s == null ? null : s.length() <= 2000 ? s : s.substring(0, 2000);
     }
 }

@@ -1,23 +1,21 @@
 package io.oncallapprover.webhook;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.oncallapprover.common.Backoff;
+import io.oncallapprover.queue.LeasedQueue;
+import io.oncallapprover.queue.LeasedQueues;
+import io.oncallapprover.webhook.WebhookDeliveryRows.Delivery;
 import io.oncallapprover.incidentio.IncidentIoClient;
 import io.oncallapprover.oncall.ScheduleChanges;
 import io.oncallapprover.organization.OrgSnapshot;
@@ -33,11 +31,9 @@ import io.oncallapprover.webhook.IncidentIoEvent.ScheduleUpdated;
 import io.oncallapprover.webhook.IncidentIoEvent.ShiftChange;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.vertx.VertxContext;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -46,15 +42,16 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * crashed worker's delivery is taken again after the lease. What a delivery does is idempotent
  * (dropping a cache, ending a grant only if still active, recording a status), so doing it twice is
  * harmless. No database connection is held while incident.io is asked. A failure backs off and is
- * retried until {@link WebhookConfig#maxAttempts()}, then the delivery is FAILED with the error.
+ * retried until {@link WebhookConfig#maxAttempts()}, then the delivery is FAILED with the error. The claim,
+ * lease, attempt counting and back-off are the {@link LeasedQueue}'s; the table's SQL is {@link WebhookDeliveryRows}.
  */
 @ApplicationScoped
 public class WebhookProcessor {
 
     private static final Logger LOG = Logger.getLogger(WebhookProcessor.class);
 
-    record Claimed(String orgId, String webhookId, String eventType, JsonNode payload, int attempts, String leaseToken) {
-    }
+    /** The deliveries as a leased queue (claim, attempt, back-off, give-up, release at shutdown). */
+    private LeasedQueue<Delivery> queue;
 
     @Inject
     WebhookConfig config;
@@ -86,6 +83,14 @@ public class WebhookProcessor {
     @Inject
     Clock clock;
 
+    @Inject
+    LeasedQueues queues;
+
+    @PostConstruct
+    void makeQueue() {
+        queue = queues.of(new WebhookDeliveryRows(config, json, this::apply));
+    }
+
     @Scheduled(every = "${oncall.jobs.webhooks-every:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> poll() {
         return drainOnce().replaceWithVoid();
@@ -110,53 +115,13 @@ public class WebhookProcessor {
                 }, failure -> LOG.debugf("webhook deliveries will be worked by the next poll: %s", failure.getMessage())));
     }
 
-    /** Claims the due deliveries and works them one by one; returns how many were claimed. */
+    /** Claims the due deliveries and works them one by one, in the order received; returns how many were claimed. */
     public Uni<Integer> drainOnce() {
-        Instant now = clock.instant();
-        return claim(now).flatMap(claimed -> Multi.createFrom().iterable(claimed)
-                .onItem().transformToUniAndConcatenate(this::work)
-                .collect().asList()
-                .map(done -> claimed.size()));
-    }
-
-    private Uni<List<Claimed>> claim(Instant now) {
-        String token = UUID.randomUUID().toString();
-        return pool.preparedQuery("update webhook_delivery d set locked_until = $1, lease_token = $2, attempts = d.attempts + 1"
-                + " from (select org_id, webhook_id from webhook_delivery where status = 'PENDING' and next_attempt_at <= $3"
-                + " and (locked_until is null or locked_until <= $3) order by received_at limit $4 for update skip locked) due"
-                + " where d.org_id = due.org_id and d.webhook_id = due.webhook_id"
-                + " returning d.org_id, d.webhook_id, d.event_type, d.payload::text as payload, d.attempts")
-                .execute(Tuple.of(utc(now.plus(config.lease())), token, utc(now), config.batch()))
-                .map(rows -> {
-                    List<Claimed> claimed = new ArrayList<>();
-                    for (Row row : rows) {
-                        claimed.add(new Claimed(row.getString("org_id"), row.getString("webhook_id"), row.getString("event_type"),
-                                readTree(row.getString("payload")), row.getInteger("attempts"), token));
-                    }
-                    return claimed;
-                });
-    }
-
-    private Uni<Void> work(Claimed delivery) {
-        return Uni.createFrom().deferred(() -> apply(delivery))
-                .flatMap(outcome -> finish(delivery, "DONE", outcome, null))
-                .onFailure().recoverWithUni(failure -> {
-                    boolean last = delivery.attempts() >= config.maxAttempts();
-                    LOG.warnf("webhook delivery %s of org %s (%s), attempt %d: %s%s", delivery.webhookId(), delivery.orgId(),
-                            delivery.eventType(), delivery.attempts(), failure.getMessage(), last ? "; giving up" : "");
-                    Duration wait = Backoff.jittered(config.backoff(), delivery.attempts(), config.maxBackoff());
-                    return finish(delivery, last ? "FAILED" : "PENDING", "attempt " + delivery.attempts() + ": "
-                            + failure.getMessage(), clock.instant().plus(wait));
-                })
-                .onFailure().recoverWithItem(failure -> {
-                    LOG.warnf("webhook delivery %s: could not record its outcome (%s); its lease ends and it is taken again",
-                            delivery.webhookId(), failure.getMessage());
-                    return null;
-                });
+        return queue.drainOnce();
     }
 
     /** What a delivery does; the answer is the delivery's recorded outcome. */
-    Uni<String> apply(Claimed delivery) {
+    Uni<String> apply(Delivery delivery) {
         String orgId = delivery.orgId();
         IncidentIoEvent event = IncidentIoEvent.of(delivery.payload());
         if (event instanceof ShiftChange change) {
@@ -211,30 +176,11 @@ public class WebhookProcessor {
         return org.installation().map(OrgSnapshot.Installed::closeOnIncidentResolved).orElse(false);
     }
 
-    /** Records the outcome, fenced by the lease: a delivery taken over by another worker is not touched. */
-    private Uni<Void> finish(Claimed delivery, String status, String outcome, Instant retryAt) {
-        Instant now = clock.instant();
-        return pool.preparedQuery("update webhook_delivery set status = $1, outcome = $2, locked_until = null, lease_token = null,"
-                + " processed_at = case when $1 = 'PENDING' then null else $3 end, next_attempt_at = coalesce($4, next_attempt_at)"
-                + " where org_id = $5 and webhook_id = $6 and lease_token = $7")
-                .execute(Tuple.from(List.of(status, outcome.length() > 2000 ? outcome.substring(0, 2000) : outcome, utc(now),
-                        retryAt == null ? utc(now) : utc(retryAt), delivery.orgId(), delivery.webhookId(), delivery.leaseToken())))
-                .replaceWithVoid();
-    }
-
     /** Forgets deliveries older than the retention (their ids can no longer come again). */
     public Uni<Integer> forgetOld() {
         return pool.preparedQuery("delete from webhook_delivery where received_at < $1 and status <> 'PENDING'")
                 .execute(Tuple.of(utc(clock.instant().minus(config.retention()))))
                 .map(rows -> rows.rowCount());
-    }
-
-    private JsonNode readTree(String payload) {
-        try {
-            return json.readTree(payload);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("a stored delivery is valid JSON", e);
-        }
     }
 
     private static OffsetDateTime utc(Instant instant) {

@@ -73,7 +73,7 @@ class KubernetesManifestsTest {
      * an allowance, not a measurement, so that heap growth cannot take the container over its limit.
      */
     static final long NON_HEAP_ALLOWANCE_BYTES = 192L << 20;
-    /** IncidentOutboxWorker.stopForShutdown waits at most 5 s for the update that hands back its leases. */
+    /** queue.LeasedQueues waits at most 5 s for the updates that hand back the leases (all queues at once). */
     static final Duration LEASE_RELEASE_BOUND = Duration.ofSeconds(5);
     /** PostgreSQL's default max_connections: every replica's pools must fit into it together. */
     static final int POSTGRES_MAX_CONNECTIONS = 100;

@@ -36,9 +36,9 @@ public final class OutboxWorkerAccess {
     private OutboxWorkerAccess() {
     }
 
-    /** Claims the due tasks at {@code now} as a worker would, and does nothing more with them. */
+    /** Claims the due tasks at {@code now} (the worker's clock must read it) as a worker would, and does nothing more. */
     public static List<Lease> claim(IncidentOutboxWorker worker, Instant now) throws Throwable {
-        List<IncidentOutboxWorker.Claimed> claimed = VertxContextSupport.subscribeAndAwait(() -> worker.claim(now));
+        List<IncidentOutboxWorker.Claimed> claimed = VertxContextSupport.subscribeAndAwait(() -> worker.claim());
         return claimed.stream().map(Lease::new).toList();
     }
 
