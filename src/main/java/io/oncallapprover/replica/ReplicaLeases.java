@@ -147,8 +147,9 @@ public class ReplicaLeases implements BudgetShare {
         if (!catchingUp.compareAndSet(false, true)) {
             return;
         }
-        Uni.createFrom().voidItem().onItem().delayIt().by(CATCH_UP).chain(this::renew)
-                .onTermination().invoke(() -> catchingUp.set(false))
+        // The flag is cleared before the renewal, so a renewal still below its fair share can schedule the next
+        // catch-up itself.
+        Uni.createFrom().voidItem().onItem().delayIt().by(CATCH_UP).invoke(() -> catchingUp.set(false)).chain(this::renew)
                 .subscribe().with(ignored -> {
                 }, failure -> LOG.debugf("lease renewal failed: %s", failure.getMessage()));
     }

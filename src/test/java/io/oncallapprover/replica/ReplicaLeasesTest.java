@@ -107,6 +107,25 @@ class ReplicaLeasesTest {
         assertThat(b.share()).as("the killed one's own view: its lease lapsed").isZero();
     }
 
+    /**
+     * A newcomer that found the whole budget claimed claims again by itself every 250 ms until the others come
+     * down: nobody renews it here, as an hour's heartbeat (a test profile's) would not.
+     */
+    @Test
+    void aNewcomerKeepsCatchingUpWithoutItsHeartbeatUntilALapsedLeaseLeavesItsShare() throws Exception {
+        ReplicaLeases old = replica(pool);
+        run(2_200, old);
+        assertThat(old.share()).isCloseTo(0.5, within(1e-9));
+        ReplicaLeases newcomer = replica(pool); // old is killed now: it renews no more, its lease lapses in 800 ms
+        newcomer.renew().await().indefinitely();
+        assertThat(newcomer.share()).as("everything is claimed by the others").isZero();
+        long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+        while (newcomer.share() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50); // no renewal from here: only the newcomer's own catch-ups
+        }
+        assertThat(newcomer.share()).as("caught up by itself once the killed lease lapsed").isGreaterThan(0);
+    }
+
     @Test
     void aStoppedReplicaGivesItsShareBackAtOnce() throws Exception {
         ReplicaLeases a = replica(pool);
