@@ -119,7 +119,7 @@ public class EventDestinations {
             d.nextAttemptAt = d.createdAt;
             return d.<EventDestination> persist()
                     .call(() -> audit.record(orgId, AuditAction.EVENT_DESTINATION_ADDED, caller,
-                            d.id + " " + url + (types == null ? " (every type)" : " " + String.join(",", types))))
+                            d.id + " " + withoutQuery(url) + (types == null ? " (every type)" : " " + String.join(",", types))))
                     .map(saved -> new CreatedDestination(d.id.toString(), url, types, secret.reveal()));
         });
     }
@@ -146,7 +146,16 @@ public class EventDestinations {
     @WithTransaction
     public Uni<Void> remove(String orgId, String id, Caller caller) {
         return find(orgId, id).flatMap(d -> d.delete()
-                .call(() -> audit.record(orgId, AuditAction.EVENT_DESTINATION_REMOVED, caller, d.id + " " + d.url)));
+                .call(() -> audit.record(orgId, AuditAction.EVENT_DESTINATION_REMOVED, caller, d.id + " " + withoutQuery(d.url))));
+    }
+
+    /**
+     * The URL as the audit trail (and its log line) records it: without its query, which may carry a token the
+     * receiver checks. The whole URL is shown to admins only, by the API.
+     */
+    static String withoutQuery(String url) {
+        int cut = url.indexOf('?');
+        return cut < 0 ? url : url.substring(0, cut) + "?…";
     }
 
     /** The organization's destination, or 404 (another organization's destination is not revealed). */
