@@ -94,7 +94,8 @@ class EventDestinationsApiTest extends ApiTestBase {
 
     @Test
     void aDestinationIsRegisteredWithASecretShownOnceAndListedShownAndRemovedWithout() {
-        JsonPath created = register(Map.of("url", receiver.url("/hooks"), "types", List.of("access_request.grant_ended")))
+        JsonPath created = register(Map.of("url", receiver.url("/hooks?token=receiver-token-1234"),
+                "types", List.of("access_request.grant_ended")))
                 .statusCode(201).header("Location", containsString("/event-destinations/"))
                 .body("secret", startsWith("whsec_")).body("types", contains("access_request.grant_ended"))
                 .extract().jsonPath();
@@ -105,7 +106,8 @@ class EventDestinationsApiTest extends ApiTestBase {
         given().get(base(ORG) + "/event-destinations").then().statusCode(200)
                 .body("destinations.id", contains(id)).body("toString()", not(containsString(secret.substring(6))));
         given().get(base(ORG) + "/event-destinations/" + id).then().statusCode(200)
-                .body("url", equalTo(receiver.url("/hooks"))).body("backlog", equalTo(0)).body("lastSuccessAt", nullValue())
+                .body("url", equalTo(receiver.url("/hooks?token=receiver-token-1234"))).body("backlog", equalTo(0))
+                .body("lastSuccessAt", nullValue())
                 .body("toString()", not(containsString(secret.substring(6))));
         String sealed = pool.query("select secret_ciphertext from event_destination").execute().await().indefinitely()
                 .iterator().next().getString(0);
@@ -116,7 +118,9 @@ class EventDestinationsApiTest extends ApiTestBase {
         given().get(base(ORG) + "/event-destinations/" + id).then().statusCode(404);
         given().get(base(ORG) + "/audit-events").then()
                 .body("events.action", hasItem("EVENT_DESTINATION_ADDED")).body("events.action", hasItem("EVENT_DESTINATION_REMOVED"))
-                .body("toString()", not(containsString(secret.substring(6))));
+                .body("toString()", not(containsString(secret.substring(6))))
+                .body("toString()", not(containsString("receiver-token-1234"))) // a token in the URL's query is not audited
+                .body("events.detail", hasItem(containsString(receiver.url("/hooks?…"))));
     }
 
     @Test
@@ -240,6 +244,22 @@ class EventDestinationsApiTest extends ApiTestBase {
         assertThat(receiver.accepted()).extracting(r -> json(r).getString("requestId")).containsOnly(later);
         given().get(base(ORG) + "/event-destinations/" + id).then().body("givenUp", equalTo(2)).body("backlog", equalTo(0))
                 .body("lastGivenUpAt", equalTo(NOW.plus(Duration.ofHours(25)).toString()));
+    }
+
+    /** More events than one turn sends (oncall.events.delivery-batch, 100): the next turn goes on where it stopped. */
+    @Test
+    void eventsPastOneTurnsBatchArriveInTheNextTurnStillInOrder() throws Throwable {
+        register(Map.of("url", receiver.url("/hooks"))).statusCode(201);
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            made.add(create("ada@example.com")); // created and approved: 120 events
+        }
+        assertThat(push()).as("one turn: one batch").isEqualTo(100);
+        assertThat(push()).isEqualTo(20);
+        assertThat(push()).isZero();
+        List<String> order = receiver.accepted().stream().map(r -> json(r).getString("requestId")).distinct().toList();
+        assertThat(order).as("in the order they happened").containsExactlyElementsOf(made);
+        assertThat(receiver.accepted()).extracting(r -> r.headers().get("webhook-id")).doesNotHaveDuplicates().hasSize(120);
     }
 
     @Test
