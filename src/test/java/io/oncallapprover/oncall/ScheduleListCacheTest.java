@@ -57,7 +57,12 @@ class ScheduleListCacheTest {
         cache = new ScheduleListCache();
         cache.client = client;
         cache.clock = clock;
-        cache.config = new OnCallConfig() {
+        cache.config = config(OnCallConfig.Source.LIST);
+    }
+
+    /** Staleness 10 s, deadline 30 s, refresh 3 s ahead, idle after 5 min; on-call from {@code source}. */
+    private static OnCallConfig config(OnCallConfig.Source source) {
+        return new OnCallConfig() {
             public Duration staleness() {
                 return Duration.ofSeconds(10);
             }
@@ -79,7 +84,7 @@ class ScheduleListCacheTest {
             }
 
             public Source source() {
-                return Source.LIST;
+                return source;
             }
         };
     }
@@ -188,32 +193,7 @@ class ScheduleListCacheTest {
 
     @Test
     void warmingDoesNothingWhenOnCallComesFromEntries() {
-        OnCallConfig list = cache.config;
-        cache.config = new OnCallConfig() {
-            public Duration staleness() {
-                return list.staleness();
-            }
-
-            public Duration deadline() {
-                return list.deadline();
-            }
-
-            public Duration refreshAhead() {
-                return list.refreshAhead();
-            }
-
-            public Duration refreshIdle() {
-                return list.refreshIdle();
-            }
-
-            public int maxSchedules() {
-                return list.maxSchedules();
-            }
-
-            public Source source() {
-                return Source.ENTRIES;
-            }
-        };
+        cache.config = config(OnCallConfig.Source.ENTRIES);
         cache.warm("acme", KEY);
         assertThat(client.parked).isEmpty();
     }
