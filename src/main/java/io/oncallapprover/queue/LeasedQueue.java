@@ -158,6 +158,9 @@ public final class LeasedQueue<T> {
                         return handler.succeeded(pool, row, owner, outcome == null ? "done" : outcome, now)
                                 .flatMap(recorded -> recorded ? Uni.createFrom().item(row) : lost(row).replaceWith((T) null));
                     }
+                    if (failure instanceof LeaseLost) {
+                        return lost(row).replaceWith((T) null);
+                    }
                     RetryPolicy.AfterFailure next = retry.afterFailure(attempt, now, handler.askedWait(failure),
                             ThreadLocalRandom.current().nextDouble());
                     LOG.warnf("%s %s, attempt %d: %s%s", handler.kind(), row, attempt, handler.describe(failure),
