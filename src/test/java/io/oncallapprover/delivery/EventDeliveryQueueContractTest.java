@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
+import io.oncallapprover.events.EventsConfig;
 import io.oncallapprover.queue.LeasedQueues;
 import io.oncallapprover.queue.QueueHandler;
 import io.oncallapprover.queue.QueueHandlerContract;
@@ -37,6 +38,9 @@ class EventDeliveryQueueContractTest extends ApiTestBase implements QueueHandler
 
     @Inject
     LeasedQueues queues;
+
+    @Inject
+    EventsConfig config;
 
     private EventReceiver receiver;
 
@@ -80,6 +84,12 @@ class EventDeliveryQueueContractTest extends ApiTestBase implements QueueHandler
     @Override
     public void realCallWillSucceed() {
         receiver.failNext(0);
+    }
+
+    @Override
+    public Duration configuredBackoff(int attempt) {
+        Duration doubled = config.retryFirstWait().multipliedBy(1L << (attempt - 1));
+        return doubled.compareTo(config.retryMaxWait()) < 0 ? doubled : config.retryMaxWait();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.oncallapprover.installation;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -69,6 +70,13 @@ class KeyReencryptionQueueContractTest extends ApiTestBase implements QueueHandl
     /** Nothing to stub: the re-encryption is local. */
     @Override
     public void realCallWillSucceed() {
+    }
+
+    /** As documented (docs/architecture.md): a minute, doubling, at most an hour. */
+    @Override
+    public Duration configuredBackoff(int attempt) {
+        Duration doubled = Duration.ofMinutes(1L << (attempt - 1));
+        return doubled.compareTo(Duration.ofHours(1)) < 0 ? doubled : Duration.ofHours(1);
     }
 
     @Override

@@ -36,6 +36,9 @@ class ReevaluationQueueContractTest extends ApiTestBase implements QueueHandlerC
     @Inject
     LeasedQueues queues;
 
+    @Inject
+    RequestsConfig config;
+
     private String id;
 
     @BeforeEach
@@ -77,6 +80,13 @@ class ReevaluationQueueContractTest extends ApiTestBase implements QueueHandlerC
         breaker.reset();
         stubs.entries(PRIMARY, clock.instant(), entry(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofHours(8)), "Ada",
                 "ada@example.com"));
+    }
+
+    /** The first re-evaluation is the request's second try: after the n-th, the back-off after n + 1 failures. */
+    @Override
+    public Duration configuredBackoff(int attempt) {
+        Duration doubled = config.reevaluateFirst().multipliedBy(1L << attempt);
+        return doubled.compareTo(config.reevaluateMaxBackoff()) < 0 ? doubled : config.reevaluateMaxBackoff();
     }
 
     @Override
