@@ -121,7 +121,8 @@ final class DestinationTurns implements QueueHandler<DestinationTurns.Turn> {
     private Uni<Turn> scan(SqlClient db, Turn turn, int i, long cursor, Instant now) {
         if (i == turn.events().size()) {
             return fenced(db, """
-                    update event_destination set delivered_seq = greatest(delivered_seq, $3), lease_owner = null, lease_until = null
+                    update event_destination set delivered_seq = greatest(delivered_seq, $3),
+                           lease_owner = null, lease_until = null
                     where id = $1 and lease_owner = $2""", Tuple.of(turn.id(), turn.owner(), cursor)).replaceWith((Turn) null);
         }
         Stored e = turn.events().get(i);
@@ -201,7 +202,8 @@ final class DestinationTurns implements QueueHandler<DestinationTurns.Turn> {
 
     @Override
     public Uni<Integer> release(SqlClient db, List<String> owners) {
-        return db.preparedQuery("update event_destination set lease_owner = null, lease_until = null where lease_owner::text = any($1)")
+        return db.preparedQuery("update event_destination set lease_owner = null, lease_until = null"
+                + " where lease_owner::text = any($1)")
                 .execute(Tuple.of(owners.toArray(String[]::new)))
                 .map(rows -> rows.rowCount());
     }

@@ -24,8 +24,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Delivers request events to destinations. Every {@code oncall.events.deliver-every}, each replica drains the
  * destinations as a leased queue ({@link LeasedQueue}; the SQL and the turn are {@link DestinationTurns}): it claims
- * those that have events past their cursor and are due ({@code FOR UPDATE SKIP LOCKED}, a lease with an owner
- * token that fences every later write), and sends each its events in sequence order, one at a time, side by side
+ * those that have events past their cursor and are due (rows another replica locked skipped, a lease with an
+ * owner token that fences every later write), and sends each its events in sequence order, one at a time, side by side
  * across destinations:
  * <ul>
  * <li>an event of a type the destination does not take is passed over;</li>

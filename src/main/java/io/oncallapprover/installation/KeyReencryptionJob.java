@@ -23,7 +23,7 @@ import io.smallrye.mutiny.Uni;
  * Master-key rotation, second half: after a new key id becomes active, API keys (and webhook signing secrets)
  * still sealed under an older one are re-encrypted in the background, one installation per transaction. The
  * installations to do are a leased queue ({@link LeasedQueue}; the SQL is {@link KeyReencryptionRows}): claimed
- * under {@code FOR UPDATE SKIP LOCKED} with a fenced lease, so replicas never re-encrypt the same one at once;
+ * skipping rows another replica locked, with a fenced lease, so replicas never re-encrypt the same one at once;
  * the attempt counted first; a failure backed off; leases given back at shutdown. Once no row uses an old id,
  * that master key can be removed from configuration.
  */
@@ -92,7 +92,8 @@ public class KeyReencryptionJob {
                 + " set reencrypt_owner = null, reencrypt_lease_until = null, reencrypt_attempts = 0, reencrypt_next_at = null,"
                 + " reencrypt_error = null where org_id = ?1 and reencrypt_owner = ?2")
                 .setParameter(1, orgId).setParameter(2, row.owner()).executeUpdate())
-                .flatMap(freed -> freed == 0 ? Uni.createFrom().<String> failure(new LeaseLost("taken over: nothing re-encrypted"))
+                .flatMap(freed -> freed == 0
+                        ? Uni.createFrom().<String> failure(new LeaseLost("taken over: nothing re-encrypted"))
                         : Integration.<Integration> findById(orgId).flatMap(integration -> {
                             String oldKeyId = SecretCipher.keyIdOf(integration.apiKeyCiphertext);
                             integration.apiKeyCiphertext = cipher.encrypt(cipher.decrypt(integration.apiKeyCiphertext, orgId), orgId);

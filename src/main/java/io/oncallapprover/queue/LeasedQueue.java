@@ -109,7 +109,10 @@ public final class LeasedQueue<T> {
         });
     }
 
-    /** Readies, counts, calls and records one row claimed under {@code owner}; never fails (a failure to record lets the lease lapse). */
+    /**
+     * Readies, counts, calls and records one row claimed under {@code owner} (again while it continues); never fails
+     * (a failure to record lets the lease lapse).
+     */
     public Uni<Void> work(T row, String owner) {
         return steps(row, owner, 0).replaceWithVoid();
     }

@@ -34,8 +34,8 @@ import io.smallrye.mutiny.Uni;
  * then). It must qualify under both the rules it matched when it was made and the policy in force
  * now, as an escalation must.
  * <p>
- * The due requests are a leased queue ({@link LeasedQueue}; the SQL is {@link ReevaluationRows}): claimed under
- * {@code FOR UPDATE SKIP LOCKED} with a fenced lease, so two replicas never evaluate the same request at once;
+ * The due requests are a leased queue ({@link LeasedQueue}; the SQL is {@link ReevaluationRows}): claimed (rows
+ * another replica locked skipped) with a fenced lease, so two replicas never evaluate the same request at once;
  * the attempt counted before incident.io is asked; still unavailable, backed off; leases given back at shutdown.
  * No incident edit follows an approval here: the outbox's summary edit describes a person's decision and, with
  * none recorded, would fail through all its attempts; an escalated request approved this way shows it on the
@@ -140,7 +140,8 @@ public class ReevaluationJob {
                 + " set reevaluate_owner = null, reevaluate_lease_until = null where id = ?1 and reevaluate_owner = ?2")
                 .setParameter(1, claimed.id()).setParameter(2, claimed.owner()).executeUpdate())
                 .flatMap(freed -> freed == 0 ? Uni.createFrom().<String> failure(new LeaseLost("taken over: nothing written"))
-                        : AccessRequest.<AccessRequest> findById(claimed.id()).flatMap(request -> decide(claimed, request, decision, now)));
+                        : AccessRequest.<AccessRequest> findById(claimed.id())
+                                .flatMap(request -> decide(claimed, request, decision, now)));
     }
 
     private Uni<String> decide(Claimed claimed, AccessRequest request, AutoApprovalDecision decision, Instant now) {
