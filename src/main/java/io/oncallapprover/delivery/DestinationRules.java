@@ -199,15 +199,4 @@ public final class DestinationRules {
             return Optional.empty();
         }
     }
-
-    /**
-     * How long to wait before the next attempt at an event after {@code attempts} failures: doubling from
-     * {@code first}, at most {@code max}; {@code jitter} in [0, 1) takes up to a quarter off, so destinations
-     * that failed together are not retried together.
-     */
-    public static java.time.Duration backoff(int attempts, java.time.Duration first, java.time.Duration max, double jitter) {
-        int doublings = Math.max(0, Math.min(attempts - 1, 30));
-        long millis = Math.min(max.toMillis(), first.toMillis() << Math.min(doublings, 20));
-        return java.time.Duration.ofMillis(Math.max(1, millis - (long) (millis * 0.25 * jitter)));
-    }
 }

@@ -38,7 +38,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Drains the incident outbox. Tasks are claimed under {@code FOR UPDATE SKIP LOCKED} with a lease,
+ * Drains the incident outbox. Tasks are claimed (rows another replica locked skipped) with a lease,
  * so replicas never work on the same task at once and a crashed worker's task is taken again after
  * the lease (a {@link LeasedQueue}; the table's SQL and what giving up means are {@link OutboxTaskRows}).
  * incident.io is called outside any transaction; the result is written in one.
@@ -97,7 +97,12 @@ public class IncidentOutboxWorker {
     private LeasedQueue<Claimed> queue;
     @PostConstruct
     void makeQueue() {
-        queue = queues.of(new OutboxTaskRows(config, clock, audit, events, meters, this::process));
+        queue = queues.of(handler());
+    }
+
+    /** The queue's handler, its call {@link #process} (tests work it as a second replica). */
+    OutboxTaskRows handler() {
+        return new OutboxTaskRows(config, clock, audit, events, meters, this::process);
     }
 
     @Scheduled(every = "${oncall.jobs.outbox-poll-every:2s}", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

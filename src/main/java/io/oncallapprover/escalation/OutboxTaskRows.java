@@ -18,6 +18,7 @@ import io.oncallapprover.audit.AuditLog;
 import io.oncallapprover.escalation.IncidentOutboxWorker.Claimed;
 import io.oncallapprover.incidentio.IncidentIoException;
 import io.oncallapprover.queue.QueueHandler;
+import io.oncallapprover.queue.QueueSettings;
 import io.oncallapprover.queue.RetryPolicy;
 import io.oncallapprover.request.AccessRequest;
 import io.oncallapprover.request.PageEscalation;
@@ -63,23 +64,9 @@ final class OutboxTaskRows implements QueueHandler<Claimed> {
     }
 
     @Override
-    public RetryPolicy retryPolicy() {
-        return new RetryPolicy(config.backoff(), config.maxBackoff(), config.maxAttempts());
-    }
-
-    @Override
-    public Duration lease() {
-        return config.lease();
-    }
-
-    @Override
-    public int batch() {
-        return config.batchSize();
-    }
-
-    @Override
-    public Duration shutdownWait() {
-        return config.shutdownWait();
+    public QueueSettings settings() {
+        return new QueueSettings(new RetryPolicy(config.backoff(), config.maxBackoff(), config.maxAttempts()), config.lease(),
+                config.batchSize()).waitingAtShutdown(config.shutdownWait());
     }
 
     @Override

@@ -1,8 +1,6 @@
 package io.oncallapprover.installation;
 
-import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
-
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -10,18 +8,24 @@ import org.jboss.logging.Logger;
 
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
+import io.oncallapprover.queue.LeaseLost;
+import io.oncallapprover.queue.LeasedQueue;
+import io.oncallapprover.queue.LeasedQueues;
+import io.oncallapprover.queue.QueueHandler;
 import io.oncallapprover.security.Caller;
 import io.oncallapprover.security.SecretCipher;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Master-key rotation, second half: after a new key id becomes active, API keys still sealed under
- * an older one are re-encrypted in the background, one row per transaction. Safe with several
- * replicas: rows are locked with {@code FOR UPDATE SKIP LOCKED}, and the version column catches
- * anything else. Once no row uses an old id, that master key can be removed from configuration.
+ * Master-key rotation, second half: after a new key id becomes active, API keys (and webhook signing secrets)
+ * still sealed under an older one are re-encrypted in the background, one installation per transaction. The
+ * installations to do are a leased queue ({@link LeasedQueue}; the SQL is {@link KeyReencryptionRows}): claimed
+ * skipping rows another replica locked, with a fenced lease, so replicas never re-encrypt the same one at once;
+ * the attempt counted first; a failure backed off; leases given back at shutdown. Once no row uses an old id,
+ * that master key can be removed from configuration.
  */
 @ApplicationScoped
 public class KeyReencryptionJob {
@@ -34,6 +38,29 @@ public class KeyReencryptionJob {
     @Inject
     AuditLog audit;
 
+    @Inject
+    LeasedQueues queues;
+
+    private LeasedQueue<Stale> queue;
+
+    /** A claimed installation and the lease's owner token. */
+    record Stale(String orgId, String owner) {
+        @Override
+        public String toString() {
+            return orgId;
+        }
+    }
+
+    @PostConstruct
+    void makeQueue() {
+        queue = queues.of(handler());
+    }
+
+    /** The queue's handler, its call this job's re-encryption (tests work it as a second replica). */
+    QueueHandler<Stale> handler() {
+        return new KeyReencryptionRows(this::activePattern, this::reencrypt);
+    }
+
     @Scheduled(every = "${oncall.jobs.reencrypt-every:1h}", delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
@@ -44,35 +71,29 @@ public class KeyReencryptionJob {
         }).replaceWithVoid();
     }
 
-    /** Re-encrypts every API key not sealed under the active master key; returns how many. */
+    /** Re-encrypts every due installation not sealed under the active master key, a batch at a time; returns how many. */
     public Uni<Integer> reencryptAll() {
-        String current = "v1." + cipher.activeKeyId() + ".%";
-        return staleOrgs(current)
-                .flatMap(stale -> Multi.createFrom().iterable(stale)
-                        .onItem().transformToUniAndConcatenate(row -> reencrypt(row.orgId(), current))
-                        .collect().asList())
-                .map(done -> (int) done.stream().filter(Boolean::booleanValue).count());
+        return queue.drain().flatMap(drained -> drained.claimed() == 0 ? Uni.createFrom().item(0)
+                : reencryptAll().map(more -> drained.succeeded() + more));
     }
 
-    @io.quarkus.runtime.annotations.RegisterForReflection
-    public record OrgIdOnly(String orgId) {
+    private String activePattern() {
+        return "v1." + cipher.activeKeyId() + ".%";
     }
 
-    @WithSession
-    Uni<java.util.List<OrgIdOnly>> staleOrgs(String current) {
-        return Integration.<Integration> find("apiKeyCiphertext not like ?1 or webhookSecretCiphertext not like ?1", current)
-                .project(OrgIdOnly.class).list();
-    }
-
-    /** Re-encrypts one organization's key under a row lock, skipping a row another replica holds. */
+    /**
+     * The call: frees the lease (fenced: {@link LeaseLost} if taken over) and re-encrypts under the active key,
+     * with the audit record, in one transaction.
+     */
     @WithTransaction
-    Uni<Boolean> reencryptLocked(String orgId, String currentPattern) {
-        return Panache.getSession().flatMap(session -> session
-                .createNativeQuery("select org_id from incidentio_integration where org_id = ?1 and (api_key_ciphertext not like ?2"
-                        + " or webhook_secret_ciphertext not like ?2) for update skip locked", String.class)
-                .setParameter(1, orgId).setParameter(2, currentPattern)
-                .getResultList())
-                .flatMap(locked -> locked.isEmpty() ? Uni.createFrom().item(false)
+    Uni<String> reencrypt(Stale row) {
+        String orgId = row.orgId();
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("update incidentio_integration"
+                + " set reencrypt_owner = null, reencrypt_lease_until = null, reencrypt_attempts = 0, reencrypt_next_at = null,"
+                + " reencrypt_error = null where org_id = ?1 and reencrypt_owner = ?2")
+                .setParameter(1, orgId).setParameter(2, row.owner()).executeUpdate())
+                .flatMap(freed -> freed == 0
+                        ? Uni.createFrom().<String> failure(new LeaseLost("taken over: nothing re-encrypted"))
                         : Integration.<Integration> findById(orgId).flatMap(integration -> {
                             String oldKeyId = SecretCipher.keyIdOf(integration.apiKeyCiphertext);
                             integration.apiKeyCiphertext = cipher.encrypt(cipher.decrypt(integration.apiKeyCiphertext, orgId), orgId);
@@ -85,16 +106,7 @@ public class KeyReencryptionJob {
                             }
                             return audit.record(orgId, AuditAction.SECRET_REENCRYPTED, Caller.SYSTEM,
                                     what + " re-encrypted from master key " + oldKeyId + " to " + cipher.activeKeyId())
-                                    .replaceWith(true);
+                                    .replaceWith(what + " re-encrypted");
                         }));
     }
-
-    private Uni<Boolean> reencrypt(String orgId, String currentPattern) {
-        return reencryptLocked(orgId, currentPattern)
-                .onFailure().recoverWithItem(failure -> {
-                    LOG.warnf("could not re-encrypt the API key of org %s: %s", orgId, failure.getMessage());
-                    return false;
-                });
-    }
-
 }

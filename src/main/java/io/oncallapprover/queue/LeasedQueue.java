@@ -18,10 +18,12 @@ import io.vertx.mutiny.sqlclient.Pool;
 
 /**
  * One leased queue, worked by a {@link QueueHandler}. A drain claims due rows under a fresh owner token
- * (the fence of every later write), then works them one by one, in order: the attempt is counted and the
+ * (the fence of every later write), then works them one by one in order (or a few at once, as the settings
+ * say): the row is readied ({@link QueueHandler#next}), the attempt is counted and the
  * lease renewed right before the call (so a crash during the call still counts, and no call runs on a lease
  * about to lapse), the call runs with no connection held, and its outcome is recorded, retried with
- * back-off or given up at the maximum. A row whose lease was lost is left to its new holder. On
+ * back-off or given up at the maximum. A row whose success leaves it more to do (a cursor) is called again at
+ * once, each call counted. A row whose lease was lost is left to its new holder. On
  * {@link #stop}, no more claims or calls; the call in flight may finish; the rest is given back.
  * Made by {@link LeasedQueues}, which stops every queue at shutdown.
  */
@@ -30,6 +32,7 @@ public final class LeasedQueue<T> {
     private static final Logger LOG = Logger.getLogger(LeasedQueue.class);
 
     private final QueueHandler<T> handler;
+    private final QueueSettings settings;
     private final Pool pool;
     private final Clock clock;
 
@@ -43,24 +46,43 @@ public final class LeasedQueue<T> {
 
     LeasedQueue(QueueHandler<T> handler, Pool pool, Clock clock) {
         this.handler = handler;
+        this.settings = handler.settings();
         this.pool = pool;
         this.clock = clock;
     }
 
-    /** Claims the due rows and works them one by one; answers how many were claimed. */
+    /** What one drain did: rows claimed, and calls that succeeded (a cursor row may succeed several times). */
+    public record Drained(int claimed, int succeeded) {
+    }
+
+    /** Claims the due rows and works them; answers how many were claimed. */
     public Uni<Integer> drainOnce() {
+        return drain().map(Drained::claimed);
+    }
+
+    /**
+     * Claims the due rows and works them: one by one in the claim's order, or up to the settings' {@code parallel}
+     * at once.
+     */
+    public Uni<Drained> drain() {
         String owner = UUID.randomUUID().toString();
         return claim(owner, true)
-                .flatMap(claimed -> claimed.isEmpty() ? Uni.createFrom().item(0)
-                        : Multi.createFrom().iterable(claimed)
-                                .onItem().transformToUniAndConcatenate(row -> work(row, owner))
-                                .collect().asList()
-                                .map(done -> claimed.size())
+                .flatMap(claimed -> claimed.isEmpty() ? Uni.createFrom().item(new Drained(0, 0))
+                        : worked(claimed, owner)
+                                .map(succeeded -> new Drained(claimed.size(), succeeded))
                                 .onTermination().invoke(() -> {
                                     if (!stopping) {
                                         held.remove(owner);
                                     }
                                 }));
+    }
+
+    private Uni<Integer> worked(List<T> claimed, String owner) {
+        Multi<T> rows = Multi.createFrom().iterable(claimed);
+        Multi<Integer> each = settings.parallel() == 1
+                ? rows.onItem().transformToUniAndConcatenate(row -> steps(row, owner, 0))
+                : rows.onItem().transformToUni(row -> steps(row, owner, 0)).merge(settings.parallel());
+        return each.collect().asList().map(counts -> counts.stream().mapToInt(Integer::intValue).sum());
     }
 
     /** Claims the due rows now and works none (tests play a worker that dies after claiming); not given back at stop. */
@@ -76,7 +98,7 @@ public final class LeasedQueue<T> {
                 return Uni.createFrom().item(List.<T> of());
             }
             Instant now = clock.instant();
-            return handler.claim(pool, owner, now, now.plus(handler.lease()), handler.batch())
+            return handler.claim(pool, owner, now, now.plus(settings.lease()), settings.batch())
                     .onItemOrFailure().invoke((claimed, failure) -> {
                         if (hold && claimed != null && !claimed.isEmpty()) {
                             held.add(owner); // before the claim stops counting as in flight
@@ -87,16 +109,33 @@ public final class LeasedQueue<T> {
         });
     }
 
-    /** Counts, calls and records one row claimed under {@code owner}; never fails (a failure to record lets the lease lapse). */
+    /**
+     * Readies, counts, calls and records one row claimed under {@code owner} (again while it continues); never fails
+     * (a failure to record lets the lease lapse).
+     */
     public Uni<Void> work(T row, String owner) {
+        return steps(row, owner, 0).replaceWithVoid();
+    }
+
+    /** One call of the row, then the next while a success leaves it more to do; answers the successes. */
+    private Uni<Integer> steps(T row, String owner, int succeeded) {
+        return step(row, owner).flatMap(next -> next == null ? Uni.createFrom().item(succeeded)
+                : handler.continues() ? steps(next, owner, succeeded + 1) : Uni.createFrom().item(succeeded + 1));
+    }
+
+    /** Readies, counts, calls and records one call; the row called when it succeeded, else null. */
+    private Uni<T> step(T row, String owner) {
         return Uni.createFrom().deferred(() -> {
             inFlight.incrementAndGet();
             if (stopping) {
                 inFlight.decrementAndGet();
-                return Uni.createFrom().voidItem(); // left claimed: given back by stop
+                return Uni.createFrom().<T> nullItem(); // left claimed: given back by stop
             }
-            return handler.countAttempt(pool, row, owner, clock.instant().plus(handler.lease()))
-                    .flatMap(attempt -> attempt == null ? lost(row) : call(row, owner, attempt))
+            return handler.next(pool, row, owner, clock.instant())
+                    .flatMap(ready -> ready == null ? Uni.createFrom().<T> nullItem()
+                            : handler.countAttempt(pool, ready, owner, clock.instant().plus(settings.lease()))
+                                    .flatMap(attempt -> attempt == null ? lost(ready).replaceWith((T) null)
+                                            : call(ready, owner, attempt)))
                     .onFailure().recoverWithItem(failure -> {
                         LOG.warnf("%s %s: could not record its attempt (%s); its lease lapses and it is taken again",
                                 handler.kind(), row, failure.getMessage());
@@ -106,27 +145,32 @@ public final class LeasedQueue<T> {
         });
     }
 
-    private Uni<Void> call(T row, String owner, int attempt) {
-        if (!handler.retryPolicy().mayCall(attempt)) {
+    private Uni<T> call(T row, String owner, int attempt) {
+        RetryPolicy retry = settings.retry();
+        if (!retry.mayCall(attempt)) {
             int last = attempt - 1;
             LOG.warnf("%s %s: attempt %d ended without an outcome; giving up", handler.kind(), row, last);
             return handler.failed(pool, row, owner, last, "no outcome recorded (the worker stopped during the call)",
                     new RetryPolicy.GiveUp(last), clock.instant())
-                    .flatMap(recorded -> recorded ? Uni.createFrom().voidItem() : lost(row));
+                    .flatMap(recorded -> recorded ? Uni.createFrom().<T> nullItem() : lost(row).replaceWith((T) null));
         }
         return Uni.createFrom().deferred(() -> handler.call(row, attempt))
                 .onItemOrFailure().transformToUni((outcome, failure) -> {
                     Instant now = clock.instant();
                     if (failure == null) {
-                        return handler.succeeded(pool, row, owner, outcome == null ? "done" : outcome, now);
+                        return handler.succeeded(pool, row, owner, outcome == null ? "done" : outcome, now)
+                                .flatMap(recorded -> recorded ? Uni.createFrom().item(row) : lost(row).replaceWith((T) null));
                     }
-                    RetryPolicy.AfterFailure next = handler.retryPolicy().afterFailure(attempt, now, handler.askedWait(failure),
+                    if (failure instanceof LeaseLost) {
+                        return lost(row).replaceWith((T) null);
+                    }
+                    RetryPolicy.AfterFailure next = retry.afterFailure(attempt, now, handler.askedWait(failure),
                             ThreadLocalRandom.current().nextDouble());
                     LOG.warnf("%s %s, attempt %d: %s%s", handler.kind(), row, attempt, handler.describe(failure),
                             next instanceof RetryPolicy.GiveUp ? "; giving up" : "");
-                    return handler.failed(pool, row, owner, attempt, handler.describe(failure), next, now);
-                })
-                .flatMap(recorded -> recorded ? Uni.createFrom().voidItem() : lost(row));
+                    return handler.failed(pool, row, owner, attempt, handler.describe(failure), next, now)
+                            .flatMap(recorded -> recorded ? Uni.createFrom().<T> nullItem() : lost(row).replaceWith((T) null));
+                });
     }
 
     private Uni<Void> lost(T row) {
@@ -176,13 +220,13 @@ public final class LeasedQueue<T> {
                     LOG.infof("%s queue stopped: gave back %d claimed row(s) to other replicas", handler.kind(), released);
                 })
                 .onFailure().invoke(e -> LOG.warnf("%s queue stopped without giving back its leases (they lapse after %d s): %s",
-                        handler.kind(), handler.lease().toSeconds(), e.getMessage()))
+                        handler.kind(), settings.lease().toSeconds(), e.getMessage()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
     }
 
     Duration shutdownWait() {
-        return handler.shutdownWait();
+        return settings.shutdownWait();
     }
 
     /** Works again after {@link #stop} (tests). */

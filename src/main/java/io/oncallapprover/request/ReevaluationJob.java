@@ -2,8 +2,8 @@ package io.oncallapprover.request;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -14,15 +14,17 @@ import io.oncallapprover.approval.AutoApprovalService;
 import io.oncallapprover.approval.CheckCode;
 import io.oncallapprover.audit.AuditAction;
 import io.oncallapprover.audit.AuditLog;
-import io.oncallapprover.common.Backoff;
 import io.oncallapprover.organization.OrgSnapshots;
 import io.oncallapprover.policy.PolicyEvaluator;
 import io.oncallapprover.policy.PolicyEvaluator.Routing;
 import io.oncallapprover.request.AccessRequest.Status;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.oncallapprover.queue.LeaseLost;
+import io.oncallapprover.queue.LeasedQueue;
+import io.oncallapprover.queue.LeasedQueues;
+import io.oncallapprover.queue.QueueHandler;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -32,12 +34,13 @@ import io.smallrye.mutiny.Uni;
  * then). It must qualify under both the rules it matched when it was made and the policy in force
  * now, as an escalation must.
  * <p>
- * Due requests are claimed under {@code FOR UPDATE SKIP LOCKED} by pushing their next attempt past a
- * lease, so two replicas never evaluate the same request at once. No incident edit follows an
- * approval here: the outbox's summary edit describes a person's decision and, with none recorded,
- * would fail through all its attempts; an escalated request approved this way shows it on the request
- * and in its audit trail only; incident.io is asked with no
- * transaction open; the outcome is written only if the request is still pending and unchanged.
+ * The due requests are a leased queue ({@link LeasedQueue}; the SQL is {@link ReevaluationRows}): claimed (rows
+ * another replica locked skipped) with a fenced lease, so two replicas never evaluate the same request at once;
+ * the attempt counted before incident.io is asked; still unavailable, backed off; leases given back at shutdown.
+ * No incident edit follows an approval here: the outbox's summary edit describes a person's decision and, with
+ * none recorded, would fail through all its attempts; an escalated request approved this way shows it on the
+ * request and in its audit trail only; incident.io is asked with no transaction open; the outcome is written
+ * only under the lease and if the request is still pending and unchanged.
  */
 @ApplicationScoped
 public class ReevaluationJob {
@@ -65,8 +68,34 @@ public class ReevaluationJob {
     @Inject
     Clock clock;
 
-    /** A claimed request: what the evaluation needs, and the version it was claimed at. */
-    record Claimed(String id, String orgId, long version) {
+    @Inject
+    LeasedQueues queues;
+
+    private LeasedQueue<Claimed> queue;
+
+    /** A claimed request: what the evaluation needs, the version it was claimed at, and the lease's owner token. */
+    record Claimed(String id, String orgId, long version, String owner) {
+        @Override
+        public String toString() {
+            return id + " of org " + orgId;
+        }
+    }
+
+    /** incident.io still could not be asked: a failed attempt, backed off. */
+    static final class StillUnavailable extends RuntimeException {
+        StillUnavailable(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    @PostConstruct
+    void makeQueue() {
+        queue = queues.of(handler());
+    }
+
+    /** The queue's handler, its call this job's evaluation (tests work it as a second replica). */
+    QueueHandler<Claimed> handler() {
+        return new ReevaluationRows(config, this::reevaluate);
     }
 
     @Scheduled(every = "${oncall.jobs.reevaluate-every:5s}", delayed = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -76,38 +105,21 @@ public class ReevaluationJob {
 
     /** Re-evaluates every due request; returns how many were claimed. */
     public Uni<Integer> reevaluateDue() {
-        return claim(clock.instant()).flatMap(claimed -> Multi.createFrom().iterable(claimed)
-                .onItem().transformToUniAndConcatenate(this::reevaluate)
-                .collect().asList()
-                .map(done -> claimed.size()));
+        return queue.drainOnce();
     }
 
-    @WithTransaction
-    Uni<List<Claimed>> claim(Instant now) {
-        return Panache.getSession().flatMap(session -> session.createNativeQuery(
-                "update access_request r set reevaluate_at = ?1 from (select id from access_request where status = 'PENDING'"
-                        + " and reevaluate_at <= ?2 and (pending_expires_at is null or pending_expires_at > ?2)"
-                        + " order by reevaluate_at limit 20 for update skip locked) due where r.id = due.id"
-                        + " returning r.id, r.org_id, r.version", Object[].class)
-                .setParameter(1, now.plus(config.reevaluateLease())).setParameter(2, now)
-                .getResultList())
-                .map(rows -> rows.stream().map(row -> new Claimed((String) row[0], (String) row[1], ((Number) row[2]).longValue()))
-                        .toList());
-    }
-
-    private Uni<Void> reevaluate(Claimed claimed) {
+    /** The call: evaluates under both rules, then writes the decision, unless incident.io is still unavailable (a failure). */
+    Uni<String> reevaluate(Claimed claimed) {
         return read(claimed.id()).flatMap(request -> snapshots.of(request.orgId).flatMap(org -> {
             Routing frozen = MatchedRules.restore(request.matchedRules);
             Routing current = PolicyEvaluator.route(org.policy(), request.requester, AccessRequestService.resourceOf(request));
             // Under both: the frozen rules first, then the policy in force (the second reads the same cached entries).
             return autoApproval.evaluate(org, request.requester, request.reason, frozen)
                     .flatMap(underFrozen -> !underFrozen.decision().approved() ? Uni.createFrom().item(underFrozen.decision())
-                            : autoApproval.evaluate(org, request.requester, request.reason, current).map(e -> e.decision()))
-                    .flatMap(decision -> write(claimed, decision));
-        })).onFailure().recoverWithItem(failure -> {
-            LOG.warnf("re-evaluation of request %s failed (%s); it is taken again after its lease", claimed.id(), failure.getMessage());
-            return null;
-        });
+                            : autoApproval.evaluate(org, request.requester, request.reason, current).map(e -> e.decision()));
+        })).flatMap(decision -> decision.code() == CheckCode.UPSTREAM_UNAVAILABLE
+                ? Uni.createFrom().failure(new StillUnavailable("incident.io still unavailable: " + decision.explanation()))
+                : write(claimed, decision));
     }
 
     @io.quarkus.hibernate.reactive.panache.common.WithSession
@@ -116,38 +128,43 @@ public class ReevaluationJob {
         return AccessRequest.findById(id);
     }
 
-    /** Writes the outcome if the request is still pending and unchanged since it was claimed. */
+    /**
+     * Writes the decision, and frees the lease, if the lease is still this worker's (else fails with
+     * {@link LeaseLost}); the decision only if the request is still pending and unchanged since it was claimed.
+     * Answers what was done.
+     */
     @WithTransaction
-    Uni<Void> write(Claimed claimed, AutoApprovalDecision decision) {
+    Uni<String> write(Claimed claimed, AutoApprovalDecision decision) {
         Instant now = clock.instant();
-        return AccessRequest.<AccessRequest> findById(claimed.id()).flatMap(request -> {
-            if (request == null || request.version != claimed.version() || request.statusAt(now) != Status.PENDING) {
-                return Uni.createFrom().voidItem(); // decided, escalated, expired or changed meanwhile: nothing to do
-            }
-            request.reevaluations++;
-            request.updatedAt = now;
-            if (decision.code() == CheckCode.UPSTREAM_UNAVAILABLE) {
-                request.reevaluateAt = now.plus(Backoff.jittered(config.reevaluateFirst(), request.reevaluations + 1,
-                        config.reevaluateMaxBackoff()));
-                return Uni.createFrom().voidItem();
-            }
-            request.reevaluateAt = null;
-            request.evaluation = decision;
-            if (!decision.approved()) {
-                return audit.record(request.orgId, request.id, AuditAction.REQUEST_REEVALUATED, "system",
-                        "incident.io answered after " + request.reevaluations + " attempt(s): not auto-approved (" + decision.code()
-                                + ")").replaceWithVoid();
-            }
-            request.status = Status.APPROVED;
-            request.grantExpiresAt = decision.expiresAt();
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("update access_request"
+                + " set reevaluate_owner = null, reevaluate_lease_until = null where id = ?1 and reevaluate_owner = ?2")
+                .setParameter(1, claimed.id()).setParameter(2, claimed.owner()).executeUpdate())
+                .flatMap(freed -> freed == 0 ? Uni.createFrom().<String> failure(new LeaseLost("taken over: nothing written"))
+                        : AccessRequest.<AccessRequest> findById(claimed.id())
+                                .flatMap(request -> decide(claimed, request, decision, now)));
+    }
+
+    private Uni<String> decide(Claimed claimed, AccessRequest request, AutoApprovalDecision decision, Instant now) {
+        if (request == null || request.version != claimed.version() || request.statusAt(now) != Status.PENDING) {
+            return Uni.createFrom().item("decided, escalated, expired or changed meanwhile: nothing to do");
+        }
+        request.updatedAt = now;
+        request.reevaluateAt = null;
+        request.evaluation = decision;
+        if (!decision.approved()) {
             return audit.record(request.orgId, request.id, AuditAction.REQUEST_REEVALUATED, "system",
-                    "incident.io answered after " + request.reevaluations + " attempt(s)")
-                    .call(() -> audit.record(request.orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
-                            decision.explanation()))
-                    .call(() -> events.record(request, RequestEventType.APPROVED, java.util.Map.of("approvedBy", "reevaluation")))
-                    .call(() -> followUp.ended(request, now)) // an escalation sent meanwhile stops paging
-                    .invoke(() -> LOG.infof("request %s of org %s auto-approved on re-evaluation", request.id, request.orgId))
-                    .replaceWithVoid();
-        });
+                    "incident.io answered after " + request.reevaluations + " attempt(s): not auto-approved (" + decision.code()
+                            + ")").replaceWith("not auto-approved (" + decision.code() + ")");
+        }
+        request.status = Status.APPROVED;
+        request.grantExpiresAt = decision.expiresAt();
+        return audit.record(request.orgId, request.id, AuditAction.REQUEST_REEVALUATED, "system",
+                "incident.io answered after " + request.reevaluations + " attempt(s)")
+                .call(() -> audit.record(request.orgId, request.id, AuditAction.REQUEST_AUTO_APPROVED, "system",
+                        decision.explanation()))
+                .call(() -> events.record(request, RequestEventType.APPROVED, java.util.Map.of("approvedBy", "reevaluation")))
+                .call(() -> followUp.ended(request, now)) // an escalation sent meanwhile stops paging
+                .invoke(() -> LOG.infof("request %s of org %s auto-approved on re-evaluation", request.id, request.orgId))
+                .replaceWith("auto-approved");
     }
 }

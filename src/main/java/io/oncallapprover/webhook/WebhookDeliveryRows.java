@@ -1,6 +1,5 @@
 package io.oncallapprover.webhook;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -12,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.oncallapprover.queue.QueueHandler;
+import io.oncallapprover.queue.QueueSettings;
 import io.oncallapprover.queue.RetryPolicy;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -48,18 +48,9 @@ final class WebhookDeliveryRows implements QueueHandler<WebhookDeliveryRows.Deli
     }
 
     @Override
-    public RetryPolicy retryPolicy() {
-        return new RetryPolicy(config.backoff(), config.maxBackoff(), config.maxAttempts());
-    }
-
-    @Override
-    public Duration lease() {
-        return config.lease();
-    }
-
-    @Override
-    public int batch() {
-        return config.batch();
+    public QueueSettings settings() {
+        return new QueueSettings(new RetryPolicy(config.backoff(), config.maxBackoff(), config.maxAttempts()), config.lease(),
+                config.batch());
     }
 
     @Override

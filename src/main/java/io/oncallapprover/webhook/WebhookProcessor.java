@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.oncallapprover.queue.LeasedQueue;
 import io.oncallapprover.queue.LeasedQueues;
+import io.oncallapprover.queue.QueueHandler;
 import io.oncallapprover.webhook.WebhookDeliveryRows.Delivery;
 import io.oncallapprover.incidentio.IncidentIoClient;
 import io.oncallapprover.oncall.ScheduleChanges;
@@ -37,9 +38,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Works the stored webhook deliveries, after they were acknowledged. Deliveries are claimed under
- * {@code FOR UPDATE SKIP LOCKED} with a lease, so replicas never work on the same one at once and a
- * crashed worker's delivery is taken again after the lease. What a delivery does is idempotent
+ * Works the stored webhook deliveries, after they were acknowledged. Deliveries are claimed (rows another
+ * replica locked skipped) with a lease, so replicas never work on the same one at once and a crashed worker's delivery is taken again after the lease. What a delivery does is idempotent
  * (dropping a cache, ending a grant only if still active, recording a status), so doing it twice is
  * harmless. No database connection is held while incident.io is asked. A failure backs off and is
  * retried until {@link WebhookConfig#maxAttempts()}, then the delivery is FAILED with the error. The claim,
@@ -88,7 +88,12 @@ public class WebhookProcessor {
 
     @PostConstruct
     void makeQueue() {
-        queue = queues.of(new WebhookDeliveryRows(config, json, this::apply));
+        queue = queues.of(handler());
+    }
+
+    /** The queue's handler, its call {@link #apply} (tests work it as a second replica). */
+    QueueHandler<Delivery> handler() {
+        return new WebhookDeliveryRows(config, json, this::apply);
     }
 
     @Scheduled(every = "${oncall.jobs.webhooks-every:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -125,25 +124,6 @@ class DestinationRulesTest {
         assertThat(DestinationRules.ipLiteral("999.1.1.1")).as("not an address, and never looked up").isEmpty();
         assertThat(DestinationRules.ipLiteral("approvals.example.com")).isEmpty();
         assertThat(DestinationRules.ipLiteral("1.2.3")).isEmpty();
-    }
-
-    @Test
-    void theBackOffDoublesFromTheFirstWaitUpToTheMostAndJitterOnlyShortensIt() {
-        Duration first = Duration.ofSeconds(1);
-        Duration max = Duration.ofMinutes(10);
-        assertThat(DestinationRules.backoff(1, first, max, 0)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(DestinationRules.backoff(2, first, max, 0)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(DestinationRules.backoff(4, first, max, 0)).isEqualTo(Duration.ofSeconds(8));
-        assertThat(DestinationRules.backoff(11, first, max, 0)).isEqualTo(max);
-        assertThat(DestinationRules.backoff(1_000, first, max, 0)).isEqualTo(max);
-        Random random = new Random(7);
-        for (int i = 0; i < 10_000; i++) {
-            int attempts = 1 + random.nextInt(40);
-            double jitter = random.nextDouble();
-            Duration plain = DestinationRules.backoff(attempts, first, max, 0);
-            Duration jittered = DestinationRules.backoff(attempts, first, max, jitter);
-            assertThat(jittered).isLessThanOrEqualTo(plain).isGreaterThanOrEqualTo(plain.multipliedBy(3).dividedBy(4));
-        }
     }
 
     @Test

@@ -195,18 +195,8 @@ class LeasedQueueTest {
         }
 
         @Override
-        public RetryPolicy retryPolicy() {
-            return new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(10), maxAttempts);
-        }
-
-        @Override
-        public Duration lease() {
-            return LEASE;
-        }
-
-        @Override
-        public int batch() {
-            return 10;
+        public QueueSettings settings() {
+            return new QueueSettings(new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(10), maxAttempts), LEASE, 10);
         }
 
         @Override
