@@ -311,8 +311,9 @@ public final class DecisionTable {
         if (!underCurrent.allowed()) {
             return underCurrent;
         }
+        // A shift both policies count is listed once, for the frozen rule that named it first.
         List<Evidence> evidence = new ArrayList<>(underFrozen.evidence());
-        evidence.addAll(underCurrent.evidence());
+        underCurrent.evidence().stream().filter(e -> evidence.stream().noneMatch(e::sameShift)).forEach(evidence::add);
         return new ApproverDecision(true, CheckCode.ON_CALL, underFrozen.explanation() + " The policy in force now allows it too ("
                 + underCurrent.rule().rule() + " step " + underCurrent.rule().step() + ").", evidence, now, underFrozen.rule());
     }

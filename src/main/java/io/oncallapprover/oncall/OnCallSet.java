@@ -15,7 +15,8 @@ import java.util.function.Predicate;
 public record OnCallSet(String scheduleId, Instant at, List<OnCallShift> shifts, boolean known) {
 
     public OnCallSet {
-        shifts = List.copyOf(shifts);
+        // The same entry twice (an entry spanning two pages of schedule_entries, say) is one shift.
+        shifts = List.copyOf(new java.util.LinkedHashSet<>(shifts));
     }
 
     public OnCallSet(String scheduleId, Instant at, List<OnCallShift> shifts) {

@@ -110,6 +110,10 @@ public class ProblemMappers {
         } else if (field.isEmpty() || e instanceof StreamConstraintsException || e.getCause() instanceof StreamConstraintsException) {
             field = "";
             message = "is not valid JSON, or is nested or sized beyond the limits";
+        } else if (e instanceof MismatchedInputException mismatched && mismatched.getTargetType() != null
+                && mismatched.getTargetType().isEnum()) {
+            message = "must be one of " + String.join(", ", java.util.Arrays.stream(mismatched.getTargetType().getEnumConstants())
+                    .map(constant -> ((Enum<?>) constant).name()).toList());
         } else {
             message = "has the wrong type";
         }

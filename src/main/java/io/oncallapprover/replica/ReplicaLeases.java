@@ -52,8 +52,13 @@ public class ReplicaLeases implements BudgetShare {
     private volatile int live;
     private volatile boolean stopping;
 
-    void start(@Observes StartupEvent event) {
+    // Before any method runs: the scheduler may fire the heartbeat before the StartupEvent reaches start().
+    @jakarta.annotation.PostConstruct
+    void init() {
         begin();
+    }
+
+    void start(@Observes StartupEvent event) {
         Gauge.builder("incidentio.budget.share", this, ReplicaLeases::share)
                 .description("This replica's share of every incident.io key's limit (0 to 1)").register(meters);
         Gauge.builder("replica.live", this, r -> r.live)

@@ -110,8 +110,9 @@ final class WebhookDeliveryRows implements QueueHandler<WebhookDeliveryRows.Deli
     /** Records the outcome and frees the lease, fenced by it. */
     private Uni<Boolean> finish(SqlClient db, Delivery row, String owner, String status, String outcome, Instant now,
             Instant retryAt) {
-        return db.preparedQuery("update webhook_delivery set status = $1, outcome = $2, locked_until = null, lease_token = null,"
-                + " processed_at = case when $1 = 'PENDING' then null else $3 end,"
+        // Typed parameters: in a CASE branch PostgreSQL would infer $3 as text and refuse it for a timestamptz column.
+        return db.preparedQuery("update webhook_delivery set status = $1::text, outcome = $2, locked_until = null, lease_token = null,"
+                + " processed_at = case when $1::text = 'PENDING' then null else $3::timestamptz end,"
                 + " next_attempt_at = coalesce($4, next_attempt_at)"
                 + " where org_id = $5 and webhook_id = $6 and lease_token = $7")
                 .execute(Tuple.from(List.of(status, outcome.length() > 2000 ? outcome.substring(0, 2000) : outcome, utc(now),

@@ -75,6 +75,18 @@ class AutoApprovalCheckTest extends ApiTestBase {
     }
 
     @Test
+    void incidentIoEmailsAreTrimmedWhileARequesterWithSpacesIsRefusedNamingTheField() {
+        installWithAutoApproval(ORG, PRIMARY);
+        stubs.entries(PRIMARY, NOW, entry(SHIFT_START, SHIFT_END, "Ada", "  Ada.Lovelace@Example.COM  "));
+
+        autoCheck(ORG, "ada.lovelace@example.com", null).statusCode(200).body("approved", equalTo(true))
+                .body("evidence.email", contains("ada.lovelace@example.com"));
+        // What callers send is an address as it is: a padded one is a client bug to show, not to guess at.
+        autoCheck(ORG, " ada.lovelace@example.com ", null).statusCode(400).body("code", equalTo("VALIDATION_FAILED"))
+                .body("errors[0].field", equalTo("requester"));
+    }
+
+    @Test
     void aShiftOwnsItsStartButNotItsEnd() {
         installWithAutoApproval(ORG, PRIMARY);
         stubs.entries(PRIMARY, NOW,

@@ -112,6 +112,7 @@ class DecisionTableProperties {
                 m.require("evidence about the requester: " + e, DecisionTableModel.samePerson(e.email(), c.requester()));
             }
             m.require("approved with evidence", !prod.approved() || !prod.evidence().isEmpty());
+            m.require("each shift once in the evidence: " + prod.evidence(), eachShiftOnce(prod.evidence()));
 
             List<String> toAsk = DecisionTable.autoSchedulesToAsk(routing, c.reason(), c.autoSchedules());
             Set<String> involved = c.autoSchedules() == null ? Set.of() : new HashSet<>(c.autoSchedules());
@@ -257,6 +258,7 @@ class DecisionTableProperties {
 
     private static void checkApproverEvidence(Mismatches m, Case c, ApproverDecision prod, Set<String> involved) {
         m.require("allowed with evidence", !prod.allowed() || !prod.evidence().isEmpty());
+        m.require("each shift once in the evidence: " + prod.evidence(), eachShiftOnce(prod.evidence()));
         for (Evidence e : prod.evidence()) {
             m.require("evidence about the approver: " + e, DecisionTableModel.samePerson(e.email(), c.approver()));
             m.require("evidence from a schedule of a matched escalation step: " + e, involved.contains(e.scheduleId()));
@@ -269,6 +271,18 @@ class DecisionTableProperties {
             }
             m.require("evidence counted by the escalation step it names: " + e, counted);
         }
+    }
+
+    /** No shift (schedule, person, start, end, entry, rotation, layer) listed twice, whatever the rules it counted for. */
+    static boolean eachShiftOnce(List<Evidence> evidence) {
+        Set<List<Object>> shifts = new HashSet<>();
+        for (Evidence e : evidence) {
+            if (!shifts.add(java.util.Arrays.asList(e.scheduleId(), e.email(), e.shiftStart(), e.shiftEnd(), e.fingerprint(),
+                    e.rotationId(), e.layerId()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The rule name and index of the first step of {@code kind} whose reason requirement is met, or an empty list. */

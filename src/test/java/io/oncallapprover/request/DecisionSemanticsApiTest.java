@@ -9,6 +9,7 @@ import static io.oncallapprover.testsupport.IncidentIoStubs.entry;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -31,6 +32,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.oncallapprover.escalation.IncidentOutboxWorker;
 import io.oncallapprover.testsupport.ApiTestBase;
 import io.oncallapprover.testsupport.IncidentIoStubs;
+import io.oncallapprover.testsupport.OpenApiContract;
 import io.quarkiverse.wiremock.devservice.ConnectWireMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
@@ -514,6 +516,40 @@ class DecisionSemanticsApiTest extends ApiTestBase {
         assertThat(VertxContextSupport.<Integer> subscribeAndAwait(() -> expiry.expireDue())).isEqualTo(1);
         assertThat(storedStatus(id)).isEqualTo("EXPIRED");
         show(id).body("status", equalTo("EXPIRED"));
+    }
+
+    @Test
+    void aScheduleChosenForAutoApprovalAndNamedByTheStepListsTheApproversShiftOnce() {
+        installed();
+        setAutoApproval(ORG, List.of(AUTO, DB)).statusCode(200);
+        putPolicy(ORG, "{\"rules\": [{\"name\": \"prod\", \"approval\": [{\"type\": \"auto\", \"integration\": \"incidentio\"}, "
+                + escalationStep(DB, false, false) + "]}]}").statusCode(200);
+        stubs.entries(AUTO, NOW);
+        stubs.entries(DB, NOW, onCall("Grace", "grace@example.com"));
+        String id = pending("bob@example.com", "Fix the stuck migration");
+        approverCheck(id, "grace@example.com").statusCode(200).body("allowed", equalTo(true))
+                .body("evidence.size()", equalTo(1)).body("evidence[0].scheduleId", equalTo(DB));
+        decide(id, "grace@example.com", "APPROVE").statusCode(201);
+        show(id).body("decisions[0].evidence.size()", equalTo(1));
+    }
+
+    @Test
+    void aDecisionSpelledOtherwiseIsRefusedNamingTheAllowedValuesAndDecidesNothing() {
+        installed();
+        putPolicy(ORG, "{\"rules\": [{\"name\": \"prod\", \"approval\": [" + escalationStep(DB, false, false) + "]}]}")
+                .statusCode(200);
+        stubs.entries(AUTO, NOW);
+        stubs.entries(DB, NOW, onCall("Grace", "grace@example.com"));
+        String id = pending("bob@example.com", "Fix the stuck migration");
+        for (String spelling : List.of("approve", "APPROVED", "yes", "")) {
+            OpenApiContract.invalidRequest("a decision outside the enum", () -> decide(id, "grace@example.com", spelling))
+                    .statusCode(400).contentType("application/problem+json")
+                    .body("code", equalTo("MALFORMED_BODY"))
+                    .body("errors[0].field", equalTo("decision"))
+                    .body("errors[0].message", equalTo("must be one of APPROVE, DENY"))
+                    .body("detail", containsString("decision must be one of APPROVE, DENY"));
+        }
+        stillPending(id);
     }
 
     @Test

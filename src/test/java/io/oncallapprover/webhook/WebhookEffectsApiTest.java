@@ -116,6 +116,7 @@ class WebhookEffectsApiTest extends ApiTestBase {
         autoCheck(ORG, "ada@example.com", null).statusCode(200).body("approved", equalTo(false)).body("code", equalTo("NOT_ON_CALL"));
         assertThat(entriesCalls(PRIMARY)).isEqualTo(2);
         assertThat(delivery("msg_shift").getString("status")).isEqualTo("DONE");
+        assertThat(delivery("msg_shift").getOffsetDateTime("processed_at")).isNotNull();
         assertThat(delivery("msg_shift").getString("outcome")).contains("cached entries dropped");
     }
 
