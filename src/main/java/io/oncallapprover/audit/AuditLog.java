@@ -12,7 +12,11 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Records audited changes. Call inside the transaction of the change itself, so a change and its
- * audit record are written together or not at all.
+ * audit record are written together or not at all. The insert links the event into its organization's
+ * chain (migration V15's trigger) under a per-organization lock held until the commit; the session is
+ * flushed first, so the rows the change writes are locked before that lock, as {@code RequestEvents}
+ * locks them before its counter: one order of locks (rows of the change, audit chain, event counter), no
+ * deadlock between two changes of one organization.
  */
 @ApplicationScoped
 public class AuditLog {
@@ -55,10 +59,13 @@ public class AuditLog {
         event.action = action.name();
         event.subject = subject; // whole: the column is unbounded text
         event.detail = detail == null ? null : truncate(detail, MAX_DETAIL);
-        event.occurredAt = clock.instant();
+        // Whole microseconds, as PostgreSQL keeps them: the chain's hash covers the stored instant.
+        event.occurredAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         LOG.infof("audit org=%s request=%s action=%s subject=%s detail=%s", orgId, requestId, event.action, event.subject,
                 event.detail);
-        return event.persist();
+        return io.quarkus.hibernate.reactive.panache.Panache.getSession()
+                .call(org.hibernate.reactive.mutiny.Mutiny.Session::flush)
+                .flatMap(session -> event.<AuditEvent> persist());
     }
 
     private static String truncate(String value, int max) {

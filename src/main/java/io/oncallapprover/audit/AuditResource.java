@@ -34,6 +34,9 @@ public class AuditResource {
     @jakarta.inject.Inject
     AuditLog audit;
 
+    @jakarta.inject.Inject
+    AuditVerification verification;
+
     @RegisterForReflection
     public record AuditEventView(long id, String action, String subject, @Schema(nullable = true) String detail,
             Instant occurredAt, @Schema(nullable = true) String requestId) {
@@ -43,6 +46,34 @@ public class AuditResource {
     public record AuditEventsView(List<AuditEventView> events,
             @Schema(nullable = true, description = "The cursor of the next (older) page, as 'cursor'; null on the last page")
             String next) {
+    }
+
+    @RegisterForReflection
+    @Schema(description = "The first event whose link in the chain does not hold")
+    public record BrokenLinkView(long id, @Schema(description = "Its position in the organization's chain, from 1") long seq,
+            Instant occurredAt, @Schema(description = "Why the link does not hold") String reason) {
+    }
+
+    @RegisterForReflection
+    public record VerificationView(
+            @Schema(description = "Whether every event's hash and link to the one before hold") boolean verified,
+            @Schema(description = "How many events were checked (all of them when verified)") long events,
+            @Schema(nullable = true, description = "The hash of the newest event (hex; null without events): record it"
+                    + " elsewhere to detect later removal of the newest events") String lastHash,
+            @Schema(nullable = true) BrokenLinkView firstBrokenLink) {
+    }
+
+    @GET
+    @Path("/verification")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Recompute the organization's audit chain and name the first event whose link does not hold",
+            description = "Each event carries the hash of the organization's previous event (docs/audit.md). The chain is"
+                    + " read from its first event, a page at a time.")
+    public Uni<VerificationView> verify(
+            @PathParam("orgId") @Pattern(regexp = Ids.ORG_ID, message = Ids.ORG_ID_MESSAGE) String orgId) {
+        return verification.verify(orgId).map(r -> new VerificationView(r.verified(), r.events(), r.lastHash(),
+                r.firstBrokenLink() == null ? null : new BrokenLinkView(r.firstBrokenLink().id(), r.firstBrokenLink().seq(),
+                        r.firstBrokenLink().occurredAt(), r.firstBrokenLink().reason())));
     }
 
     @GET

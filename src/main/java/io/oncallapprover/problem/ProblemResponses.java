@@ -177,6 +177,7 @@ public class ProblemResponses implements OASFilter {
             operation("POST /approval-checks/auto", answer(503, UPSTREAM_UNAVAILABLE)),
             operation("POST /approval-checks/approver", answer(404, NOT_FOUND), answer(503, UPSTREAM_UNAVAILABLE)),
             operation("GET /audit-events", answer(404, NOT_FOUND)),
+            operation("GET /audit-events/verification", answer(404, NOT_FOUND)),
             operation("GET /events", answer(404, NOT_FOUND), answer(410, CURSOR_EXPIRED)),
             operation("POST /event-destinations", answer(422, DESTINATION_NOT_ALLOWED, TOO_MANY_DESTINATIONS)),
             operation("GET /event-destinations", answer(404, NOT_FOUND)),

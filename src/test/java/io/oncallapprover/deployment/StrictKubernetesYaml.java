@@ -63,6 +63,7 @@ final class StrictKubernetesYaml {
             "v1 Service", Service.class,
             "v1 Secret", Secret.class,
             "apps/v1 Deployment", Deployment.class,
+            "batch/v1 Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class,
             "policy/v1 PodDisruptionBudget", PodDisruptionBudget.class,
             "autoscaling/v2 HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
             "networking.k8s.io/v1 NetworkPolicy", NetworkPolicy.class);

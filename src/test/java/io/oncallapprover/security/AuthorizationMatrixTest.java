@@ -72,6 +72,7 @@ class AuthorizationMatrixTest extends ApiTestBase {
                     "{\"event_type\": \"schedule.updated_v1\", \"schedule.updated_v1\": {\"id\": \"01SCHED\"}}")),
             Map.entry("POST " + API + "/approval-checks/auto", new Route(Access.SERVICE, "{\"requester\": \"ada@example.com\"}")),
             Map.entry("GET " + API + "/audit-events", new Route(Access.READ, null)),
+            Map.entry("GET " + API + "/audit-events/verification", new Route(Access.ADMIN, null)),
             Map.entry("PUT " + API + "/access-policy", new Route(Access.ADMIN, "{\"rules\": []}")),
             Map.entry("GET " + API + "/access-policy", new Route(Access.READ, null)),
             Map.entry("DELETE " + API + "/access-policy", new Route(Access.ADMIN, null)),
