@@ -45,6 +45,7 @@ REQUESTER=trainee@example.com   # on call in every schedule of the simulator
 ORG=training
 SIM=http://127.0.0.1:$SIM_PORT
 APP=http://127.0.0.1:$APP_PORT
+MGMT=$(management_url "$APP_PORT")
 TOKEN=$(bench_token "$ORG")
 AUTH="Authorization: Bearer $TOKEN"
 BODY="{\"requester\": \"$REQUESTER\", \"reason\": \"training run\"}"
@@ -62,8 +63,8 @@ service_env "$TRAIN_DB" "$APP_PORT" "$SIM" "$(random_master_key train)"
 env "${SERVICE_ENV[@]}" java -XX:AOTCacheOutput="$CACHE" $JVM_OPTS -jar "$APP_DIR/quarkus-run.jar" > "$WORK/app.log" 2>&1 &
 APP_PID=$!
 pids+=($APP_PID)
-for _ in $(seq 1 240); do curl -sf "$APP/q/health/ready" >/dev/null && break; sleep 0.25; done
-curl -sf "$APP/q/health/ready" >/dev/null || { echo "the service did not become ready; see $WORK/app.log" >&2; exit 1; }
+for _ in $(seq 1 240); do curl -sf "$MGMT/q/health/ready" >/dev/null && break; sleep 0.25; done
+curl -sf "$MGMT/q/health/ready" >/dev/null || { echo "the service did not become ready; see $WORK/app.log" >&2; exit 1; }
 
 # expect STATUS METHOD PATH [CONTENT_TYPE BODY]: one call with the token, which must answer STATUS.
 expect() {
@@ -108,8 +109,8 @@ done
 expect 400 POST "$ORG_API/approval-checks/auto" application/json '{"requester": "trainee@example.com", "unknown": 1}'
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$ORG_API/approval-checks/auto")" = 401 ] \
   || { echo "an unauthenticated check was not refused with 401" >&2; exit 1; }
-curl -sf "$APP/q/health/live" >/dev/null
-curl -sf "$APP/q/metrics" >/dev/null
+curl -sf "$MGMT/q/health/live" >/dev/null
+curl -sf "$MGMT/q/metrics" >/dev/null
 
 # The cache is written as the JVM exits: stop the service as Kubernetes does, and wait for it.
 kill -TERM "$APP_PID"

@@ -34,13 +34,15 @@ b64url() { openssl base64 -e -A | tr '+/' '-_' | tr -d '='; }
 
 # service_env DATABASE PORT INCIDENTIO_URL MASTER_KEY: fills SERVICE_ENV, the production environment
 # of one service process (use as: env "${SERVICE_ENV[@]}" java ...). MASTER_KEY is "id:base64(32 bytes)".
+# The API listens on PORT, health and metrics (the management interface) on PORT + 1000: management_url PORT.
 service_env() {
   SERVICE_ENV=(DB_URL="postgresql://127.0.0.1:5432/$1" DB_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$1"
-    DB_USERNAME=postgres DB_PASSWORD=postgres PORT="$2"
+    DB_USERNAME=postgres DB_PASSWORD=postgres PORT="$2" QUARKUS_MANAGEMENT_PORT="$(($2 + 1000))"
     SECRETS_ACTIVE_KEY_ID="${4%%:*}" SECRETS_MASTER_KEYS="$4"
     INCIDENTIO_BASE_URL="$3"
     MP_JWT_VERIFY_PUBLICKEY_LOCATION=dev/jwt/publicKey.pem MP_JWT_VERIFY_ISSUER="$BENCH_ISSUER")
 }
+management_url() { echo "http://127.0.0.1:$(($1 + 1000))"; }
 random_master_key() { echo "$1:$(head -c 32 /dev/urandom | base64)"; }
 
 # fresh_database NAME: drops and creates it on the local PostgreSQL (as the postgres OS user).

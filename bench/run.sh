@@ -71,6 +71,7 @@ TOKEN=$(bench_token warm cold budget uncached)
 export TOKEN
 AUTH="Authorization: Bearer $TOKEN"
 APP=http://127.0.0.1:$APP_PORT
+MGMT=$(management_url "$APP_PORT")
 
 start_app() { # extra environment as arguments, e.g. ONCALL_ON_CALL_STALENESS=1ms
   service_env "$BENCH_DB" "$APP_PORT" "$SIM" "$MASTER_KEY"
@@ -78,7 +79,7 @@ start_app() { # extra environment as arguments, e.g. ONCALL_ON_CALL_STALENESS=1m
     java -Xmx512m -Dquarkus.log.category.\"io.oncallapprover\".level=WARN -jar "$APP_DIR/quarkus-run.jar" >> "$WORK/app.log" 2>&1 &
   APP_PID=$!
   pids+=($APP_PID)
-  for _ in $(seq 1 120); do curl -sf $APP/q/health/ready >/dev/null && return; sleep 0.5; done
+  for _ in $(seq 1 120); do curl -sf $MGMT/q/health/ready >/dev/null && return; sleep 0.5; done
   echo "the service did not become ready; see $WORK/app.log" >&2; exit 1
 }
 stop_app() { kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true; }
@@ -148,7 +149,7 @@ sim_reset
 install_org cold $S1 $S2 $S3      # a fresh organization: nothing of it is cached
 F3_LOAD_BEFORE=$(loadavg)
 B=$(load_client burst --url "$(api cold)/approval-checks/auto" --token "$TOKEN" --body "$BODY" --n "$STAMPEDE_N" \
-  --preconnect "$APP/q/health/live")
+  --preconnect "$APP/preconnect")   # any path of the API port (a 404): health is on the management port
 F3_LOAD_AFTER=$(loadavg)
 ST=$(sim_stats)
 F3=$(python3 - "$B" "$ST" <<'PY'

@@ -131,7 +131,7 @@ start_replica() { # $1 replicas, $2 index: port BASE_PORT + index, log app-r<rep
   pids+=($!)
 }
 wait_ready() { # $1 replicas, $2 index
-  local url="http://127.0.0.1:$((BASE_PORT + $2))/q/health/ready"
+  local url="$(management_url $((BASE_PORT + $2)))/q/health/ready"
   for _ in $(seq 1 240); do curl -sf "$url" >/dev/null && return; sleep 0.5; done
   echo "replica $2 did not become ready; see $WORK/app-r$1-$2.log" >&2; exit 1
 }

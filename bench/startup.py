@@ -20,7 +20,8 @@ import time
 
 def ready(port):
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        # health is on the management interface: the API port + 1000 (bench/common.sh, service_env)
+        connection = http.client.HTTPConnection("127.0.0.1", port + 1000, timeout=1)
         connection.request("GET", "/q/health/ready")
         status = connection.getresponse().status
         connection.close()

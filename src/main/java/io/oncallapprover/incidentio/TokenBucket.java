@@ -5,9 +5,9 @@ package io.oncallapprover.incidentio;
  * {@code perSecond}, the model incident.io documents for its own limit. Its size follows this
  * replica's share of the key's budget ({@link #resize}): a smaller share drops the tokens above the
  * new capacity at once; a larger one only raises the ceiling, so tokens grow by refill alone. Not
- * thread-safe; {@link KeyBudget} guards it.
+ * thread-safe: its owner guards it ({@link KeyBudget}; {@code webhook.DeliveryLimits} for inbound deliveries).
  */
-final class TokenBucket {
+public final class TokenBucket {
 
     /** The wait answered while the bucket has no rate at all (a share of zero): ask again after it. */
     static final long NO_RATE_WAIT_NANOS = 1_000_000_000L;
@@ -18,7 +18,7 @@ final class TokenBucket {
     private long at;
 
     /** A full bucket of {@code capacity} tokens (zero and no rate for a replica that holds no share yet). */
-    TokenBucket(double capacity, double perSecond, long nowNanos) {
+    public TokenBucket(double capacity, double perSecond, long nowNanos) {
         if (capacity < 0 || perSecond < 0 || Double.isNaN(capacity) || Double.isNaN(perSecond)) {
             throw new IllegalArgumentException("a bucket needs a capacity and a rate of at least zero");
         }
@@ -29,7 +29,7 @@ final class TokenBucket {
     }
 
     /** Takes a token and answers 0, or answers how many nanoseconds until one is there (nothing taken). */
-    long take(long nowNanos) {
+    public long take(long nowNanos) {
         refill(nowNanos);
         if (tokens >= 1) {
             tokens -= 1;

@@ -34,6 +34,12 @@ import io.smallrye.mutiny.Uni;
  * Concurrent first reads of an organization share one database read. A read that began before an
  * invalidation is never kept (a generation count tells), so no snapshot outlives the write that
  * changed it.
+ * <p>
+ * Unauthenticated reads ({@link #ofInstalled}) also remember, for {@link SnapshotConfig#absentTtl()}, that an
+ * organization has no installation, so deliveries for a made-up organization cost one database read, not one
+ * each. That memory follows the snapshots' rules: dropped by the same invalidations (an installation anywhere
+ * is heard of at once), never kept from a read that began before one, nothing kept while changes cannot be
+ * heard of; and bounded ({@link SnapshotConfig#absentMax()}).
  */
 @ApplicationScoped
 public class OrgSnapshots {
@@ -60,6 +66,8 @@ public class OrgSnapshots {
 
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<OrgSnapshot>> loading = new ConcurrentHashMap<>();
+    /** Organizations an unauthenticated read found without an installation, with when ({@code System.nanoTime()}). */
+    private final Map<String, Long> absent = new ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
     private volatile boolean listening;
 
@@ -77,6 +85,13 @@ public class OrgSnapshots {
      * to made-up organization ids cannot fill memory, and reading one never calls incident.io.
      */
     public Uni<Optional<OrgSnapshot>> ofInstalled(String orgId) {
+        Long since = absent.get(orgId);
+        if (since != null) {
+            if (System.nanoTime() - since < config.absentTtl().toNanos()) {
+                return Uni.createFrom().item(Optional.empty());
+            }
+            absent.remove(orgId, since);
+        }
         return of(orgId, false).map(snapshot -> Optional.of(snapshot).filter(s -> s.installation().isPresent()));
     }
 
@@ -96,6 +111,8 @@ public class OrgSnapshots {
             load(orgId, authenticated).subscribe().with(snapshot -> {
                 if (authenticated || snapshot.installation().isPresent()) {
                     keep(orgId, snapshot, startedAt);
+                } else {
+                    keepAbsent(orgId, startedAt);
                 }
                 loading.remove(orgId, mine);
                 mine.complete(snapshot);
@@ -132,17 +149,35 @@ public class OrgSnapshots {
                 ? new Held(snapshot, System.nanoTime()) : old);
     }
 
-    /** Forgets an organization's snapshot, and any read of it under way. */
+    /**
+     * Remembers that the organization has no installation, unless an invalidation came since the read began (the
+     * check runs inside the map's atomic update, and invalidations count the generation before they remove: a
+     * put that passed the check is removed by the invalidation under way).
+     */
+    private void keepAbsent(String orgId, long startedAt) {
+        if (absent.size() >= config.absentMax()) {
+            long now = System.nanoTime();
+            absent.values().removeIf(since -> now - since >= config.absentTtl().toNanos());
+            if (absent.size() >= config.absentMax()) {
+                return;
+            }
+        }
+        absent.compute(orgId, (k, old) -> listening && generation.get() == startedAt ? Long.valueOf(System.nanoTime()) : old);
+    }
+
+    /** Forgets an organization's snapshot (and that it had none), and any read of it under way. */
     public void invalidate(String orgId) {
         generation.incrementAndGet();
         loading.remove(orgId);
         held.remove(orgId);
+        absent.remove(orgId);
     }
 
     public void invalidateAll() {
         generation.incrementAndGet();
         loading.clear();
         held.clear();
+        absent.clear();
     }
 
     void onChange(@Observes OrgChanged changed) {

@@ -20,6 +20,19 @@ public interface SnapshotConfig {
     @WithDefault("30s")
     Duration ttl();
 
+    /**
+     * How long an organization found without an installation is remembered as such by the unauthenticated
+     * reads (webhook deliveries), so a flood of deliveries for a made-up organization costs one database read,
+     * not one each. Dropped at once when the organization installs (here, or on any replica through the
+     * notifications); like snapshots, kept only while changes can be heard of.
+     */
+    @WithDefault("30s")
+    Duration absentTtl();
+
+    /** At most this many organizations remembered as absent (a flood of ever-new made-up ids reads the database). */
+    @WithDefault("10000")
+    int absentMax();
+
     /** How long to wait before connecting again when the notification connection is lost. */
     @WithDefault("1s")
     Duration reconnectEvery();

@@ -62,7 +62,9 @@ public enum ProblemCode {
     /** A webhook delivery that could not be verified (signature, timestamp, no secret set): 401, nothing stored. */
     WEBHOOK_UNVERIFIED("Webhook delivery not verified"),
     /** An Idempotency-Key sent again with another request (body, method or path) within its retention (422). */
-    IDEMPOTENCY_KEY_REUSED("Idempotency key reused");
+    IDEMPOTENCY_KEY_REUSED("Idempotency key reused"),
+    /** A limit on inbound requests was reached (429 with Retry-After); the detail names the limit. Nothing was done. */
+    TOO_MANY_REQUESTS("Too many requests");
 
     private static final String TYPE_PREFIX = "urn:oncall-approver:problem:";
 

@@ -34,6 +34,7 @@ import static io.oncallapprover.problem.ProblemCode.UNSUPPORTED_MEDIA_TYPE;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_REJECTED;
 import static io.oncallapprover.problem.ProblemCode.UPSTREAM_UNAVAILABLE;
 import static io.oncallapprover.problem.ProblemCode.VALIDATION_FAILED;
+import static io.oncallapprover.problem.ProblemCode.TOO_MANY_REQUESTS;
 import static io.oncallapprover.problem.ProblemCode.WEBHOOK_UNVERIFIED;
 
 import java.util.ArrayList;
@@ -142,7 +143,8 @@ public class ProblemResponses implements OASFilter {
                     answer(400, MALFORMED_BODY),
                     answer(401, WEBHOOK_UNVERIFIED),
                     answer(403, FORBIDDEN), // a bearer token of another organization meets the tenant filter
-                    answer(413, PAYLOAD_TOO_LARGE)),
+                    answer(413, PAYLOAD_TOO_LARGE),
+                    answer(429, TOO_MANY_REQUESTS)), // the organization's delivery limit (oncall.webhooks.limit.*)
             operation("GET /integrations/incidentio/on-call",
                     answer(404, NOT_FOUND, NOT_INSTALLED),
                     answer(503, UPSTREAM_UNAVAILABLE)),
@@ -248,7 +250,7 @@ public class ProblemResponses implements OASFilter {
                     .description(String.join("; ", codes.stream().map(c -> c.name() + " (" + c.title() + ")").toList()))
                     .content(OASFactory.createContent().addMediaType(Problem.MEDIA_TYPE, OASFactory.createMediaType()
                             .schema(OASFactory.createSchema().ref(PROBLEM)).examples(examples)));
-            if (status == 503) {
+            if (status == 503 || status == 429) {
                 response.addHeader("Retry-After", header("Seconds to wait before retrying", Schema.SchemaType.INTEGER));
             } else if (status == 409 && takesIdempotencyKey(operation)) {
                 response.addHeader("Retry-After", header("With CONFLICT for a request whose Idempotency-Key is in use by one"

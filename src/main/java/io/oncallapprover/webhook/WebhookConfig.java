@@ -45,4 +45,31 @@ public interface WebhookConfig {
     /** How long deliveries are kept, so a repeat of an id is recognised: longer than incident.io retries (24 h). */
     @WithDefault("72h")
     Duration retention();
+
+    /** The per-organization limit on verified deliveries ({@code oncall.webhooks.limit.*}). */
+    Limit limit();
+
+    /**
+     * Refused deliveries are logged at most once per organization per this window; the line counts the ones
+     * refused since the last line that were not logged.
+     */
+    @WithDefault("1m")
+    Duration refusalLogEvery();
+
+    /**
+     * A token bucket per organization and replica, taken by every delivery whose signature holds (refused ones
+     * cost no token, so a forger cannot spend an organization's limit): {@link #burst()} deep, refilled at
+     * {@link #perMinute()}. Past it: 429 {@code TOO_MANY_REQUESTS} with Retry-After, nothing stored; incident.io
+     * retries the delivery later. The defaults are far above what incident.io sends an organization (a delivery per
+     * shift change, schedule edit or incident update), so only a runaway sender or a replay of captured deliveries
+     * meets them.
+     */
+    interface Limit {
+
+        @WithDefault("600")
+        int burst();
+
+        @WithDefault("600")
+        int perMinute();
+    }
 }

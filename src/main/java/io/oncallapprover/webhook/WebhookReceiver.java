@@ -10,8 +10,6 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,11 +31,14 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * stops right after; {@link WebhookProcessor} does the work. A delivery whose {@code webhook-id} was
  * seen before is acknowledged and ignored. Anything that cannot be verified (no such organization, no
  * secret set, a wrong signature, a stale timestamp) is refused with 401 and nothing is stored.
+ * <p>
+ * Refusing is cheap, so a flood of forged deliveries costs little: an organization without an installation is
+ * remembered as such for a while ({@link OrgSnapshots#ofInstalled}: no database read after the first), and
+ * refusals are logged at most once a minute per organization ({@link RefusalLog}). Verified deliveries take a
+ * token of the organization's limit ({@link DeliveryLimits}); past it, 429 with Retry-After and nothing stored.
  */
 @ApplicationScoped
 public class WebhookReceiver {
-
-    private static final Logger LOG = Logger.getLogger(WebhookReceiver.class);
 
     /** Longest webhook-id kept (Svix ids are about 30 characters). */
     static final int MAX_ID = 200;
@@ -61,6 +62,12 @@ public class WebhookReceiver {
     Pool pool;
 
     @Inject
+    DeliveryLimits limits;
+
+    @Inject
+    RefusalLog refusals;
+
+    @Inject
     Clock clock;
 
     public Uni<Receipt> receive(String orgId, String id, String timestamp, String signatures, byte[] body) {
@@ -75,10 +82,18 @@ public class WebhookReceiver {
             Optional<WebhookSignature.Refusal> refusal = secret.isEmpty() ? Optional.of(WebhookSignature.Refusal.NO_MATCH)
                     : WebhookSignature.verify(secret.get(), id, timestamp, signatures, body, now, config.tolerance());
             if (refusal.isPresent()) {
-                LOG.warnf("webhook delivery %s for org %s refused: %s%s", id, orgId, refusal.get().detail(),
-                        secret.isEmpty() ? " (no signing secret is set for this organization)" : "");
+                refusals.refused("unverified", orgId, "webhook delivery " + id + " for org " + orgId + " refused: "
+                        + refusal.get().detail() + (secret.isEmpty() ? " (no signing secret is set for this organization)" : ""));
                 throw new ApiException(401, ProblemCode.WEBHOOK_UNVERIFIED,
                         "The delivery was refused and nothing was stored: " + refusal.get().detail() + ".");
+            }
+            Optional<java.time.Duration> wait = limits.take(orgId);
+            if (wait.isPresent()) {
+                refusals.refused("limit", orgId, "webhook delivery " + id + " for org " + orgId
+                        + " refused: over the organization's limit of " + config.limit().perMinute() + " a minute");
+                throw new ApiException(429, ProblemCode.TOO_MANY_REQUESTS, "This organization's webhook deliveries are over"
+                        + " their limit (" + config.limit().burst() + " at once, " + config.limit().perMinute()
+                        + " a minute); nothing was stored. Retry after the time Retry-After gives.", List.of(), wait.get(), null);
             }
             if (id.length() > MAX_ID) {
                 throw ApiException.invalid("webhook-id", "must be at most " + MAX_ID + " characters");

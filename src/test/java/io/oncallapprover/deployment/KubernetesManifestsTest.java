@@ -45,6 +45,8 @@ import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpec;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
@@ -87,8 +89,12 @@ class KubernetesManifestsTest {
     static final Set<Class<? extends HasMetadata>> EXPECTED_KINDS = Set.of(ServiceAccount.class, Deployment.class,
             Service.class, PodDisruptionBudget.class, HorizontalPodAutoscaler.class, NetworkPolicy.class);
 
-    /** One rendering of a kustomization, strictly validated. */
-    record Rendered(String name, List<HasMetadata> objects) {
+    /** The production overlay's public webhook route: the file it lists, and the alternative an operator swaps in. */
+    static final String INGRESS_FILE = "ingress.yaml";
+    static final String HTTPROUTE_FILE = "httproute.yaml";
+
+    /** One rendering of a kustomization, strictly validated; {@code route} is its public route's kind, if any. */
+    record Rendered(String name, List<HasMetadata> objects, Class<? extends HasMetadata> route) {
         <T extends HasMetadata> T one(Class<T> type) {
             List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
             assertThat(found).as(name + ": objects of kind " + type.getSimpleName()).hasSize(1);
@@ -120,9 +126,24 @@ class KubernetesManifestsTest {
 
     /** The objects of the service itself; the migration's (the production overlay's Job) are checked apart. */
     static Rendered render(Path kustomization) {
-        List<HasMetadata> objects = renderAll(kustomization).stream().filter(o -> !KubernetesMigrationJobTest.isMigration(o))
+        return render(kustomization, kustomization.toString(), java.util.function.UnaryOperator.identity(),
+                kustomization.equals(PRODUCTION) ? Ingress.class : null);
+    }
+
+    /** The production overlay as an operator using the Gateway API edits it: httproute.yaml instead of ingress.yaml. */
+    static Rendered renderProductionWithHttpRoute() {
+        return render(PRODUCTION, PRODUCTION + " with " + HTTPROUTE_FILE,
+                Kustomize.swapResource(INGRESS_FILE, HTTPROUTE_FILE), HTTPRoute.class);
+    }
+
+    static Rendered render(Path kustomization, String name, java.util.function.UnaryOperator<com.fasterxml.jackson.databind.node.ObjectNode> edit,
+            Class<? extends HasMetadata> route) {
+        List<HasMetadata> objects = Kustomize.build(kustomization,
+                new Kustomize.Inventory(new LinkedHashSet<>(), new LinkedHashSet<>()), edit).stream()
+                .map(node -> StrictKubernetesYaml.toModel(node, name + " → " + Kustomize.id(node)))
+                .filter(o -> !KubernetesMigrationJobTest.isMigration(o))
                 .toList();
-        return new Rendered(kustomization.toString(), objects);
+        return new Rendered(name, objects, route);
     }
 
     /** Every object, each strictly validated. */
@@ -133,7 +154,7 @@ class KubernetesManifestsTest {
     }
 
     static Stream<Rendered> renderings() {
-        return Stream.of(render(BASE), render(PRODUCTION));
+        return Stream.of(render(BASE), render(PRODUCTION), renderProductionWithHttpRoute());
     }
 
     // --- schema --------------------------------------------------------------------------------------
@@ -141,9 +162,13 @@ class KubernetesManifestsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("renderings")
     void rendersOneOfEachExpectedKindAllValid(Rendered rendered) {
+        Set<Class<? extends HasMetadata>> expected = new java.util.HashSet<>(EXPECTED_KINDS);
+        if (rendered.route() != null) {
+            expected.add(rendered.route());
+        }
         assertThat(rendered.objects().stream().map(Object::getClass).collect(Collectors.toSet()))
-                .containsExactlyInAnyOrderElementsOf(EXPECTED_KINDS);
-        assertThat(rendered.objects()).hasSameSizeAs(EXPECTED_KINDS);
+                .containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(rendered.objects()).hasSameSizeAs(expected);
         assertThat(rendered.objects()).allSatisfy(o -> assertThat(o.getMetadata().getName()).isEqualTo("oncall-approver"));
     }
 
@@ -152,6 +177,7 @@ class KubernetesManifestsTest {
         Kustomize.Inventory inventory = new Kustomize.Inventory(new LinkedHashSet<>(), new LinkedHashSet<>());
         Kustomize.build(BASE, inventory);
         Kustomize.build(PRODUCTION, inventory);
+        Kustomize.build(PRODUCTION, inventory, Kustomize.swapResource(INGRESS_FILE, HTTPROUTE_FILE));
         Set<Path> accounted = new TreeSet<>();
         accounted.addAll(inventory.resources());
         accounted.addAll(inventory.patches());
@@ -216,10 +242,14 @@ class KubernetesManifestsTest {
         Container container = r.container();
         AppConfig config = AppConfig.of(container);
         int httpPort = Integer.parseInt(config.value("quarkus.http.port"));
-        assertThat(container.getPorts()).singleElement().satisfies(port -> {
-            assertThat(port.getContainerPort()).as("containerPort = quarkus.http.port").isEqualTo(httpPort);
-            assertThat(port.getName()).isEqualTo("http");
-        });
+        int managementPort = Integer.parseInt(config.value("quarkus.management.port"));
+        assertThat(config.value("quarkus.management.enabled")).as("health and metrics on a port of their own")
+                .isEqualTo("true");
+        assertThat(managementPort).as("quarkus.management.port").isNotEqualTo(httpPort);
+        assertThat(container.getPorts()).as("container ports").extracting(ContainerPort::getName, ContainerPort::getContainerPort)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("http", httpPort),
+                        org.assertj.core.groups.Tuple.tuple("management", managementPort));
+        // The probes read the management port: the API port no longer serves /q/health (404 there).
         Map<String, Probe> probes = Map.of("/q/health/started", container.getStartupProbe(),
                 "/q/health/live", container.getLivenessProbe(), "/q/health/ready", container.getReadinessProbe());
         probes.forEach((path, probe) -> {
@@ -227,25 +257,30 @@ class KubernetesManifestsTest {
             HTTPGetAction get = probe.getHttpGet();
             assertThat(get).as("probe " + path + " is an HTTP GET").isNotNull();
             assertThat(get.getPath()).isEqualTo(path);
-            assertThat(resolvePort(get.getPort(), container)).as("port of probe " + path).isEqualTo(httpPort);
+            assertThat(resolvePort(get.getPort(), container)).as("port of probe " + path).isEqualTo(managementPort);
         });
         Map<String, String> annotations = r.deployment().getSpec().getTemplate().getMetadata().getAnnotations();
         assertThat(annotations).containsEntry("prometheus.io/scrape", "true")
                 .containsEntry("prometheus.io/path", config.value("quarkus.micrometer.export.prometheus.path"))
-                .containsEntry("prometheus.io/port", String.valueOf(httpPort));
+                .containsEntry("prometheus.io/port", String.valueOf(managementPort));
+        // The Service's ports, by name: a ServiceMonitor scrapes the one named "management".
+        Map<String, Integer> servicePorts = new HashMap<>();
         for (ServicePort port : r.one(Service.class).getSpec().getPorts()) {
-            assertThat(resolvePort(port.getTargetPort(), container)).as("Service targetPort").isEqualTo(httpPort);
+            servicePorts.put(port.getName(), resolvePort(port.getTargetPort(), container));
         }
+        assertThat(servicePorts).as("Service ports → container ports")
+                .isEqualTo(Map.of("http", httpPort, "management", managementPort));
         for (NetworkPolicyIngressRule rule : r.one(NetworkPolicy.class).getSpec().getIngress()) {
             assertThat(rule.getPorts()).as("every ingress rule names its port").isNotEmpty();
             for (NetworkPolicyPort port : rule.getPorts()) {
-                assertThat(resolvePort(port.getPort(), container)).as("NetworkPolicy ingress port").isEqualTo(httpPort);
+                assertThat(resolvePort(port.getPort(), container)).as("NetworkPolicy ingress port")
+                        .isIn(httpPort, managementPort);
             }
         }
     }
 
     /** A named or numbered port of the container; fails when the name is not one of its ports. */
-    private static int resolvePort(IntOrString port, Container container) {
+    static int resolvePort(IntOrString port, Container container) {
         assertThat(port).as("port").isNotNull();
         if (port.getIntVal() != null) {
             return port.getIntVal();

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -51,8 +52,17 @@ final class Kustomize {
 
     /** Renders, and records in {@code files} every file this kustomization and its bases read. */
     static List<ObjectNode> build(Path directory, Inventory files) {
+        return build(directory, files, UnaryOperator.identity());
+    }
+
+    /**
+     * Renders the kustomization in {@code directory} as {@code edit} changes it (its bases as they are): a
+     * variant an operator would get by editing its kustomization.yaml, e.g. by swapping one resource file for
+     * another ({@link #swapResource}).
+     */
+    static List<ObjectNode> build(Path directory, Inventory files, UnaryOperator<ObjectNode> edit) {
         Path dir = directory.toAbsolutePath().normalize();
-        ObjectNode kustomization = kustomization(dir);
+        ObjectNode kustomization = edit.apply(kustomization(dir));
         List<ObjectNode> objects = new ArrayList<>();
         for (JsonNode entry : list(kustomization, "resources", dir)) {
             String ref = text(entry, "resources entry", dir);
@@ -91,6 +101,21 @@ final class Kustomize {
             applyImage(image, objects, dir);
         }
         return objects;
+    }
+
+    /** An edit of a kustomization that lists resource {@code replacement} where it listed {@code listed}. */
+    static UnaryOperator<ObjectNode> swapResource(String listed, String replacement) {
+        return kustomization -> {
+            ObjectNode copy = kustomization.deepCopy();
+            ArrayNode resources = (ArrayNode) copy.get("resources");
+            for (int i = 0; i < resources.size(); i++) {
+                if (resources.get(i).asText().equals(listed)) {
+                    resources.set(i, copy.textNode(replacement));
+                    return copy;
+                }
+            }
+            throw new ManifestException("the kustomization lists no resource '" + listed + "'");
+        };
     }
 
     private static ObjectNode kustomization(Path dir) {

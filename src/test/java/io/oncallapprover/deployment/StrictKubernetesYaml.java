@@ -39,6 +39,8 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 
@@ -66,7 +68,9 @@ final class StrictKubernetesYaml {
             "batch/v1 Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class,
             "policy/v1 PodDisruptionBudget", PodDisruptionBudget.class,
             "autoscaling/v2 HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-            "networking.k8s.io/v1 NetworkPolicy", NetworkPolicy.class);
+            "networking.k8s.io/v1 NetworkPolicy", NetworkPolicy.class,
+            "networking.k8s.io/v1 Ingress", Ingress.class,
+            "gateway.networking.k8s.io/v1 HTTPRoute", HTTPRoute.class);
 
     /**
      * String fields the API server restricts to a set of values, by "ModelClass.jsonProperty" (the fabric8
@@ -95,7 +99,11 @@ final class StrictKubernetesYaml {
             Map.entry("MetricSpec.type", Set.of("Resource", "Pods", "Object", "External", "ContainerResource")),
             Map.entry("MetricTarget.type", Set.of("Utilization", "Value", "AverageValue")),
             Map.entry("HPAScalingPolicy.type", Set.of("Pods", "Percent")),
-            Map.entry("HPAScalingRules.selectPolicy", Set.of("Max", "Min", "Disabled")));
+            Map.entry("HPAScalingRules.selectPolicy", Set.of("Max", "Min", "Disabled")),
+            Map.entry("HTTPIngressPath.pathType", Set.of("Exact", "Prefix", "ImplementationSpecific")),
+            Map.entry("HTTPPathMatch.type", Set.of("Exact", "PathPrefix", "RegularExpression")),
+            Map.entry("HTTPRouteMatch.method",
+                    Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")));
 
     /** Kubernetes resource quantity (k8s.io/apimachinery resource.Quantity). */
     private static final Pattern QUANTITY =

@@ -88,11 +88,11 @@ class DatabaseOutageTest extends ApiTestBase {
     }
 
     private Outcome ready() {
-        return timed("health-ready", () -> given().get("/q/health/ready"));
+        return timed("health-ready", () -> io.oncallapprover.testsupport.ManagementPort.given().get("/q/health/ready"));
     }
 
     private Outcome live() {
-        return timed("health-live", () -> given().get("/q/health/live"));
+        return timed("health-live", () -> io.oncallapprover.testsupport.ManagementPort.given().get("/q/health/live"));
     }
 
     private static void record(Outcome o, String phase) {

@@ -6,25 +6,30 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.oncallapprover.testsupport.ApiTestBase;
+import io.oncallapprover.testsupport.ManagementPort;
 import io.quarkiverse.wiremock.devservice.ConnectWireMock;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** Probes, metrics and the API description are public and working. */
+/** Probes and metrics on the management port (and only there), the API description on the API port. */
 @QuarkusTest
 @ConnectWireMock
 class OperationsTest extends ApiTestBase {
 
     @Test
-    void livenessIsUp() {
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    void livenessIsUpOnTheManagementPort() {
+        ManagementPort.given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     @Test
     void readinessIncludesTheDatabase() {
-        given().get("/q/health/ready").then().statusCode(200)
+        ManagementPort.given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem(containsString("PostgreSQL")));
     }
@@ -33,9 +38,30 @@ class OperationsTest extends ApiTestBase {
     void prometheusMetricsIncludeIncidentIoCalls() {
         stubs.installable();
         install(ORG, KEY).statusCode(200);
-        given().get("/q/metrics").then().statusCode(200)
+        ManagementPort.given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("incidentio_requests_seconds_count{"))
                 .body(containsString("operation=\"identity\""));
+    }
+
+    /**
+     * Health and metrics are not on the API port, the one the public route (Ingress or HTTPRoute) and the callers
+     * reach: there they are 404, and the management port serves nothing of the API.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/q/health", "/q/health/live", "/q/health/ready", "/q/health/started", "/q/metrics"})
+    void healthAndMetricsAreNotOnTheApiPort(String path) {
+        assertThat(ManagementPort.uri().getPort()).as("the management port").isPositive()
+                .isNotEqualTo(io.restassured.RestAssured.port);
+        ManagementPort.given().get(path).then().statusCode(200);
+        given().get(path).then().statusCode(404);
+    }
+
+    @Test
+    void theManagementPortServesNoApi() {
+        // not through the contract filter: the document describes the API port, where this request is valid
+        ManagementPort.given().noFilters().contentType("application/json").body("{\"requester\": \"ada@example.com\"}")
+                .post("/api/v1/orgs/acme/approval-checks/auto").then().statusCode(404);
+        ManagementPort.given().get("/q/openapi").then().statusCode(404);
     }
 
     @Test
@@ -76,9 +102,9 @@ class OperationsTest extends ApiTestBase {
         }
         org.assertj.core.api.Assertions.assertThat(ids).isNotEmpty().containsOnly("chat-bot-req-42");
 
-        String generated = given().get("/q/health/live").then().extract().header("X-Request-Id");
+        String generated = given().get("/q/openapi").then().extract().header("X-Request-Id");
         org.assertj.core.api.Assertions.assertThat(generated).matches("[0-9a-f-]{36}");
-        given().header("X-Request-Id", "bad id with spaces\u0000").get("/q/health/live").then()
+        given().header("X-Request-Id", "bad id with spaces\u0000").get("/q/openapi").then()
                 // Replaced by a generated id (a UUID may itself contain the letters "bad": match the shape instead).
                 .header("X-Request-Id", org.hamcrest.Matchers.matchesPattern("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
     }

@@ -53,6 +53,8 @@ class TwoReplicasIT {
     private static WireMock incidentIoClient;
     private static IncidentIoStubs stubs;
     private static final List<Process> replicas = new ArrayList<>();
+    /** Each replica's management interface (health, metrics), by its API base: a port of its own. */
+    private static final java.util.Map<String, String> management = new java.util.concurrent.ConcurrentHashMap<>();
     private static String a;
     private static String b;
 
@@ -81,6 +83,28 @@ class TwoReplicasIT {
         if (incidentIo != null) {
             incidentIo.stop();
         }
+    }
+
+    /**
+     * The packaged service (the production build) serves health and metrics on the management port only, the
+     * OpenAPI document on the API port, and no Swagger UI on either.
+     */
+    @Test
+    void healthAndMetricsOnlyOnTheManagementPortAndNoSwaggerUiInTheProductionBuild() throws Exception {
+        for (String path : List.of("/q/health", "/q/health/live", "/q/health/ready", "/q/health/started", "/q/metrics")) {
+            assertThat(status(management.get(a) + path)).as("management port " + path).isEqualTo(200);
+            assertThat(status(a + path)).as("API port " + path).isEqualTo(404);
+        }
+        assertThat(status(a + "/q/openapi")).as("the OpenAPI document, on the API port").isEqualTo(200);
+        for (String path : List.of("/q/swagger-ui", "/q/swagger-ui/", "/q/swagger-ui/index.html")) {
+            assertThat(status(a + path)).as("API port " + path).isEqualTo(404);
+            assertThat(status(management.get(a) + path)).as("management port " + path).isEqualTo(404);
+        }
+    }
+
+    private static int status(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
@@ -228,7 +252,7 @@ class TwoReplicasIT {
         long deadline = System.nanoTime() + within.toNanos();
         double share = -1;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(replica + "/q/metrics"))
+            HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(management.get(replica) + "/q/metrics"))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
             share = metrics.body().lines().filter(l -> l.startsWith("incidentio_budget_share"))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
@@ -282,11 +306,13 @@ class TwoReplicasIT {
 
     private static String start(String name) throws IOException {
         int port = freePort();
+        int managementPort = freePort();
         String dbUrl = System.getenv().getOrDefault("TEST_DB_URL", "postgresql://127.0.0.1:5432/test");
         String jdbcUrl = System.getenv().getOrDefault("TEST_DB_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/test");
         Path log = Path.of("target", "replica-" + name + ".log");
         List<String> command = List.of(javaBinary(), "-Xmx256m",
                 "-Dquarkus.http.port=" + port,
+                "-Dquarkus.management.port=" + managementPort,
                 "-Dquarkus.datasource.reactive.url=" + dbUrl,
                 "-Dquarkus.datasource.jdbc.url=" + jdbcUrl,
                 "-Dquarkus.datasource.username=" + System.getenv().getOrDefault("TEST_DB_USERNAME", "postgres"),
@@ -308,6 +334,7 @@ class TwoReplicasIT {
                 "-jar", "target/quarkus-app/quarkus-run.jar");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         replicas.add(process);
+        management.put("http://127.0.0.1:" + port, "http://127.0.0.1:" + managementPort);
         return "http://127.0.0.1:" + port;
     }
 
@@ -315,7 +342,7 @@ class TwoReplicasIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try {
-                HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(replica + "/q/health/ready"))
+                HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(management.get(replica) + "/q/health/ready"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (ready.statusCode() == 200) {
                     return;

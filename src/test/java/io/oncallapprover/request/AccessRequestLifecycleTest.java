@@ -369,7 +369,7 @@ class AccessRequestLifecycleTest extends ApiTestBase {
         int calls = incidentCreates().size();
         drain();
         assertThat(incidentCreates()).hasSize(calls);
-        given().get("/q/metrics").then().body(containsString("incident_outbox_attempts_total{kind=\"CREATE_INCIDENT\",outcome=\"failed\"}"));
+        io.oncallapprover.testsupport.ManagementPort.given().get("/q/metrics").then().body(containsString("incident_outbox_attempts_total{kind=\"CREATE_INCIDENT\",outcome=\"failed\"}"));
     }
 
     @Test

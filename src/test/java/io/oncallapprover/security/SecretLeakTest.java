@@ -107,7 +107,7 @@ class SecretLeakTest extends ApiTestBase {
         bodies.add(given().get(base(ORG) + "/audit-events").then().statusCode(200).extract().asString());
         given().delete(base(ORG) + "/integrations/incidentio").then().statusCode(204);
 
-        bodies.add(given().get("/q/metrics").then().extract().asString());
+        bodies.add(io.oncallapprover.testsupport.ManagementPort.given().get("/q/metrics").then().extract().asString());
         bodies.add(given().queryParam("format", "json").get("/q/openapi").then().extract().asString());
 
         assertThat(logLines).as("log lines were captured").isNotEmpty();
