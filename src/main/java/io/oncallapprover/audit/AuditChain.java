@@ -17,12 +17,16 @@ import java.time.Instant;
  */
 public final class AuditChain {
 
-    /** What the first event of an organization links to. */
-    public static final byte[] GENESIS = new byte[32];
+    private static final int HASH_BYTES = 32;
 
     private static final byte[] DOMAIN = "oncall-audit-v1".getBytes(StandardCharsets.UTF_8);
 
     private AuditChain() {
+    }
+
+    /** What the first event of an organization links to: 32 zero bytes (a new array each time). */
+    public static byte[] genesis() {
+        return new byte[HASH_BYTES];
     }
 
     /** The fields of an event the hash covers (its id does not: the chain orders by {@code seq}). */

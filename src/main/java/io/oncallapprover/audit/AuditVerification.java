@@ -45,7 +45,7 @@ public class AuditVerification {
     }
 
     public Uni<Result> verify(String orgId) {
-        return from(orgId, new Progress(0, AuditChain.GENESIS, 0));
+        return from(orgId, new Progress(0, AuditChain.genesis(), 0));
     }
 
     private Uni<Result> from(String orgId, Progress progress) {

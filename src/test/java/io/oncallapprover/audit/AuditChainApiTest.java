@@ -200,7 +200,7 @@ class AuditChainApiTest extends ApiTestBase {
                 // Fields whose concatenation is the same: the length prefixes keep them apart.
                 new AuditChain.Link(3, "ab", "c", "A", "s", "d", Instant.parse("2030-01-01T00:00:00.000001Z")),
                 new AuditChain.Link(3, "a", "bc", "A", "s", "d", Instant.parse("2030-01-01T00:00:00.000001Z")));
-        byte[] prev = AuditChain.GENESIS;
+        byte[] prev = AuditChain.genesis();
         List<String> javas = new ArrayList<>();
         for (AuditChain.Link c : cases) {
             byte[] ours = AuditChain.hash(prev, c);

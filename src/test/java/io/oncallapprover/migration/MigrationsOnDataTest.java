@@ -83,7 +83,7 @@ class MigrationsOnDataTest {
             while (rs.next()) {
                 if (!rs.getString(1).equals(org)) {
                     org = rs.getString(1);
-                    prev = AuditChain.GENESIS;
+                    prev = AuditChain.genesis();
                     expectedSeq = 0;
                 }
                 expectedSeq++;
