@@ -38,7 +38,7 @@ class ArchitectureTest {
             "io.oncallapprover.oncall.ListedSchedules", "io.oncallapprover.delivery.DestinationRules",
             "io.oncallapprover.idempotency.IdempotencyRules", "io.oncallapprover.idempotency.IdempotencyKey",
             "io.oncallapprover.idempotency.Fingerprint", "io.oncallapprover.queue.RetryPolicy",
-            "io.oncallapprover.common.Backoff" };
+            "io.oncallapprover.queue.QueueSettings", "io.oncallapprover.common.Backoff" };
 
     private static final String[] FRAMEWORKS = { "io.quarkus..", "io.vertx..", "io.smallrye..", "org.hibernate..",
             "jakarta.ws.rs..", "jakarta.persistence..", "jakarta.enterprise..", "jakarta.inject..",
