@@ -65,7 +65,9 @@ final class StrictKubernetesYaml {
             "apps/v1 Deployment", Deployment.class,
             "policy/v1 PodDisruptionBudget", PodDisruptionBudget.class,
             "autoscaling/v2 HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-            "networking.k8s.io/v1 NetworkPolicy", NetworkPolicy.class);
+            "networking.k8s.io/v1 NetworkPolicy", NetworkPolicy.class,
+            "monitoring.coreos.com/v1 ServiceMonitor", PrometheusOperatorKinds.ServiceMonitor.class,
+            "monitoring.coreos.com/v1 PrometheusRule", PrometheusOperatorKinds.PrometheusRule.class);
 
     /**
      * String fields the API server restricts to a set of values, by "ModelClass.jsonProperty" (the fabric8
@@ -229,7 +231,9 @@ final class StrictKubernetesYaml {
             }
             return;
         }
-        if (!value.getClass().getName().startsWith("io.fabric8.") || seen.put(value, Boolean.TRUE) != null) {
+        boolean model = value.getClass().getName().startsWith("io.fabric8.")
+                || value.getClass().getEnclosingClass() == PrometheusOperatorKinds.class;
+        if (!model || seen.put(value, Boolean.TRUE) != null) {
             return;
         }
         if (value instanceof Quantity) {
