@@ -31,20 +31,6 @@ public class MeterFilters {
         return PER_CONNECTION_SQL_GAUGES;
     }
 
-    /**
-     * The Vert.x HTTP client metrics of the incident.io REST client register {@code http.client.active.connections}
-     * in the global registry, which hands it to the Prometheus registry twice (once as its descendant, once through
-     * the nested composite Quarkus adds): the second registration is ignored with a "This Gauge has been already
-     * registered (http.client.active.connections, clientName=incidentio)" warning. The same count is exported
-     * without the warning as the active connections of {@code http.client.connections} (a long task timer:
-     * {@code http_client_connections_seconds_active_count}), so the gauge is not registered at all.
-     */
-    @Produces
-    @Singleton
-    MeterFilter duplicatedClientConnectionsGauge() {
-        return MeterFilter.deny(id -> id.getType() == Meter.Type.GAUGE && id.getName().equals("http.client.active.connections"));
-    }
-
     /** For the global registry the client registers into, once, before the pool's first connection. */
     static synchronized void denyPerConnectionGaugesIn(io.micrometer.core.instrument.MeterRegistry registry) {
         if (FILTERED.add(registry)) {

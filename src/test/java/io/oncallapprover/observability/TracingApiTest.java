@@ -132,6 +132,35 @@ class TracingApiTest extends ApiTestBase {
         assertThat(mdc).containsEntry("traceId", server.getTraceId()).containsEntry("orgId", ORG).containsKey("requestId");
     }
 
+    @Test
+    void anOutboxSendIsASpanOfItsOwnWithItsIncidentIoCallUnderIt() throws Throwable {
+        stubs.scheduleExists(SECONDARY);
+        putPolicy(ORG, """
+                {"rules": [{"name": "production databases", "resource": {"type": "service", "service": "postgres"},
+                  "approval": [{"type": "escalation", "integration": "incidentio", "services": ["%s"]}]}]}""".formatted(SECONDARY))
+                .statusCode(200);
+        stubs.incidentCreated("01INCIDENT000000000000042", "INC-42");
+        String id = io.restassured.RestAssured.given().contentType("application/json")
+                .body(Map.of("requester", "bob@example.com", "resource", Map.of("type", "role", "service", "postgres", "name", "db")))
+                .post(base(ORG) + "/access-requests").then().statusCode(201).extract().path("id");
+        io.restassured.RestAssured.given().post(base(ORG) + "/access-requests/" + id + "/escalate").then().statusCode(202);
+        spans.reset();
+
+        assertThat(io.quarkus.vertx.VertxContextSupport.<Integer> subscribeAndAwait(() -> outbox.drainOnce())).isEqualTo(1);
+
+        SpanData send = awaitSpan(s -> s.getName().equals("outbox task send"));
+        assertThat(send.getParentSpanContext().isValid()).as("a root: the outbox is worked by a timer").isFalse();
+        assertThat(send.getAttributes().get(AttributeKey.stringKey("queue.row"))).contains("CREATE_INCIDENT").contains(id);
+        assertThat(send.getAttributes().get(AttributeKey.longKey("queue.attempt"))).isEqualTo(1L);
+        SpanData create = awaitSpan(s -> s.getName().equals("incidentio create_incident"));
+        assertThat(create.getParentSpanId()).isEqualTo(send.getSpanId());
+        assertThat(create.getTraceId()).isEqualTo(send.getTraceId());
+        assertThat(create.getAttributes().get(OUTCOME)).isEqualTo("ok");
+    }
+
+    @Inject
+    io.oncallapprover.escalation.IncidentOutboxWorker outbox;
+
     private SpanData awaitSpan(java.util.function.Predicate<SpanData> wanted) {
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < until) {
