@@ -28,15 +28,17 @@ public class TracingExportSwitch implements ConfigSourceFactory {
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
-        return sourcesFor(name -> {
-            ConfigValue value = context.getValue(name);
-            return value == null ? null : value.getValue();
-        });
+        return sourcesFor(context::getValue);
     }
 
-    /** No source when an endpoint is set; else one that disables the SDK. */
-    static List<ConfigSource> sourcesFor(java.util.function.Function<String, String> lookup) {
-        boolean configured = ENDPOINTS.stream().map(lookup).anyMatch(v -> v != null && !v.isBlank());
+    /**
+     * No source when an endpoint is set; else one that disables the SDK. Set means by a real source (environment,
+     * system property, application.properties: a positive ordinal), never by a default value (negative ordinals),
+     * so Quarkus' own default endpoint does not count as configured.
+     */
+    static List<ConfigSource> sourcesFor(java.util.function.Function<String, ConfigValue> lookup) {
+        boolean configured = ENDPOINTS.stream().map(lookup).anyMatch(v -> v != null && v.getValue() != null
+                && !v.getValue().isBlank() && v.getConfigSourceOrdinal() > 0);
         if (configured) {
             return List.of();
         }

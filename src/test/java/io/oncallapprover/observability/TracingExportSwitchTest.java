@@ -8,11 +8,19 @@ import java.util.Map;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 import org.junit.jupiter.api.Test;
 
+import io.smallrye.config.ConfigValue;
+
 /** Traces are exported only to a configured OTLP endpoint: without one the SDK is off, so nothing tries localhost:4317. */
 class TracingExportSwitchTest {
 
     private static List<ConfigSource> with(Map<String, String> values) {
-        return TracingExportSwitch.sourcesFor(values::get);
+        return with(values, 300); // an environment variable
+    }
+
+    private static List<ConfigSource> with(Map<String, String> values, int ordinal) {
+        return TracingExportSwitch.sourcesFor(name -> values.containsKey(name)
+                ? ConfigValue.builder().withName(name).withValue(values.get(name)).withConfigSourceOrdinal(ordinal).build()
+                : null);
     }
 
     @Test
@@ -23,6 +31,8 @@ class TracingExportSwitchTest {
             assertThat(source.getOrdinal()).isLessThan(250); // application.properties (the tests' in-memory exporter) wins
         });
         assertThat(with(Map.of("quarkus.otel.exporter.otlp.endpoint", "  "))).as("blank is not an endpoint").hasSize(1);
+        assertThat(with(Map.of("quarkus.otel.exporter.otlp.endpoint", "http://localhost:4317/"), Integer.MIN_VALUE))
+                .as("Quarkus' default endpoint is not a configured one").hasSize(1);
     }
 
     @Test
