@@ -7,7 +7,13 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.oncallapprover.common.SigningSecret;
+import io.oncallapprover.common.Spans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.oncallapprover.delivery.DestinationRules.Target;
 import io.oncallapprover.events.EventsConfig;
 import io.oncallapprover.webhook.WebhookSignature;
@@ -50,7 +56,19 @@ public class EventSender {
     @Inject
     Clock clock;
 
+    @Inject
+    Tracer tracer;
+
+    @Inject
+    MeterRegistry meters;
+
     private volatile HttpClient client;
+
+    /** Both outcomes exist from the start at zero, so a failure ratio has a denominator before the first event. */
+    void registerCounters(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent started) {
+        meters.counter("events.deliveries", "outcome", "delivered");
+        meters.counter("events.deliveries", "outcome", "failed");
+    }
 
     private HttpClient client() {
         HttpClient c = client;
@@ -74,14 +92,32 @@ public class EventSender {
         }
     }
 
-    /** Sends {@code body} (the event as stored) with event id {@code eventId}; never fails, a failure is an outcome. */
+    /**
+     * Sends {@code body} (the event as stored) with event id {@code eventId}; never fails, a failure is an outcome.
+     * Traced (a span per delivery attempt, with the destination's host but never its path or query, where a token
+     * may ride) and counted ({@code events_deliveries_total{outcome}}).
+     */
     public Uni<Outcome> send(String url, SigningSecret secret, String eventId, String body) {
+        Span span = tracer.spanBuilder("event delivery").setSpanKind(SpanKind.CLIENT)
+                .setAttribute("event.id", eventId).startSpan();
+        return Spans.within(span, () -> attempt(url, secret, eventId, body, span), (outcome, failure) -> {
+            boolean delivered = outcome != null && outcome.delivered();
+            span.setAttribute("event.delivered", delivered);
+            if (!delivered) {
+                span.setStatus(StatusCode.ERROR, "not delivered");
+            }
+            meters.counter("events.deliveries", "outcome", delivered ? "delivered" : "failed").increment();
+        });
+    }
+
+    private Uni<Outcome> attempt(String url, SigningSecret secret, String eventId, String body, Span span) {
         Target target;
         try {
             target = addresses.target(url);
         } catch (DestinationRules.Refused refused) {
             return Uni.createFrom().item(new Outcome(false, "url " + refused.getMessage()));
         }
+        span.setAttribute("server.address", target.host());
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         String timestamp = Long.toString(clock.instant().getEpochSecond());
         String signature = "v1," + WebhookSignature.signature(secret, eventId, timestamp, bytes);
@@ -98,7 +134,10 @@ public class EventSender {
                         .putHeader("webhook-signature", signature)))
                 .flatMap(request -> request.send(Buffer.buffer(bytes)))
                 // The answer's body is not read: only its status counts, and a large one must cost nothing.
-                .flatMap(response -> response.end().replaceWith(Outcome.of(response.statusCode())))
+                .flatMap(response -> {
+                    span.setAttribute("http.response.status_code", (long) response.statusCode());
+                    return response.end().replaceWith(Outcome.of(response.statusCode()));
+                })
                 .ifNoItem().after(config.deliveryTimeout().plusMillis(500)).fail()
                 .onFailure().recoverWithItem(failure -> new Outcome(false, describe(failure)));
     }

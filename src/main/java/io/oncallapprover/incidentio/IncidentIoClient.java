@@ -36,6 +36,10 @@ import io.oncallapprover.incidentio.IncidentIoDtos.ScheduleEntriesPage;
 import io.oncallapprover.incidentio.IncidentIoException.Kind;
 import io.oncallapprover.incidentio.KeyBudgets.Priority;
 import io.oncallapprover.common.ApiKey;
+import io.oncallapprover.common.Spans;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -57,10 +61,18 @@ public class IncidentIoClient {
     private final MeterRegistry meters;
     private final KeyCircuitBreaker breaker;
     private final KeyBudgets budgets;
+    private final Tracer tracer;
+
+    /** Without tracing (unit tests). */
+    public IncidentIoClient(IncidentIoApi api, IncidentIoConfig config, Clock clock, MeterRegistry meters,
+            KeyCircuitBreaker breaker, KeyBudgets budgets) {
+        this(api, config, clock, meters, breaker, budgets, OpenTelemetry.noop().getTracer("incidentio"));
+    }
 
     @Inject
     public IncidentIoClient(@RestClient IncidentIoApi api, IncidentIoConfig config, Clock clock, MeterRegistry meters,
-            KeyCircuitBreaker breaker, KeyBudgets budgets) {
+            KeyCircuitBreaker breaker, KeyBudgets budgets, Tracer tracer) {
+        this.tracer = tracer;
         this.api = api;
         this.config = config;
         this.clock = clock;
@@ -90,7 +102,7 @@ public class IncidentIoClient {
             return Uni.createFrom().failure(malformed("schedules", "more than " + config.maxPages() + " pages"));
         }
         return breaker.guard(key, "schedules", call(key, priority, "schedules", true, config.listTimeout(),
-                priority == Priority.INTERACTIVE ? config.readBudget() : null,
+                priority == Priority.INTERACTIVE ? config.readBudget() : null, CallSpans.about(null, page),
                 () -> api.schedules(bearer(key), config.schedulePageSize(), after)))
                 .flatMap(p -> {
                     if (p == null || p.schedules() == null) {
@@ -139,7 +151,7 @@ public class IncidentIoClient {
         }
         return breaker.guard(key, "schedule_entries",
                 call(key, priority, "schedule_entries", true, config.requestTimeout(),
-                        priority == Priority.INTERACTIVE ? config.readBudget() : null,
+                        priority == Priority.INTERACTIVE ? config.readBudget() : null, CallSpans.about(scheduleId, page),
                         () -> api.scheduleEntries(bearer(key), scheduleId, windowStart, windowEnd)))
                 .flatMap(p -> {
                     List<Entry> entries = finalEntriesOf(p);
@@ -332,6 +344,13 @@ public class IncidentIoClient {
      */
     private <T> Uni<T> call(ApiKey key, Priority priority, String operation, boolean idempotent, Duration timeout,
             Duration budget, Supplier<Uni<T>> request) {
+        return call(key, priority, operation, idempotent, timeout, budget, Attributes.empty(), request);
+    }
+
+    private <T> Uni<T> call(ApiKey key, Priority priority, String operation, boolean idempotent, Duration timeout,
+            Duration budget, Attributes about, Supplier<Uni<T>> request) {
+        // Each attempt's span is a child of the caller's span, captured now: retries run later, on timers.
+        io.opentelemetry.context.Context parent = io.opentelemetry.context.Context.current();
         Context context = Vertx.currentContext();
         Budget bounds = new Budget(System.nanoTime(), budget, timeout);
         long latestStart = priority == Priority.BACKGROUND ? Long.MAX_VALUE : bounds.latestStartNanos(config.maxRetryWait());
@@ -341,7 +360,8 @@ public class IncidentIoClient {
                 () -> Uni.createFrom().<T> deferred(request::get)
                         .ifNoItem().after(timeout)
                         .failWith(() -> IncidentIoException.of(Kind.TIMEOUT, "no answer within " + timeout.toMillis() + " ms")));
-        return attempt(operation, idempotent, bounds, budgeted, 1, context)
+        Traced traced = new Traced(parent, priority, about);
+        return attempt(operation, idempotent, bounds, budgeted, 1, context, traced)
                 .plug(CallerContext.resumeOnCaller());
     }
 
@@ -369,10 +389,17 @@ public class IncidentIoClient {
         }
     }
 
+    /** Where an attempt's span hangs and what it says beyond the operation. */
+    private record Traced(io.opentelemetry.context.Context parent, Priority priority, Attributes about) {
+    }
+
     private <T> Uni<T> attempt(String operation, boolean idempotent, Budget budget, Supplier<Uni<T>> request,
-            int attempt, Context context) {
+            int attempt, Context context, Traced traced) {
         Timer.Sample sample = Timer.start(meters);
-        return Uni.createFrom().<T> deferred(request::get)
+        return Uni.createFrom().<T> deferred(() -> {
+            var span = CallSpans.start(tracer, traced.parent(), operation, traced.priority(), traced.about(), attempt);
+            return Spans.within(span, request, (item, failure) -> CallSpans.end(span, failure));
+        })
                 .onFailure().transform(IncidentIoClient::classify)
                 .onItemOrFailure().invoke((item, failure) -> sample.stop(meters.timer("incidentio.requests",
                         "operation", operation,
@@ -390,7 +417,7 @@ public class IncidentIoClient {
                     }
                     LOG.debugf("incident.io %s failed (%s), attempt %d, retrying in %d ms", operation, e.kind(), attempt,
                             wait.toMillis());
-                    return delay(wait, context).chain(() -> attempt(operation, idempotent, budget, request, attempt + 1, context));
+                    return delay(wait, context).chain(() -> attempt(operation, idempotent, budget, request, attempt + 1, context, traced));
                 });
     }
 

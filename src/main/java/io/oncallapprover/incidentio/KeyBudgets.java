@@ -73,15 +73,39 @@ public class KeyBudgets {
     }
 
     private KeyBudget budgetOf(ApiKey key) {
-        return budgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> new KeyBudget(config.burst(),
-                config.perMinute() / 60.0, share::share, 1.0, config.maxConcurrent(), config.maxWaiting(), System::nanoTime));
+        return budgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> {
+            registerGauge(id, "general", budgets);
+            return new KeyBudget(config.burst(), config.perMinute() / 60.0, share::share, 1.0, config.maxConcurrent(),
+                    config.maxWaiting(), System::nanoTime);
+        });
     }
 
     private KeyBudget escalationBudgetOf(ApiKey key) {
         // No bulkhead of its own: the general budget's bounds the calls in flight.
-        return escalationBudgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> new KeyBudget(config.escalationsBurst(),
-                config.escalationsPerMinute() / 60.0, share::share, 1.0, Integer.MAX_VALUE, config.maxWaiting(), System::nanoTime));
+        return escalationBudgets.computeIfAbsent(KeyCircuitBreaker.idOf(key), id -> {
+            registerGauge(id, "escalation", escalationBudgets);
+            return new KeyBudget(config.escalationsBurst(), config.escalationsPerMinute() / 60.0, share::share, 1.0,
+                    Integer.MAX_VALUE, config.maxWaiting(), System::nanoTime);
+        });
     }
+
+    /**
+     * {@code incidentio_budget_tokens{key, budget}}: the tokens left in a key's bucket on this replica (key: a hash,
+     * never the key). Read from memory, through the map, so a budget made again after {@link #reset} is the one read;
+     * registered once per key and budget (a second registration would be ignored, with a warning).
+     */
+    private void registerGauge(String id, String budget, Map<String, KeyBudget> of) {
+        if (!gauged.add(budget + "/" + id)) {
+            return;
+        }
+        io.micrometer.core.instrument.Gauge.builder("incidentio.budget.tokens", of, m -> {
+            KeyBudget b = m.get(id);
+            return b == null ? Double.NaN : b.tokens();
+        }).tags("key", id, "budget", budget).description("Tokens left in this replica's bucket of an incident.io key")
+                .register(meters);
+    }
+
+    private final java.util.Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     /** Tokens left in the escalation budget of {@code key} now (tests, diagnostics). */
     public double escalationTokens(ApiKey key) {

@@ -39,6 +39,8 @@ public class KeyCircuitBreaker {
         int failures;
         Instant openUntil;
         boolean probing;
+        /** When it opened after last being closed (kept while it re-opens after failed probes), or null. */
+        Instant openedAt;
     }
 
     @Inject
@@ -52,6 +54,8 @@ public class KeyCircuitBreaker {
 
     private final Map<String, State> states = new ConcurrentHashMap<>();
 
+    private final java.util.Set<String> gauged = ConcurrentHashMap.newKeySet();
+
     /** Runs {@code call} unless the key's breaker is open; records how it ended. */
     public <T> Uni<T> guard(ApiKey key, String operation, Uni<T> call) {
         if (!config.enabled()) {
@@ -59,7 +63,10 @@ public class KeyCircuitBreaker {
         }
         return Uni.createFrom().deferred(() -> {
             String id = idOf(key);
-            State state = states.computeIfAbsent(id, k -> new State());
+            State state = states.computeIfAbsent(id, k -> {
+                registerGauges(k);
+                return new State();
+            });
             Admission admission = admit(state);
             if (admission.retryAfter() != null) {
                 meters.counter("incidentio.breaker.rejected", "operation", operation).increment();
@@ -113,6 +120,7 @@ public class KeyCircuitBreaker {
                 }
                 state.failures = 0;
                 state.openUntil = null;
+                state.openedAt = null;
                 state.probing = false;
                 return;
             }
@@ -120,6 +128,9 @@ public class KeyCircuitBreaker {
             if (state.probing || state.failures >= config.failureThreshold()) {
                 boolean wasOpen = state.openUntil != null;
                 state.openUntil = clock.instant().plus(config.openFor());
+                if (state.openedAt == null) {
+                    state.openedAt = clock.instant();
+                }
                 state.probing = false;
                 if (!wasOpen || state.failures == config.failureThreshold()) {
                     LOG.warnf("incident.io looks down for key %s (%d failures in a row, last: %s): circuit open for %d ms", id,
@@ -152,6 +163,33 @@ public class KeyCircuitBreaker {
 
     public void reset() {
         states.clear();
+    }
+
+    /**
+     * Per key id (a hash, never the key): {@code incidentio_breaker_open} (1 while not closed: open or probing)
+     * and {@code incidentio_breaker_open_seconds} (how long since it opened, across the probes that failed; 0
+     * when closed), read from memory. Registered once per id: a second registration would be ignored, with a warning.
+     */
+    private void registerGauges(String id) {
+        if (!gauged.add(id)) {
+            return;
+        }
+        io.micrometer.core.instrument.Gauge.builder("incidentio.breaker.open", this, b -> b.openedAt(id) == null ? 0 : 1)
+                .tag("key", id).description("1 while the circuit of this incident.io key is open or half-open").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("incidentio.breaker.open.seconds", this, b -> {
+            Instant since = b.openedAt(id);
+            return since == null ? 0 : Math.max(0, Duration.between(since, b.clock.instant()).toMillis() / 1000.0);
+        }).tag("key", id).description("Seconds since this key's circuit opened (0 while closed)").register(meters);
+    }
+
+    private Instant openedAt(String id) {
+        State state = states.get(id);
+        if (state == null) {
+            return null;
+        }
+        synchronized (state) {
+            return state.openedAt;
+        }
     }
 
     private static Duration atLeastOneSecond(Duration d) {

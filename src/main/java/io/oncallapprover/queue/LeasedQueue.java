@@ -12,6 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
+import io.oncallapprover.common.Spans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -35,6 +39,7 @@ public final class LeasedQueue<T> {
     private final QueueSettings settings;
     private final Pool pool;
     private final Clock clock;
+    private final Tracer tracer;
 
     /** Owner tokens of the claims being worked now (kept while stopping, for {@link #stop} to give back). */
     private final Set<String> held = ConcurrentHashMap.newKeySet();
@@ -44,7 +49,8 @@ public final class LeasedQueue<T> {
 
     private volatile boolean stopping;
 
-    LeasedQueue(QueueHandler<T> handler, Pool pool, Clock clock) {
+    LeasedQueue(QueueHandler<T> handler, Pool pool, Clock clock, Tracer tracer) {
+        this.tracer = tracer;
         this.handler = handler;
         this.settings = handler.settings();
         this.pool = pool;
@@ -154,7 +160,7 @@ public final class LeasedQueue<T> {
                     new RetryPolicy.GiveUp(last), clock.instant())
                     .flatMap(recorded -> recorded ? Uni.createFrom().<T> nullItem() : lost(row).replaceWith((T) null));
         }
-        return Uni.createFrom().deferred(() -> handler.call(row, attempt))
+        return Uni.createFrom().deferred(() -> sendTraced(row, attempt))
                 .onItemOrFailure().transformToUni((outcome, failure) -> {
                     Instant now = clock.instant();
                     if (failure == null) {
@@ -171,6 +177,21 @@ public final class LeasedQueue<T> {
                     return handler.failed(pool, row, owner, attempt, handler.describe(failure), next, now)
                             .flatMap(recorded -> recorded ? Uni.createFrom().<T> nullItem() : lost(row).replaceWith((T) null));
                 });
+    }
+
+    /**
+     * The call in a span of its own ("outbox task send", "webhook delivery send"): a root span, as the queue is
+     * worked by a timer; the incident.io calls it makes are its children.
+     */
+    private Uni<String> sendTraced(T row, int attempt) {
+        Span span = tracer.spanBuilder(handler.kind() + " send").setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("queue.kind", handler.kind())
+                .setAttribute("queue.row", String.valueOf(row))
+                .setAttribute("queue.attempt", (long) attempt)
+                .setAttribute("queue.retry", attempt > 1)
+                .startSpan();
+        return Spans.within(span, () -> handler.call(row, attempt),
+                (outcome, failure) -> span.setAttribute("queue.outcome", failure == null ? String.valueOf(outcome) : "failed"));
     }
 
     private Uni<Void> lost(T row) {

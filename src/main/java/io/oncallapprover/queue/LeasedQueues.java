@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -27,10 +28,13 @@ public class LeasedQueues {
     @Inject
     Clock clock;
 
+    @Inject
+    Tracer tracer;
+
     private final List<LeasedQueue<?>> queues = new CopyOnWriteArrayList<>();
 
     public <T> LeasedQueue<T> of(QueueHandler<T> handler) {
-        LeasedQueue<T> queue = new LeasedQueue<>(handler, pool, clock);
+        LeasedQueue<T> queue = new LeasedQueue<>(handler, pool, clock, tracer);
         queues.add(queue);
         return queue;
     }

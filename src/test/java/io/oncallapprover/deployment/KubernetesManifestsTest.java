@@ -65,6 +65,8 @@ class KubernetesManifestsTest {
     static final Path DEPLOYMENT = Path.of("deployment");
     static final Path BASE = DEPLOYMENT.resolve("base");
     static final Path PRODUCTION = DEPLOYMENT.resolve("overlays/production");
+    /** The Prometheus Operator's objects, applied apart where the Operator runs (PrometheusMonitoringTest). */
+    static final Path MONITORING = DEPLOYMENT.resolve("monitoring");
     static final Path SECRET_EXAMPLE = DEPLOYMENT.resolve("secret.example.yaml");
     static final Path APPLICATION_PROPERTIES = Path.of("src/main/resources/application.properties");
 
@@ -178,11 +180,13 @@ class KubernetesManifestsTest {
         Kustomize.build(BASE, inventory);
         Kustomize.build(PRODUCTION, inventory);
         Kustomize.build(PRODUCTION, inventory, Kustomize.swapResource(INGRESS_FILE, HTTPROUTE_FILE));
+        Kustomize.build(MONITORING, inventory);
         Set<Path> accounted = new TreeSet<>();
         accounted.addAll(inventory.resources());
         accounted.addAll(inventory.patches());
         accounted.add(BASE.resolve("kustomization.yaml").toAbsolutePath().normalize());
         accounted.add(PRODUCTION.resolve("kustomization.yaml").toAbsolutePath().normalize());
+        accounted.add(MONITORING.resolve("kustomization.yaml").toAbsolutePath().normalize());
         accounted.add(SECRET_EXAMPLE.toAbsolutePath().normalize());
         Set<Path> present;
         try (Stream<Path> files = Files.walk(DEPLOYMENT)) {

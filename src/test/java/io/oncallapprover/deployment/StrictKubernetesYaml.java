@@ -60,17 +60,19 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 final class StrictKubernetesYaml {
 
     /** The kinds deployment/ may contain, by "apiVersion kind". Anything else is refused. */
-    static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-            "v1 ServiceAccount", ServiceAccount.class,
-            "v1 Service", Service.class,
-            "v1 Secret", Secret.class,
-            "apps/v1 Deployment", Deployment.class,
-            "batch/v1 Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class,
-            "policy/v1 PodDisruptionBudget", PodDisruptionBudget.class,
-            "autoscaling/v2 HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-            "networking.k8s.io/v1 NetworkPolicy", NetworkPolicy.class,
-            "networking.k8s.io/v1 Ingress", Ingress.class,
-            "gateway.networking.k8s.io/v1 HTTPRoute", HTTPRoute.class);
+    static final Map<String, Class<? extends HasMetadata>> KINDS = Map.ofEntries(
+            Map.entry("v1 ServiceAccount", ServiceAccount.class),
+            Map.entry("v1 Service", Service.class),
+            Map.entry("v1 Secret", Secret.class),
+            Map.entry("apps/v1 Deployment", Deployment.class),
+            Map.entry("batch/v1 Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class),
+            Map.entry("policy/v1 PodDisruptionBudget", PodDisruptionBudget.class),
+            Map.entry("autoscaling/v2 HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
+            Map.entry("networking.k8s.io/v1 NetworkPolicy", NetworkPolicy.class),
+            Map.entry("networking.k8s.io/v1 Ingress", Ingress.class),
+            Map.entry("gateway.networking.k8s.io/v1 HTTPRoute", HTTPRoute.class),
+            Map.entry("monitoring.coreos.com/v1 ServiceMonitor", PrometheusOperatorKinds.ServiceMonitor.class),
+            Map.entry("monitoring.coreos.com/v1 PrometheusRule", PrometheusOperatorKinds.PrometheusRule.class));
 
     /**
      * String fields the API server restricts to a set of values, by "ModelClass.jsonProperty" (the fabric8
@@ -238,7 +240,9 @@ final class StrictKubernetesYaml {
             }
             return;
         }
-        if (!value.getClass().getName().startsWith("io.fabric8.") || seen.put(value, Boolean.TRUE) != null) {
+        boolean model = value.getClass().getName().startsWith("io.fabric8.")
+                || value.getClass().getEnclosingClass() == PrometheusOperatorKinds.class;
+        if (!model || seen.put(value, Boolean.TRUE) != null) {
             return;
         }
         if (value instanceof Quantity) {

@@ -78,7 +78,8 @@ class MigrationJobIT {
         jobEnv.putAll(database("oncall_owner"));
         jobEnv.putAll(MASTER_KEYS);
         jobEnv.put("PORT", String.valueOf(jobPort));
-        Process migration = start(jobEnv, List.of(), "migration-job");
+        // Its own management port too, should anything listen (nothing may: it migrates and exits).
+        Process migration = start(jobEnv, List.of("-Dquarkus.management.port=" + freePort()), "migration-job");
         assertThat(migration.waitFor(120, TimeUnit.SECONDS)).as("the Job's container exits; see target/migration-job.log").isTrue();
         assertThat(migration.exitValue()).as("exit code; see target/migration-job.log").isZero();
         assertThat(Files.readString(Path.of("target/migration-job.log"))).doesNotContain("Listening on");
@@ -103,9 +104,11 @@ class MigrationJobIT {
         serviceEnv.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", new File("src/test/resources/jwt/publicKey.pem").getAbsolutePath());
         serviceEnv.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
         serviceEnv.remove("INCIDENTIO_BASE_URL");
-        start(serviceEnv, List.of("-Dquarkus.log.console.json.enabled=false"), "migration-service");
+        int managementPort = freePort();
+        start(serviceEnv, List.of("-Dquarkus.log.console.json.enabled=false", "-Dquarkus.management.port=" + managementPort),
+                "migration-service");
         String base = "http://127.0.0.1:" + port;
-        awaitReady(base);
+        awaitReady("http://127.0.0.1:" + managementPort); // health is on the management interface
         String token = Tokens.token(List.of("acme"), Set.of("admin", "service"));
         HttpResponse<String> policy = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/orgs/acme/access-policy"))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
