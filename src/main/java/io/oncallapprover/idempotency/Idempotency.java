@@ -93,7 +93,8 @@ public class Idempotency {
             Function<T, Uni<Answer>> answer) {
         Optional<IdempotencyKey> key = IdempotencyKey.of(request.header());
         if (key.isEmpty()) {
-            return write.apply(KeyedWrite.<T> none()).flatMap(result -> answer.apply(result)).map(Answer::toResponse);
+            KeyedWrite<T> unkeyed = KeyedWrite.unkeyed(answer);
+            return write.apply(unkeyed).flatMap(unkeyed::answerAfter).map(Answer::toResponse);
         }
         String fingerprint = Fingerprint.of(request.method(), request.path(),
                 request.body() == null ? null : json.valueToTree(request.body()));

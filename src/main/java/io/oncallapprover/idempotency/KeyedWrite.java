@@ -25,16 +25,30 @@ public final class KeyedWrite<T> {
 
     private volatile Settled settled;
 
+    /** Without a key: the answer rendered in the write's transaction, and the outcome it was rendered for. */
+    private record Rendered(Object outcome, Answer answer) {
+    }
+
+    private volatile Rendered rendered;
+
     KeyedWrite(Idempotency idempotency, Claim claim, Function<T, Uni<Answer>> answer) {
         this.idempotency = idempotency;
         this.claim = claim;
         this.answer = answer;
     }
 
-    /** A write without a key: it behaves as if keys did not exist. */
+    /** A write without a key and without an answer to render: it behaves as if keys did not exist. */
     @SuppressWarnings("unchecked")
     public static <T> KeyedWrite<T> none() {
         return (KeyedWrite<T>) NONE;
+    }
+
+    /**
+     * A write without a key whose answer is still rendered in the transaction of its effect: a database
+     * that fails after the commit cannot turn a done write into an error its caller would retry.
+     */
+    static <T> KeyedWrite<T> unkeyed(Function<T, Uni<Answer>> answer) {
+        return new KeyedWrite<>(null, null, answer);
     }
 
     /**
@@ -43,7 +57,8 @@ public final class KeyedWrite<T> {
      */
     public Uni<Void> settle(T result) {
         if (claim == null) {
-            return Uni.createFrom().voidItem();
+            return answer == null ? Uni.createFrom().voidItem()
+                    : answer.apply(result).invoke(rendered -> this.rendered = new Rendered(result, rendered)).replaceWithVoid();
         }
         return answer.apply(result).map(idempotency::render)
                 .call(stored -> idempotency.store.completeInTransaction(claim, stored))
@@ -72,5 +87,14 @@ public final class KeyedWrite<T> {
 
     Uni<Answer> answer(T result) {
         return answer.apply(result);
+    }
+
+    /**
+     * Without a key: the answer rendered in the transaction that ended with {@code result} (the same
+     * object, so that transaction committed), else one rendered now.
+     */
+    Uni<Answer> answerAfter(T result) {
+        Rendered kept = rendered;
+        return kept != null && kept.outcome() == result ? Uni.createFrom().item(kept.answer()) : answer.apply(result);
     }
 }

@@ -27,6 +27,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 public class StatementCountingProxy implements QuarkusTestResourceLifecycleManager {
 
     private static final String COUNTER = "oncall.test.sql-statements";
+    private static final String LAST_COMMIT = "oncall.test.sql-last-commit";
 
     private ServerSocket server;
 
@@ -37,9 +38,18 @@ public class StatementCountingProxy implements QuarkusTestResourceLifecycleManag
         return Long.parseLong(System.getProperty(COUNTER, "0"));
     }
 
-    private static void count() {
+    /** The count of statements at the last {@code COMMIT} sent (itself included): what was sent since is after it. */
+    public static long lastCommit() {
+        return Long.parseLong(System.getProperty(LAST_COMMIT, "0"));
+    }
+
+    private static void count(boolean commit) {
         synchronized (COUNT) {
-            System.setProperty(COUNTER, Long.toString(COUNT.incrementAndGet()));
+            long count = COUNT.incrementAndGet();
+            System.setProperty(COUNTER, Long.toString(count));
+            if (commit) {
+                System.setProperty(LAST_COMMIT, Long.toString(count));
+            }
         }
     }
 
@@ -103,12 +113,15 @@ public class StatementCountingProxy implements QuarkusTestResourceLifecycleManag
                     return;
                 }
                 int length = in.readInt();
+                byte[] body = in.readNBytes(length - 4);
                 if (type == 'Q' || type == 'E') {
-                    count();
+                    // A transaction ends with the simple query COMMIT (the reactive client sends it so).
+                    count(type == 'Q' && new String(body, java.nio.charset.StandardCharsets.US_ASCII).trim()
+                            .replace("\0", "").equalsIgnoreCase("COMMIT"));
                 }
                 out.write(type);
                 out.writeInt(length);
-                out.write(in.readNBytes(length - 4));
+                out.write(body);
                 if (in.available() == 0) {
                     out.flush();
                 }
