@@ -1,8 +1,8 @@
 package io.oncallapprover.delivery;
 
+import static io.oncallapprover.common.SqlTime.utc;
+
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -213,7 +213,4 @@ final class DestinationTurns implements QueueHandler<DestinationTurns.Turn> {
         return db.preparedQuery(sql).execute(arguments).map(rows -> rows.rowCount() > 0);
     }
 
-    private static OffsetDateTime utc(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
-    }
 }

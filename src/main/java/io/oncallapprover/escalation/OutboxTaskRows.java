@@ -1,10 +1,10 @@
 package io.oncallapprover.escalation;
 
+import static io.oncallapprover.common.SqlTime.utc;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -197,7 +197,4 @@ final class OutboxTaskRows implements QueueHandler<Claimed> {
         return s == null ? null : s.length() <= 2000 ? s : s.substring(0, 2000);
     }
 
-    private static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
 }

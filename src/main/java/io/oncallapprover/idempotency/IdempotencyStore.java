@@ -1,9 +1,9 @@
 package io.oncallapprover.idempotency;
 
+import static io.oncallapprover.common.SqlTime.utc;
+
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 
@@ -157,7 +157,4 @@ public class IdempotencyStore {
         return new Found(seen, row.getString("lease_token"), answer);
     }
 
-    private static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
 }

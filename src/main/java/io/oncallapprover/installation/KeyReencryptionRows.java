@@ -1,9 +1,9 @@
 package io.oncallapprover.installation;
 
+import static io.oncallapprover.common.SqlTime.utc;
+
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -107,7 +107,4 @@ final class KeyReencryptionRows implements QueueHandler<Stale> {
                 .map(rows -> rows.rowCount());
     }
 
-    private static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
 }

@@ -1,8 +1,8 @@
 package io.oncallapprover.request;
 
+import static io.oncallapprover.common.SqlTime.utc;
+
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -118,7 +118,4 @@ final class ReevaluationRows implements QueueHandler<Claimed> {
                 .map(rows -> rows.rowCount());
     }
 
-    private static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
 }

@@ -1,8 +1,8 @@
 package io.oncallapprover.webhook;
 
+import static io.oncallapprover.common.SqlTime.utc;
+
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -127,7 +127,4 @@ final class WebhookDeliveryRows implements QueueHandler<WebhookDeliveryRows.Deli
         }
     }
 
-    private static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
 }

@@ -1,9 +1,9 @@
 package io.oncallapprover.webhook;
 
+import static io.oncallapprover.common.SqlTime.utc;
+
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -188,7 +188,4 @@ public class WebhookProcessor {
                 .map(rows -> rows.rowCount());
     }
 
-    private static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
 }

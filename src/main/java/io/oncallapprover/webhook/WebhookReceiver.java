@@ -3,7 +3,6 @@ package io.oncallapprover.webhook;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 
@@ -120,7 +119,7 @@ public class WebhookReceiver {
 
     /** Stores a new delivery (one statement: it is there or it is not); a known id stores nothing. */
     private Uni<Receipt> store(String orgId, String id, String eventType, String payload, Instant now) {
-        OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        OffsetDateTime at = io.oncallapprover.common.SqlTime.utc(now);
         return pool.preparedQuery("insert into webhook_delivery (org_id, webhook_id, event_type, payload, received_at, status,"
                 + " next_attempt_at) values ($1, $2, $3, $4::text::jsonb, $5, 'PENDING', $5) on conflict do nothing")
                 .execute(Tuple.of(orgId, id, eventType, payload, at))
