@@ -10,13 +10,13 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * Puts the organization of a request under {@code /api/v1/orgs/{orgId}} in the logging context (MDC
  * {@code orgId}), so every log line of the request names it, next to {@code requestId} and, with tracing on,
- * {@code traceId} and {@code spanId}. Only a well-formed id: a path segment is the caller's text, and must not
+ * {@code traceId} and {@code spanId}. Only a well-formed id ({@link io.oncallapprover.common.Ids#ORG_ID}): a path segment is the caller's text, and must not
  * forge log lines.
  */
 public class OrgLogContext {
 
     public static final String MDC_KEY = "orgId";
-    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    private static final Pattern WELL_FORMED = Pattern.compile(io.oncallapprover.common.Ids.ORG_ID);
 
     @ServerRequestFilter(preMatching = false)
     public void tag(ContainerRequestContext request) {
